@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** CloudFormation metadata key naming the handler's source, read by the local runtime. */
+export const ENTRY_METADATA = 'Lethe:Entry';
+
+export type TableAccess = 'read' | 'write' | 'readwrite' | 'append';
+/** Least-privilege DynamoDB actions per access kind; 'append' may only add items (audit trail). */
+const TABLE_ACTIONS: Record<TableAccess, string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+  readwrite: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+  append: ['dynamodb:PutItem', 'dynamodb:DescribeTable'],
+};
+
+export interface LetheFunctionProps {
+  /** folder under lambdas/, e.g. 'ingest' → lambdas/ingest/handler.ts */
+  name: string;
+  description: string;
+  timeout?: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+  /** KMS key used by the log group */
+  logKey: kms.IKey;
+}
+
+/**
+ * The one way Lethe builds a function: nodejs22.x on arm64, minified esbuild bundle with source maps,
+ * AWS SDK left to the runtime, X-Ray tracing, and an explicit encrypted log group with retention.
+ */
+export class LetheFunction extends nodejs.NodejsFunction {
+  readonly entryPath: string;
+
+  constructor(scope: Construct, id: string, props: LetheFunctionProps) {
+    const entry = path.join(PROJECT_ROOT, 'lambdas', props.name, 'handler.ts');
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Own role: no AWS-managed policy; logs only to this function's own log group.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.name} function`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      entry,
+      role,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'lethe',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+      },
+    });
+    this.entryPath = path.relative(PROJECT_ROOT, entry);
+    (this.node.defaultChild as lambda.CfnFunction).cfnOptions.metadata = {
+      ...(this.node.defaultChild as lambda.CfnFunction).cfnOptions.metadata,
+      [ENTRY_METADATA]: this.entryPath,
+    };
+    Validations.of(role).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (added by active tracing); every data permission is scoped to named resources.' },
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Each function has its own role whose policy is generated from explicit per-resource grants (bindTable/bindBucket/useKey); a separate managed policy would be the same document, shareable by mistake.' },
+    );
+    Validations.of(this).acknowledge(
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'The function reaches only regional AWS APIs (DynamoDB, S3, KMS, SES) over TLS with IAM auth; a VPC adds no isolation here and adds NAT cost and cold-start time.' },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'Per-account throttling is enforced by API Gateway usage plans; a reserved concurrency cap would throttle every customer at once.' },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'No asynchronous invocations: API Gateway and Step Functions call synchronously and retry, so a failed event is returned to the caller (503) rather than parked.' },
+      { id: 'AwsSolutions-L1', reason: 'Pinned to nodejs22.x on purpose: the runtime the code is built and tested for (esbuild target node22); a runtime bump is a reviewed change, not a drift.' },
+    );
+    this.role = role;
+  }
+
+  override readonly role: iam.Role;
+
+  /** Sets the table's env var and grants exactly the access asked for, together. */
+  bindTable(envName: string, table: dynamodb.Table, access: TableAccess, indexes: string[] = []): this {
+    this.addEnvironment(envName, table.tableName);
+    const actions = TABLE_ACTIONS[access];
+    const resources = [table.tableArn, ...indexes.map((i) => `${table.tableArn}/index/${i}`)];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+    if (table.encryptionKey) {
+      // A table under a customer-managed key needs these on that one key (no wildcards).
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+        }),
+      );
+    }
+    return this;
+  }
+
+  /** Grants exactly the named KMS actions on one key and tells the function which key it is. */
+  useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey'>): this {
+    this.addEnvironment(envName, key.keyArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn] }));
+    return this;
+  }
+
+  bindBucket(envName: string, bucket: s3.IBucket, access: 'read' | 'write' | 'readwrite'): this {
+    this.addEnvironment(envName, bucket.bucketName);
+    if (access === 'read') bucket.grantRead(this);
+    else if (access === 'write') bucket.grantPut(this);
+    else bucket.grantReadWrite(this);
+    return this;
+  }
+}

@@ -1,0 +1,192 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { ENV } from '#core/schema.ts';
+import { LIMITS } from '#core/limits.ts';
+import { LetheFunction } from './constructs/lethe-function.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  data: StatefulStack;
+}
+
+/** Functions, the REST API and (later) state machines. Business logic lives in src/core, not here. */
+export class StatelessStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly functions: Record<string, LetheFunction> = {};
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { data } = props;
+    const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof LetheFunction>[2]> = {}) => {
+      const f = new LetheFunction(this, pascal(name), { name, description, logKey: data.key, ...extra });
+      this.functions[name] = f;
+      return f;
+    };
+
+    const health = fn('health', 'Liveness probe: answers 200 without touching data');
+
+    const ingestServer = fn('ingest-server', 'Signed ingest for server-side (Java) agents');
+    const ingestBrowser = fn('ingest-browser', 'Ingest for browser agents: public key + allowed origins');
+    for (const f of [ingestServer, ingestBrowser]) {
+      f.bindTable(ENV.interactionsTable, data.interactions, 'write')
+        .bindTable(ENV.usersTable, data.users, 'readwrite')
+        .bindTable(ENV.accountsTable, data.accounts, 'readwrite');
+      f.useKey(ENV.keyId, data.key, ['kms:Decrypt']);
+    }
+
+    const management = fn('management', 'Management API: accounts, keys, settings', { timeout: Duration.seconds(29) });
+    management
+      .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+      .bindTable(ENV.auditTable, data.audit, 'append');
+    management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
+
+    // ---- API ----
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: data.key,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Lethe agent ingest and management API (eu-west-1)',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // Every body reaches the handler as bytes, so gzip and signatures over the raw body work.
+      binaryMediaTypes: ['*/*'],
+      minCompressionSize: undefined,
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false, // never log request bodies: they may carry personal data
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        // No source IP or user agent in access logs (P2).
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            method: '$context.httpMethod',
+            path: '$context.resourcePath',
+            status: '$context.status',
+            latency: '$context.responseLatency',
+            apiKeyId: '$context.identity.apiKeyId',
+          }),
+        ),
+        throttlingRateLimit: 2000,
+        throttlingBurstLimit: 1000,
+      },
+    });
+    const requestValidator = new apigw.RequestValidator(this, 'ParamsValidator', {
+      restApi: this.api,
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+    const integ = (f: LetheFunction) => new apigw.LambdaIntegration(f, { proxy: true });
+
+    this.api.root.addResource('health').addMethod('GET', integ(health));
+
+    const authorizerFn = fn('authorizer', 'Verifies management API tokens (role + account scope)');
+    const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', {
+      handler: authorizerFn,
+      resultsCacheTtl: Duration.seconds(0),
+    });
+
+    const v1 = this.api.root.addResource('v1');
+    // Agents: authenticated in the function (HMAC signature or browser key + origin), see docs/agent-protocol.md.
+    const events = v1.addResource('events');
+    events.addMethod('POST', integ(ingestServer), {
+      requestValidator,
+      requestParameters: {
+        'method.request.header.X-Lethe-Key-Id': true,
+        'method.request.header.X-Lethe-Timestamp': true,
+        'method.request.header.X-Lethe-Signature': true,
+      },
+    });
+    v1.addResource('browser-events').addMethod('POST', integ(ingestBrowser), {
+      requestValidator,
+      requestParameters: { 'method.request.querystring.key': true },
+    });
+
+    const managed = { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM } as const;
+    const accounts = v1.addResource('accounts');
+    accounts.addMethod('POST', integ(management), managed);
+    const account = accounts.addResource('{accountId}');
+    account.addMethod('GET', integ(management), managed);
+    account.addMethod('PATCH', integ(management), managed);
+    account.addResource('applications').addResource('{applicationId}').addResource('keys').addMethod('POST', integ(management), managed);
+
+    // Per-account throttling of agents: a usage plan per tier; API keys are attached per account at onboarding.
+    this.api.addUsagePlan('AgentPlan', {
+      description: 'Default agent tier',
+      throttle: { rateLimit: LIMITS.accountRatePerSecond, burstLimit: LIMITS.accountBurst },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    const waf = new wafv2.CfnWebACL(this, 'ApiWaf', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'lethe-api', sampledRequestsEnabled: false },
+      rules: [
+        {
+          name: 'rate-limit-per-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: 20_000, aggregateKeyType: 'IP' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'lethe-rate', sampledRequestsEnabled: false },
+        },
+      ],
+    });
+    Validations.of(waf).acknowledge({
+      id: 'NIST.800.53.R5-WAFv2LoggingEnabled',
+      reason: 'WAF logs record client IP addresses, which Lethe promises never to store (P2); the ACL publishes CloudWatch metrics instead.',
+    });
+    new wafv2.CfnWebACLAssociation(this, 'ApiWafAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: waf.attrArn,
+    });
+
+    // ---- cdk-nag acknowledgements, each scoped to the resource it concerns ----
+    for (const method of [events, this.api.root.getResource('health')!]) {
+      for (const m of method.node.children) {
+        if (m instanceof apigw.Method) {
+          Validations.of(m).acknowledge(
+            { id: 'AwsSolutions-APIG4', reason: method === events ? 'Agents are verified inside the function by an HMAC signature over the body with replay protection (docs/agent-protocol.md); API Gateway authorizers cannot verify a body signature.' : 'Liveness probe: returns a constant, reads no data.' },
+            { id: 'AwsSolutions-COG4', reason: 'Machine clients (agents, probes) do not use Cognito user pools.' },
+          );
+        }
+      }
+    }
+    for (const m of v1.getResource('browser-events')!.node.children) {
+      if (m instanceof apigw.Method) {
+        Validations.of(m).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason: 'Browser agents cannot keep a secret; the function checks the public application key against the allowed origins and applies tighter limits (docs/agent-protocol.md).' },
+          { id: 'AwsSolutions-COG4', reason: 'End users of customer sites are anonymous; no user pool exists for them.' },
+        );
+      }
+    }
+    for (const m of this.node.findAll()) {
+      if (m instanceof apigw.Method && m.node.path.includes('/accounts')) {
+        Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+      }
+    }
+    Validations.of(this.api).acknowledge(
+      { id: 'AwsSolutions-APIG2', reason: 'Bodies are validated in the functions with zod schemas that name the failing field; header/query presence is validated by the request validator.' },
+    );
+    Validations.of(this.api.deploymentStage).acknowledge(
+      { id: 'NIST.800.53.R5-APIGWSSLEnabled', reason: 'The API talks to Lambda integrations only; client certificates to a backend do not apply.' },
+      { id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted', reason: 'Responses are per-request acknowledgements and personal-data reads; caching them would keep personal data outside the tables.' },
+    );
+    const cwRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cwRole) {
+      Validations.of(cwRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The AWS-managed policy is the documented way for API Gateway to write its execution logs.',
+      });
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,16 @@
+/** Names shared by the tables' definition (CDK) and the code that reads and writes them. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+/** Interactions GSI: userKey (account#keyed hash of the identifier) → sk. */
+export const USER_INDEX = 'byUser';
+/** Users GSI: pk (account) → label (the displayed identifier) for prefix search. */
+export const USER_LABEL_INDEX = 'byLabel';
+
+/** Environment variable names the stacks set and the handlers read. */
+export const ENV = {
+  interactionsTable: 'INTERACTIONS_TABLE',
+  usersTable: 'USERS_TABLE',
+  accountsTable: 'ACCOUNTS_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  backupBucket: 'BACKUP_BUCKET',
+  keyId: 'DATA_KEY_ID',
+} as const;

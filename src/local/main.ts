@@ -1,0 +1,46 @@
+// `npm start`: the whole of Lethe on this machine, no AWS, no Docker.
+import { DEFAULT_PORTS, startRuntime } from './runtime.ts';
+
+const port = (name: string, fallback: number) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${name} must be a port number (0-65535), got "${v}"`);
+    process.exit(2);
+  }
+  return n;
+};
+
+try {
+  const rt = await startRuntime({
+    port: port('PORT', DEFAULT_PORTS.api),
+    dynamoPort: port('LETHE_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
+    s3Port: port('LETHE_S3_PORT', DEFAULT_PORTS.s3),
+    log: (l) => console.log(l),
+  });
+  const e = rt.endpoints;
+  console.log(`Lethe is running locally (region ${e.region}, data in ${e.dataDir})`);
+  console.log(`  API          ${e.api}   (GET ${e.api}/health)`);
+  console.log(`  DynamoDB     ${e.dynamodb}`);
+  console.log(`  S3           ${e.s3}`);
+  console.log(`  StepFunctions ${e.stepfunctions}`);
+  console.log(`  Outbox       ${e.outbox}`);
+  console.log(`  Tables       ${rt.tables.join(', ')}`);
+  console.log(`  Buckets      ${rt.buckets.join(', ')}`);
+  console.log(`Endpoints written to ${e.dataDir}/endpoints.json. Ctrl-C stops.`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await rt.stop();
+    console.log('stopped; data kept.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (e) {
+  console.error(`lethe: could not start: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,162 @@
+import './polyfills.ts';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type Clock, systemClock } from '#core/clock.ts';
+import { IRELAND } from '#core/region.ts';
+import { apiFromTemplate, createApiServer } from './apigw.ts';
+import { createBuckets, createTables, dynamoClient, LOCAL_CREDENTIALS, s3Client, startDynamo, startS3 } from './engines.ts';
+import { Resolver } from './intrinsics.ts';
+import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
+import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
+import { lifecycleRulesOf, schedulesOf, sweepLifecycle, sweepTtl, ttlTablesOf } from './sweepers.ts';
+import { synthesize } from './template.ts';
+
+export interface RuntimeOptions {
+  dataDir?: string;
+  host?: string;
+  /** 0 picks a free port */
+  port?: number;
+  dynamoPort?: number;
+  s3Port?: number;
+  clock?: Clock;
+  /** background sweepers and schedules (TTL, lifecycle, EventBridge rules); tests turn them off and call them */
+  background?: boolean;
+  sweepEveryMs?: number;
+  /** Step Functions Retry intervals in ms (tests use a few ms) */
+  retryIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Endpoints {
+  api: string;
+  dynamodb: string;
+  s3: string;
+  stepfunctions: string;
+  region: string;
+  dataDir: string;
+  outbox: string;
+}
+
+export interface Runtime {
+  endpoints: Endpoints;
+  lambdas: LocalLambdas;
+  stepFunctions: LocalStepFunctions;
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  tables: string[];
+  buckets: string[];
+  sweepTtl(): Promise<number>;
+  sweepLifecycle(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568 };
+
+/**
+ * Boots Lethe on this machine: dynalite, s3rver, tables and buckets from the synthesized template,
+ * the local API Gateway, the state machines, sweepers and schedules. Data lives under dataDir.
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = path.resolve(options.dataDir ?? process.env.LETHE_DATA_DIR ?? '.lethe');
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? (() => {});
+  fs.mkdirSync(dataDir, { recursive: true });
+  const outbox = path.join(dataDir, 'outbox');
+  fs.mkdirSync(outbox, { recursive: true });
+
+  const model = synthesize();
+  const resolver = new Resolver(model);
+  const closers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    const ddbEngine = await startDynamo(dataDir, options.dynamoPort ?? DEFAULT_PORTS.dynamodb, host);
+    closers.push(ddbEngine.close);
+    const s3Engine = await startS3(dataDir, options.s3Port ?? DEFAULT_PORTS.s3, host);
+    closers.push(s3Engine.close);
+    const dynamo = dynamoClient(ddbEngine.endpoint);
+    const s3 = s3Client(s3Engine.endpoint);
+    closers.push(async () => { dynamo.destroy(); s3.destroy(); });
+    const tables = await createTables(model, dynamo);
+    const buckets = await createBuckets(model, s3);
+
+    const fns = functionsOf(model, resolver);
+    const lambdas = new LocalLambdas(fns);
+    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, retryIntervalMs: options.retryIntervalMs });
+
+    const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
+    const server = createApiServer({ api, lambdas, extra: (req, body, res) => stepFunctions.handleHttp(req, body, res) });
+    server.listen(options.port ?? DEFAULT_PORTS.api, host);
+    try {
+      await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`local API: port ${options.port ?? DEFAULT_PORTS.api} is already in use. Stop the other process or set PORT.`);
+      throw e;
+    }
+    closers.push(async () => {
+      await stepFunctions.drain();
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    });
+    const apiUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
+    const endpoints: Endpoints = {
+      api: apiUrl,
+      dynamodb: ddbEngine.endpoint,
+      s3: s3Engine.endpoint,
+      stepfunctions: apiUrl,
+      region: IRELAND,
+      dataDir,
+      outbox,
+    };
+
+    // The handlers create their SDK clients from these, exactly as on AWS (plus local endpoints).
+    applyEnvironment(fns, {
+      AWS_REGION: IRELAND,
+      AWS_DEFAULT_REGION: IRELAND,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: ddbEngine.endpoint,
+      AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
+      AWS_ENDPOINT_URL_SFN: apiUrl,
+      LETHE_LOCAL: '1',
+      LETHE_DATA_DIR: dataDir,
+      LETHE_OUTBOX_DIR: outbox,
+    });
+    fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+
+    const ttl = ttlTablesOf(model);
+    const lifecycle = lifecycleRulesOf(model);
+    const runtime: Runtime = {
+      endpoints, lambdas, stepFunctions, dynamo, s3, tables, buckets,
+      sweepTtl: () => sweepTtl(dynamo, ttl, clock),
+      sweepLifecycle: () => sweepLifecycle(s3, lifecycle, clock),
+      stop,
+    };
+
+    if (options.background ?? true) {
+      const every = options.sweepEveryMs ?? 60_000;
+      const timers: NodeJS.Timeout[] = [];
+      const guarded = (name: string, f: () => Promise<unknown>) => async () => {
+        try { await f(); } catch (e) { log(`[${name}] ${(e as Error).message}`); }
+      };
+      timers.push(setInterval(guarded('ttl-sweeper', runtime.sweepTtl), every));
+      timers.push(setInterval(guarded('lifecycle-sweeper', runtime.sweepLifecycle), every));
+      for (const s of schedulesOf(model, (id) => (lambdas.has(id) ? lambdas.get(id).arn : undefined))) {
+        timers.push(setInterval(guarded(s.rule, () => lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' })), s.everyMs));
+      }
+      for (const t of timers) t.unref();
+      closers.push(async () => timers.forEach(clearInterval));
+      const resumed = stepFunctions.resumeInterrupted();
+      if (resumed.length) log(`resumed ${resumed.length} interrupted execution(s)`);
+    }
+    return runtime;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
