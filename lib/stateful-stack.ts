@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { BACKUP_RETENTION_DAYS } from '#core/retention.ts';
 import { TTL_ATTRIBUTE, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
@@ -18,6 +19,7 @@ export class StatefulStack extends Stack {
   readonly accounts: dynamodb.Table;
   readonly audit: dynamodb.Table;
   readonly backupBucket: s3.Bucket;
+  readonly tokenKey: secrets.Secret;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
@@ -74,6 +76,19 @@ export class StatefulStack extends Stack {
         resources: ['*'],
         conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${this.region}:${this.account}:log-group:*` } },
       }),
+    );
+
+    // Signs management API tokens (HS256). Read only by the authorizer.
+    this.tokenKey = new secrets.Secret(this, 'TokenSigningKey', {
+      description: 'Lethe: HMAC key that signs management API tokens',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const rotationReason = 'Rotating the token key signs out every operator and customer at once; it is rotated by the documented runbook (docs/operations.md), not on a timer.';
+    Validations.of(this.tokenKey).acknowledge(
+      { id: 'AwsSolutions-SMG4', reason: rotationReason },
+      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: rotationReason },
     );
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {

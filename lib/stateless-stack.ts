@@ -87,6 +87,7 @@ export class StatelessStack extends Stack {
     this.api.root.addResource('health').addMethod('GET', integ(health));
 
     const authorizerFn = fn('authorizer', 'Verifies management API tokens (role + account scope)');
+    authorizerFn.readSecret('AUTH_SECRET_ARN', data.tokenKey);
     const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', {
       handler: authorizerFn,
       resultsCacheTtl: Duration.seconds(0),

@@ -1,1 +1,25 @@
-export const handler = async () => ({});
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { signingKey, verifyToken } from '#adapters/auth.ts';
+
+/**
+ * Token authorizer of the management API: a valid token is allowed into the API and its role and account
+ * scope travel to the function as context; the function enforces the role matrix per operation.
+ * Anything else is "Unauthorized" (401), with no detail.
+ */
+export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const token = /^Bearer (.+)$/i.exec(event.authorizationToken ?? '')?.[1];
+  if (!token) throw new Error('Unauthorized');
+  let principal;
+  try {
+    principal = await verifyToken(await signingKey(), token);
+  } catch {
+    throw new Error('Unauthorized');
+  }
+  // arn:aws:execute-api:region:account:apiId/stage/VERB/path → allow the whole stage for this token.
+  const [arnHead, stage] = event.methodArn.split('/') as [string, string];
+  return {
+    principalId: principal.sub,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/*` }] },
+    context: { sub: principal.sub, role: principal.role, accounts: principal.accounts.join(',') },
+  };
+};

@@ -1,1 +1,4 @@
-export const handler = async () => ({});
+import { ingestHandler } from '#adapters/ingest-handler.ts';
+
+/** POST /v1/browser-events?key=pk_… — batches from browser agents (public key + allowed origin). */
+export const handler = ingestHandler('browser');

@@ -1,1 +1,4 @@
-export const handler = async () => ({});
+import { ingestHandler } from '#adapters/ingest-handler.ts';
+
+/** POST /v1/events — signed batches from server-side agents. */
+export const handler = ingestHandler('server');

@@ -1,1 +1,42 @@
-export const handler = async () => ({});
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as accounts from '#adapters/accounts-store.ts';
+import { appendAudit } from '#adapters/audit-store.ts';
+import { httpErrors, jsonResponse } from '#adapters/http.ts';
+import { principalOf } from '#adapters/principal.ts';
+import { rawBody, parseJson } from '#core/body.ts';
+import { systemClock } from '#core/clock.ts';
+import { notFound } from '#core/errors.ts';
+import { audited, createAccount, type ManagementPorts, rotateKey, updateAccount, viewAccount } from '#core/management.ts';
+
+const ports: ManagementPorts = {
+  clock: systemClock,
+  createAccount: accounts.createAccount,
+  getAccount: accounts.getAccount,
+  listApplications: accounts.listApplications,
+  listKeys: accounts.listKeys,
+  updateAccount: accounts.updateAccount,
+  rotateKey: accounts.rotateKey,
+  audit: appendAudit,
+};
+
+/** Management API: routes by API Gateway resource; each route is one core call. */
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(httpErrors())
+  .handler(async (event) => {
+    const p = principalOf(event);
+    const path = event.pathParameters ?? {};
+    const body = () => parseJson(rawBody(event.body, event.isBase64Encoded));
+    switch (`${event.httpMethod} ${event.resource}`) {
+      case 'POST /v1/accounts':
+        return jsonResponse(201, await createAccount(ports, p, body()));
+      case 'GET /v1/accounts/{accountId}':
+        return jsonResponse(200, await audited(ports, p, 'accounts:read', path.accountId, () => viewAccount(ports, path.accountId!)));
+      case 'PATCH /v1/accounts/{accountId}':
+        return jsonResponse(200, await updateAccount(ports, p, path.accountId!, body()));
+      case 'POST /v1/accounts/{accountId}/applications/{applicationId}/keys':
+        return jsonResponse(201, await rotateKey(ports, p, path.accountId!, path.applicationId!));
+      default:
+        throw notFound('route');
+    }
+  });

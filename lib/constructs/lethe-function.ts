@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -125,6 +126,14 @@ export class LetheFunction extends nodejs.NodejsFunction {
   useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey'>): this {
     this.addEnvironment(envName, key.keyArn);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn] }));
+    return this;
+  }
+
+  /** Read access to one secret (and decrypt with its key), granted on the function's side only. */
+  readSecret(envName: string, secret: secretsmanager.ISecret): this {
+    this.addEnvironment(envName, secret.secretArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
+    if (secret.encryptionKey) this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [secret.encryptionKey.keyArn] }));
     return this;
   }
 

@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Clock, systemClock } from '#core/clock.ts';
 import { IRELAND } from '#core/region.ts';
+import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
 import { createBuckets, createTables, dynamoClient, LOCAL_CREDENTIALS, s3Client, startDynamo, startS3 } from './engines.ts';
 import { Resolver } from './intrinsics.ts';
@@ -128,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       LETHE_OUTBOX_DIR: outbox,
     });
     fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    await writeBootstrapToken(dataDir);
 
     const ttl = ttlTablesOf(model);
     const lifecycle = lifecycleRulesOf(model);

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { type AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Account, AgentKey, Application } from '#core/accounts.ts';
+import { ENV } from '#core/schema.ts';
+import { env, dynamo } from './aws.ts';
+import { retryable } from './dynamo-errors.ts';
+import { decryptCached, secretBox } from './secret-box.ts';
+
+/**
+ * The Accounts table: one partition per account (settings, applications, findings), one item per agent
+ * key and browser key (looked up by id on every request), and short-lived replay guards.
+ */
+const table = () => env(ENV.accountsTable);
+const META = 'META';
+
+export const ids = {
+  account: () => `acc_${randomBytes(8).toString('hex')}`,
+  application: () => `app_${randomBytes(6).toString('hex')}`,
+  key: () => `key_${randomBytes(8).toString('hex')}`,
+  secret: () => `sk_${randomBytes(32).toString('base64url')}`,
+  browserKey: () => `pk_${randomBytes(16).toString('base64url')}`,
+};
+
+async function get(pk: string, sk: string): Promise<Record<string, any> | undefined> {
+  const out = await retryable('accounts store', () => dynamo().send(new GetItemCommand({ TableName: table(), Key: marshall({ pk, sk }), ConsistentRead: true })));
+  return out.Item ? unmarshall(out.Item) : undefined;
+}
+
+async function put(item: Record<string, unknown>, condition?: string): Promise<void> {
+  await retryable('accounts store', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: condition })));
+}
+
+export async function findKey(keyId: string): Promise<AgentKey | undefined> {
+  const row = await get(`KEY#${keyId}`, META);
+  if (!row || row.revoked) return undefined;
+  return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher), retiresAt: row.retiresAt };
+}
+
+export async function findBrowserApp(browserKey: string): Promise<Application | undefined> {
+  if (!/^pk_[A-Za-z0-9_-]{10,64}$/.test(browserKey)) return undefined;
+  const row = await get(`BKEY#${browserKey}`, META);
+  if (!row) return undefined;
+  return getApplication(row.accountId, row.applicationId);
+}
+
+export async function getApplication(accountId: string, applicationId: string): Promise<Application | undefined> {
+  const row = await get(`ACCOUNT#${accountId}`, `APP#${applicationId}`);
+  return row ? { accountId, applicationId, name: row.name, browserKey: row.browserKey, allowedOrigins: row.allowedOrigins ?? [] } : undefined;
+}
+
+export async function listApplications(accountId: string): Promise<Application[]> {
+  const out = await retryable('accounts store', () => dynamo().send(new QueryCommand({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :app)',
+    ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':app': 'APP#' }),
+  })));
+  return (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ accountId, applicationId: r.sk.slice(4), name: r.name, browserKey: r.browserKey, allowedOrigins: r.allowedOrigins ?? [] }));
+}
+
+export async function getAccount(accountId: string): Promise<Account | undefined> {
+  const row = await get(`ACCOUNT#${accountId}`, META);
+  if (!row) return undefined;
+  return {
+    accountId,
+    name: row.name,
+    status: row.status,
+    retentionDays: row.retentionDays,
+    pseudonymise: !!row.pseudonymise,
+    creatorEmail: row.creatorEmail,
+    adminEmail: row.adminEmail,
+    accountKey: await decryptCached(row.accountKeyCipher),
+    scrubRules: row.scrubRules ?? {},
+    createdAt: row.createdAt,
+  };
+}
+
+export interface CreatedAccount {
+  accountId: string;
+  applicationId: string;
+  keyId: string;
+  secret: string;
+  browserKey: string;
+}
+
+export async function createAccount(input: { name: string; creatorEmail: string; adminEmail: string; retentionDays: number; allowedOrigins: string[]; nowMs: number }): Promise<CreatedAccount> {
+  const accountId = ids.account();
+  const applicationId = ids.application();
+  const box = secretBox();
+  await put({
+    pk: `ACCOUNT#${accountId}`, sk: META, name: input.name, status: 'active', retentionDays: input.retentionDays, pseudonymise: false,
+    creatorEmail: input.creatorEmail, adminEmail: input.adminEmail, accountKeyCipher: await box.encrypt(randomBytes(32)), scrubRules: {}, createdAt: input.nowMs,
+  }, 'attribute_not_exists(pk)');
+  const browserKey = ids.browserKey();
+  await put({ pk: `ACCOUNT#${accountId}`, sk: `APP#${applicationId}`, name: 'default', browserKey, allowedOrigins: input.allowedOrigins });
+  await put({ pk: `BKEY#${browserKey}`, sk: META, accountId, applicationId });
+  const key = await issueKey(accountId, applicationId, input.nowMs);
+  return { accountId, applicationId, keyId: key.keyId, secret: key.secret, browserKey };
+}
+
+/** A new key for the application; the secret is returned once and stored only encrypted. */
+export async function issueKey(accountId: string, applicationId: string, nowMs: number): Promise<{ keyId: string; secret: string }> {
+  const keyId = ids.key();
+  const secret = ids.secret();
+  await put({ pk: `KEY#${keyId}`, sk: META, accountId, applicationId, secretCipher: await secretBox().encrypt(Buffer.from(secret, 'utf8')), createdAt: nowMs });
+  await put({ pk: `ACCOUNT#${accountId}`, sk: `KEYREF#${keyId}`, applicationId, createdAt: nowMs });
+  return { keyId, secret };
+}
+
+export async function listKeys(accountId: string): Promise<Array<{ keyId: string; applicationId: string; createdAt: number; retiresAt?: number }>> {
+  const out = await retryable('accounts store', () => dynamo().send(new QueryCommand({
+    TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':k': 'KEYREF#' }),
+  })));
+  const refs = (out.Items ?? []).map((i) => unmarshall(i));
+  const rows = await Promise.all(refs.map((r) => get(`KEY#${r.sk.slice(7)}`, META)));
+  return refs.flatMap((r, i) => (rows[i] && !rows[i]!.revoked ? [{ keyId: r.sk.slice(7), applicationId: r.applicationId, createdAt: r.createdAt, retiresAt: rows[i]!.retiresAt }] : []));
+}
+
+/** Rotation: a new key now; the older active keys keep working for `overlapSeconds`, then are refused. */
+export async function rotateKey(accountId: string, applicationId: string, nowMs: number, overlapSeconds: number) {
+  const fresh = await issueKey(accountId, applicationId, nowMs);
+  const retiresAt = Math.floor(nowMs / 1000) + overlapSeconds;
+  for (const k of await listKeys(accountId)) {
+    if (k.keyId === fresh.keyId || k.applicationId !== applicationId) continue;
+    if (k.retiresAt !== undefined && k.retiresAt <= retiresAt) continue;
+    await retryable('accounts store', () => dynamo().send(new UpdateItemCommand({
+      TableName: table(), Key: marshall({ pk: `KEY#${k.keyId}`, sk: META }), UpdateExpression: 'SET retiresAt = :r', ExpressionAttributeValues: marshall({ ':r': retiresAt }),
+    })));
+  }
+  return { ...fresh, previousKeysRetireAt: retiresAt };
+}
+
+export async function updateAccount(accountId: string, changes: Partial<Pick<Account, 'retentionDays' | 'pseudonymise' | 'adminEmail' | 'scrubRules' | 'status'>>): Promise<void> {
+  const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+  if (!entries.length) return;
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = entries.map(([k, v], i) => { names[`#f${i}`] = k; values[`:v${i}`] = v; return `#f${i} = :v${i}`; });
+  await retryable('accounts store', () => dynamo().send(new UpdateItemCommand({
+    TableName: table(), Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: META }), UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+  })));
+}
+
+export async function rememberSignature(signature: string, nowSec: number, expiresAt: number): Promise<boolean> {
+  try {
+    await dynamo().send(new PutItemCommand({
+      TableName: table(), Item: marshall({ pk: `REPLAY#${signature}`, sk: META, expiresAt }),
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': { N: String(nowSec) } as AttributeValue },
+    }));
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return false;
+    return retryable('replay guard', () => Promise.reject(e));
+  }
+}
+
+export async function forgetSignature(signature: string): Promise<void> {
+  await dynamo().send(new DeleteItemCommand({ TableName: table(), Key: marshall({ pk: `REPLAY#${signature}`, sk: META }) }));
+}

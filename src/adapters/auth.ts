@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { jwtVerify, SignJWT } from 'jose';
+import { type Principal, ROLES } from '#core/access.ts';
+import { IRELAND } from '#core/region.ts';
+
+export const TOKEN_ISSUER = 'lethe';
+export const TOKEN_AUDIENCE = 'lethe-management';
+
+/** The token signing key: a Secrets Manager secret on AWS (AUTH_SECRET_ARN), a file in the data folder locally. */
+let keyPromise: Promise<Uint8Array> | undefined;
+export function signingKey(): Promise<Uint8Array> {
+  return (keyPromise ??= (async () => {
+    if (process.env.LETHE_LOCAL === '1') return localSigningKey(process.env.LETHE_DATA_DIR!);
+    const out = await new SecretsManagerClient({ region: IRELAND }).send(new GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
+    return Buffer.from(out.SecretString!, 'utf8');
+  })());
+}
+
+export function localSigningKey(dataDir: string): Uint8Array {
+  const file = path.join(dataDir, 'auth', 'signing.key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try { fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  }
+  return Buffer.from(fs.readFileSync(file, 'utf8'), 'utf8');
+}
+
+export async function issueToken(key: Uint8Array, p: Principal, ttlSeconds: number, audience = TOKEN_AUDIENCE): Promise<string> {
+  return new SignJWT({ role: p.role, accounts: p.accounts })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(p.sub)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key);
+}
+
+/** Verifies signature, issuer, audience and expiry; returns the principal or throws. */
+export async function verifyToken(key: Uint8Array, token: string): Promise<Principal> {
+  const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'] });
+  const role = payload.role as Principal['role'];
+  const accounts = payload.accounts;
+  if (!ROLES.includes(role) || !Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string') || typeof payload.sub !== 'string') {
+    throw new Error('malformed claims');
+  }
+  return { sub: payload.sub, role, accounts: accounts as string[] };
+}
+
+/** The local runtime's bootstrap administrator credential (the CLI uses it by default). */
+export async function writeBootstrapToken(dataDir: string): Promise<string> {
+  const token = await issueToken(localSigningKey(dataDir), { sub: 'local-admin', role: 'admin', accounts: ['*'] }, 30 * 86_400);
+  const file = path.join(dataDir, 'auth', 'admin.token');
+  fs.writeFileSync(file, token, { mode: 0o600 });
+  return file;
+}

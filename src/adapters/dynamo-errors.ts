@@ -1,0 +1,20 @@
+import { RetryableError } from '#core/errors.ts';
+
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError',
+  'ServiceUnavailable', 'TransactionConflictException', 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ECONNREFUSED', 'SlowDown', 'InternalError',
+]);
+
+/** Store failures become 503 + Retry-After (the caller keeps its data); anything else is rethrown. */
+export async function retryable<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+    const status = err.$metadata?.httpStatusCode ?? 0;
+    if (RETRYABLE.has(err.name ?? '') || RETRYABLE.has(err.code ?? '') || status >= 500 || err.$retryable) {
+      throw new RetryableError(`${what} is unavailable, retry later`);
+    }
+    throw e;
+  }
+}

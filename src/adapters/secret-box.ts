@@ -1,0 +1,70 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { ENV } from '#core/schema.ts';
+import { env, kmsClient } from './aws.ts';
+
+/** Encrypts small secrets (agent keys, account keys) with the project key: KMS on AWS, a local key file locally. */
+export interface SecretBox {
+  encrypt(plain: Buffer): Promise<string>;
+  decrypt(cipher: string): Promise<Buffer>;
+}
+
+const kmsBox: SecretBox = {
+  async encrypt(plain) {
+    const out = await kmsClient().send(new EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose: 'lethe-secret' } }));
+    return `kms:${Buffer.from(out.CiphertextBlob!).toString('base64')}`;
+  },
+  async decrypt(cipher) {
+    const out = await kmsClient().send(new DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose: 'lethe-secret' } }));
+    return Buffer.from(out.Plaintext!);
+  },
+};
+
+/** AES-256-GCM under a key kept in <data dir>/kms/project.key (created on first use, mode 0600). */
+function localBox(dataDir: string): SecretBox {
+  const file = path.join(dataDir, 'kms', 'project.key');
+  const key = () => {
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      try {
+        fs.writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+    return fs.readFileSync(file);
+  };
+  return {
+    async encrypt(plain) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key(), iv);
+      const body = Buffer.concat([c.update(plain), c.final()]);
+      return `local:${Buffer.concat([iv, c.getAuthTag(), body]).toString('base64')}`;
+    },
+    async decrypt(cipher) {
+      const raw = Buffer.from(cipher.slice(6), 'base64');
+      const d = createDecipheriv('aes-256-gcm', key(), raw.subarray(0, 12));
+      d.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([d.update(raw.subarray(28)), d.final()]);
+    },
+  };
+}
+
+let box: SecretBox | undefined;
+export function secretBox(): SecretBox {
+  return (box ??= process.env.LETHE_LOCAL === '1' ? localBox(env('LETHE_DATA_DIR')) : kmsBox);
+}
+
+/** Decrypted secrets by ciphertext: one KMS call per secret per container. */
+const cache = new Map<string, Promise<Buffer>>();
+export function decryptCached(cipher: string): Promise<Buffer> {
+  let p = cache.get(cipher);
+  if (!p) {
+    p = secretBox().decrypt(cipher);
+    p.catch(() => cache.delete(cipher));
+    cache.set(cipher, p);
+  }
+  return p;
+}

@@ -1,0 +1,157 @@
+// The SDK versions are pinned in package-lock.json; its notice about future Node 22 releases is not actionable here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { sendBatch } from '../client/agent.ts';
+import { FIELD_KINDS, type FieldKind, scrub } from '#core/scrub/engine.ts';
+
+/**
+ * `lethe`: the operators' command. Talks to the local runtime by default (endpoints.json in the data folder)
+ * or to LETHE_ENDPOINT with LETHE_TOKEN. Every command accepts --json.
+ */
+const USAGE = `lethe <command> [options] [--json]
+
+  accounts create --name N --creator-email E --admin-email E [--retention-days D] [--origin URL ...]
+  accounts show --account A
+  accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
+  keys rotate --account A --application P
+  agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
+  scrub --field url|label|error|query|service-url      (one value per line on stdin)
+
+Environment: LETHE_ENDPOINT (API base URL), LETHE_TOKEN (management token), LETHE_DATA_DIR (local data, default .lethe)`;
+
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) { super(message); }
+}
+
+function dataDir() {
+  return path.resolve(process.env.LETHE_DATA_DIR ?? '.lethe');
+}
+
+export function endpoint(): string {
+  if (process.env.LETHE_ENDPOINT) return process.env.LETHE_ENDPOINT.replace(/\/$/, '');
+  const file = path.join(dataDir(), 'endpoints.json');
+  if (!fs.existsSync(file)) throw new CliError(`no local runtime found (${file} is missing): run \`npm start\` or set LETHE_ENDPOINT`, 1);
+  return JSON.parse(fs.readFileSync(file, 'utf8')).api;
+}
+
+function token(): string {
+  if (process.env.LETHE_TOKEN) return process.env.LETHE_TOKEN;
+  const file = path.join(dataDir(), 'auth', 'admin.token');
+  if (!fs.existsSync(file)) throw new CliError(`no token: set LETHE_TOKEN or start the local runtime (creates ${file})`, 1);
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+async function api(method: string, route: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${endpoint()}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: any = text;
+  try { parsed = JSON.parse(text); } catch { /* keep text */ }
+  if (!res.ok) throw new CliError(`${method} ${route} → ${res.status}: ${parsed?.message ?? text}`, 1);
+  return parsed;
+}
+
+function need(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new CliError(`--${name} is required`);
+  return v;
+}
+
+function int(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new CliError(`--${name} must be a whole number`);
+  return n;
+}
+
+function print(json: boolean, value: unknown, human: () => string) {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string' }, 'creator-email': { type: 'string' }, 'admin-email': { type: 'string' },
+      'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
+      account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
+      file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
+      field: { type: 'string' },
+    },
+  });
+  const json = !!values.json;
+  const cmd = positionals.join(' ');
+  if (values.help || cmd === '' || cmd === 'help') return void process.stdout.write(`${USAGE}\n`);
+
+  switch (cmd) {
+    case 'accounts create': {
+      const out = await api('POST', '/v1/accounts', {
+        name: need(values, 'name'),
+        creatorEmail: need(values, 'creator-email'),
+        adminEmail: need(values, 'admin-email'),
+        retentionDays: int(values['retention-days'], 'retention-days'),
+        allowedOrigins: values.origin ?? [],
+      });
+      return print(json, out, () => `account ${out.accountId}\napplication ${out.applicationId}\nkey id ${out.keyId}\nsecret ${out.secret}   (shown once: store it in the agent's configuration)\nbrowser key ${out.browserKey}`);
+    }
+    case 'accounts show': {
+      const out = await api('GET', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}`);
+      return print(json, out, () => `${out.accountId} ${out.name} (${out.status}) retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`);
+    }
+    case 'accounts update': {
+      const p = values.pseudonymise;
+      if (p !== undefined && p !== 'on' && p !== 'off') throw new CliError('--pseudonymise must be on or off');
+      const out = await api('PATCH', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}`, {
+        retentionDays: int(values['retention-days'], 'retention-days'),
+        pseudonymise: p === undefined ? undefined : p === 'on',
+        adminEmail: values['admin-email'],
+      });
+      return print(json, out, () => `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`);
+    }
+    case 'keys rotate': {
+      const out = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/applications/${encodeURIComponent(need(values, 'application'))}/keys`);
+      return print(json, out, () => `new key ${out.keyId}\nsecret ${out.secret}   (shown once)\nolder keys stop working at ${new Date(out.previousKeysRetireAt * 1000).toISOString()}`);
+    }
+    case 'agent send': {
+      const keyId = (values['key-id'] as string | undefined) ?? process.env.LETHE_KEY_ID;
+      const secret = (values.secret as string | undefined) ?? process.env.LETHE_SECRET;
+      if (!keyId || !secret) throw new CliError('--key-id and --secret (or LETHE_KEY_ID and LETHE_SECRET) are required');
+      const lines = fs.readFileSync(need(values, 'file'), 'utf8').split('\n').filter((l) => l.trim());
+      const events = lines.map((l, i) => { try { return JSON.parse(l); } catch { throw new CliError(`line ${i + 1} is not JSON`); } });
+      const results: Array<{ status: number; body: any; serverVerified: boolean; attempts: number }> = [];
+      for (let i = 0; i < events.length; i += 500) {
+        const r = await sendBatch({ endpoint: endpoint(), keyId, secret }, events.slice(i, i + 500), { gzip: !!values.gzip });
+        results.push({ status: r.status, body: r.body, serverVerified: r.serverVerified, attempts: r.attempts });
+        if (r.status !== 200) { print(json, results, () => `batch ${i / 500 + 1}: ${r.status} ${JSON.stringify(r.body)}`); process.exitCode = 1; return; }
+      }
+      const accepted = results.reduce((s, r) => s + r.body.accepted, 0);
+      return print(json, { batches: results.length, accepted, results }, () => `sent ${events.length} events in ${results.length} batch(es): ${accepted} stored; server signature verified: ${results.every((r) => r.serverVerified)}`);
+    }
+    case 'scrub': {
+      const field = need(values, 'field') as FieldKind;
+      if (!FIELD_KINDS.includes(field)) throw new CliError(`--field must be one of ${FIELD_KINDS.join(', ')}`);
+      const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+      for await (const line of rl) {
+        const r = scrub(field, line);
+        process.stdout.write(json ? `${JSON.stringify({ value: r.value ?? null, detectors: r.detectors, specialCategory: r.specialCategory })}\n` : `${r.value ?? '(dropped: special category)'}\n`);
+      }
+      return;
+    }
+    default:
+      throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`lethe: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(e instanceof CliError ? e.exitCode : 1);
+});

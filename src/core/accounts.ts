@@ -1,0 +1,41 @@
+import { DEFAULT_RETENTION_DAYS } from './retention.ts';
+import type { ScrubRules } from './scrub/engine.ts';
+
+export type AccountStatus = 'active' | 'terminated';
+
+/** An account's settings as the use cases see them (secrets already decrypted by the adapter). */
+export interface Account {
+  accountId: string;
+  name: string;
+  status: AccountStatus;
+  retentionDays: number;
+  pseudonymise: boolean;
+  creatorEmail: string;
+  adminEmail: string;
+  /** per-account key for identity hashes and pseudonyms (decrypted) */
+  accountKey: Buffer;
+  scrubRules: Omit<ScrubRules, 'hashKey'>;
+  createdAt: number;
+}
+
+export interface Application {
+  accountId: string;
+  applicationId: string;
+  name: string;
+  browserKey: string;
+  allowedOrigins: string[];
+}
+
+/** A server agent key: identified by keyId, secret decrypted by the adapter. */
+export interface AgentKey {
+  keyId: string;
+  accountId: string;
+  applicationId: string;
+  secret: Buffer;
+  /** epoch seconds after which the key is refused (set when it is rotated out); undefined = active */
+  retiresAt?: number;
+}
+
+export function defaultAccount(partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>): Account {
+  return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, ...partial };
+}

@@ -1,0 +1,256 @@
+import type { Account, AgentKey, Application } from './accounts.ts';
+import { checkTimestamp, sign, signatureMatches } from './signing.ts';
+import { badRequest, conflict, HttpError, tooLarge, unauthorized } from './errors.ts';
+import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
+import { inflate, parseJson } from './body.ts';
+import { LIMITS } from './limits.ts';
+import { expiresAt } from './retention.ts';
+import { labelOf, userKeyOf } from './identity.ts';
+import { type FieldKind, scrub } from './scrub/engine.ts';
+import type { Clock } from './clock.ts';
+
+/** What ingest stores: one item per event, no IP, no user-agent string, identity only as label + keyed hash. */
+export interface InteractionItem {
+  pk: string;
+  sk: string;
+  accountId: string;
+  applicationId: string;
+  eventId: string;
+  type: string;
+  ts: number;
+  duration: number;
+  outcome: string;
+  url?: string;
+  label?: string;
+  error?: string;
+  queries?: string[];
+  services?: Array<{ url: string; duration: number; status: number }>;
+  browser?: { family: string; version: string };
+  userKey?: string;
+  user?: string;
+  expiresAt: number;
+}
+
+export interface UserTouch {
+  accountId: string;
+  userKey: string;
+  label: string;
+  lastSeen: number;
+  expiresAt: number;
+}
+
+export interface FindingCount {
+  kind: FieldKind;
+  detector: string;
+  count: number;
+  /** the scrubbed value: a shape, never the personal value */
+  example: string;
+}
+
+/** Ports the ingest use case needs; adapters implement them for DynamoDB/KMS, and tests for memory. */
+export interface IngestPorts {
+  clock: Clock;
+  findKey(keyId: string): Promise<AgentKey | undefined>;
+  findBrowserApp(browserKey: string): Promise<Application | undefined>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  /** false when this signature was seen before (replay) */
+  rememberSignature(signature: string, nowSec: number, expiresAt: number): Promise<boolean>;
+  forgetSignature(signature: string): Promise<void>;
+  /** user keys that must carry no identity: do-not-track or being erased */
+  restrictedUsers(accountId: string, userKeys: string[]): Promise<Set<string>>;
+  /** idempotent by (pk, sk); throws RetryableError when the store cannot take them */
+  storeInteractions(items: InteractionItem[]): Promise<void>;
+  touchUsers(users: UserTouch[]): Promise<void>;
+  recordFindings(accountId: string, findings: FindingCount[], nowMs: number): Promise<void>;
+}
+
+export interface IngestRequest {
+  agent: 'server' | 'browser';
+  /** header names in lower case */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  raw: Buffer;
+  /** browser agent: derived family/version when the event carries none (the raw UA is never stored) */
+  browserFromUserAgent?: { family: string; version: string };
+}
+
+export interface IngestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  expired: number;
+  findings: number;
+}
+
+const FIELDS: Array<[keyof AgentEvent, FieldKind]> = [['url', 'url'], ['label', 'label'], ['error', 'error']];
+
+/** Builds the items of one event: scrubbed, anonymous unless identified, with its expiry. */
+export function toItem(
+  e: AgentEvent,
+  account: Account,
+  restricted: Set<string>,
+  browserFallback: IngestRequest['browserFromUserAgent'],
+  findings: Map<string, FindingCount>,
+): InteractionItem {
+  const rules = { ...account.scrubRules, hashKey: account.accountKey };
+  const note = (kind: FieldKind, detectors: string[], example: string | undefined) => {
+    for (const d of detectors) {
+      const k = `${kind}|${d}`;
+      const f = findings.get(k) ?? { kind, detector: d, count: 0, example: example ?? '(field dropped)' };
+      f.count++;
+      findings.set(k, f);
+    }
+  };
+  const item: InteractionItem = {
+    pk: `${account.accountId}#${e.applicationId}`,
+    sk: `${String(e.timestamp).padStart(14, '0')}#${e.id}`,
+    accountId: account.accountId,
+    applicationId: e.applicationId,
+    eventId: e.id,
+    type: e.type,
+    ts: e.timestamp,
+    duration: e.duration,
+    outcome: e.outcome,
+    expiresAt: expiresAt(e.timestamp, account.retentionDays),
+  };
+  for (const [field, kind] of FIELDS) {
+    const v = e[field] as string | undefined;
+    if (v === undefined) continue;
+    const r = scrub(kind, v, rules);
+    note(kind, r.detectors, r.value);
+    if (r.value !== undefined) (item as any)[field] = r.value;
+  }
+  if (e.queries) {
+    item.queries = e.queries.map((q) => {
+      const r = scrub('query', q, rules);
+      note('query', r.detectors, r.value);
+      return r.value ?? '?';
+    });
+  }
+  if (e.services) {
+    item.services = e.services.map((s) => {
+      const r = scrub('service-url', s.url, rules);
+      note('service-url', r.detectors, r.value);
+      return { url: r.value ?? '{removed}', duration: s.duration, status: s.status };
+    });
+  }
+  const browser = e.browser ?? browserFallback;
+  if (browser) item.browser = { family: browser.family, version: browser.version };
+  if (e.userId !== undefined && !e.doNotTrack) {
+    const userKey = userKeyOf(account.accountId, account.accountKey, e.userId);
+    if (!restricted.has(userKey)) {
+      item.userKey = userKey;
+      item.user = labelOf(account.accountKey, e.userId, account.pseudonymise);
+    }
+  }
+  return item;
+}
+
+/**
+ * The ingest use case: authenticate the agent, validate the batch, drop identities that must not be
+ * kept, scrub every free-text field, and store every event idempotently. Success means all stored.
+ */
+export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ response: IngestResponse; outcome?: IngestOutcome }> {
+  const now = ports.clock.nowMs();
+  const nowSec = Math.floor(now / 1000);
+  let secret: Buffer | undefined;
+  let signature: string | undefined;
+  let corsOrigin: string | undefined;
+  try {
+    const maxBody = req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxBodyBytes;
+    if (req.raw.length > maxBody) throw tooLarge(`body is ${req.raw.length} bytes; the limit is ${maxBody}`);
+
+    let applicationId: string;
+    let accountId: string;
+    if (req.agent === 'server') {
+      const keyId = req.headers['x-lethe-key-id'];
+      const ts = req.headers['x-lethe-timestamp'];
+      signature = req.headers['x-lethe-signature'];
+      if (!keyId) throw unauthorized('X-Lethe-Key-Id is missing');
+      if (!signature) throw unauthorized('X-Lethe-Signature is missing');
+      const tsCheck = checkTimestamp(ts, nowSec, LIMITS.signatureWindowSeconds);
+      if (tsCheck === 'malformed') throw badRequest('X-Lethe-Timestamp', 'must be unix seconds');
+      const key = await ports.findKey(keyId);
+      if (!key || (key.retiresAt !== undefined && key.retiresAt <= nowSec)) throw unauthorized('unknown or retired key');
+      if (!signatureMatches(signature, sign(key.secret, ts!, req.raw))) throw unauthorized('signature does not match');
+      if (tsCheck === 'stale') throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
+      secret = key.secret;
+      applicationId = key.applicationId;
+      accountId = key.accountId;
+    } else {
+      const app = await ports.findBrowserApp(req.query.key ?? '');
+      if (!app) throw unauthorized('unknown browser key');
+      const origin = req.headers.origin;
+      if (!origin || !app.allowedOrigins.includes(origin)) throw new HttpError(403, 'forbidden', 'Origin is not allowed for this application', 'Origin');
+      corsOrigin = origin;
+      applicationId = app.applicationId;
+      accountId = app.accountId;
+    }
+
+    const account = await ports.getAccount(accountId);
+    if (!account || account.status !== 'active') throw unauthorized('account is not active');
+
+    const body = inflate(req.raw, req.headers['content-encoding'], LIMITS.maxInflatedBytes);
+    const batch = parseOr400(BatchSchema, parseJson(body));
+    const maxEvents = req.agent === 'browser' ? LIMITS.browserMaxEventsPerBatch : LIMITS.maxEventsPerBatch;
+    if (batch.events.length > maxEvents) throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);
+    const seen = new Set<string>();
+    batch.events.forEach((e, i) => {
+      if (e.applicationId !== applicationId) throw badRequest(`events[${i}].applicationId`, 'does not match the application of the key');
+      if (e.timestamp > now + 86_400_000) throw badRequest(`events[${i}].timestamp`, 'is more than a day in the future');
+      if (seen.has(e.id)) throw badRequest(`events[${i}].id`, 'appears twice in the batch');
+      seen.add(e.id);
+    });
+
+    if (signature && !(await ports.rememberSignature(signature, nowSec, nowSec + 2 * LIMITS.signatureWindowSeconds))) {
+      throw conflict('this signed request was already received (replay); sign every attempt with a fresh timestamp');
+    }
+
+    try {
+      const live = batch.events.filter((e) => expiresAt(e.timestamp, account.retentionDays) > nowSec);
+      const identified = [...new Set(live.filter((e) => e.userId !== undefined && !e.doNotTrack).map((e) => userKeyOf(accountId, account.accountKey, e.userId!)))];
+      const restricted = identified.length ? await ports.restrictedUsers(accountId, identified) : new Set<string>();
+      const findings = new Map<string, FindingCount>();
+      const items = live.map((e) => toItem(e, account, restricted, req.browserFromUserAgent, findings));
+      const users = new Map<string, UserTouch>();
+      for (const it of items) {
+        if (!it.userKey) continue;
+        const prev = users.get(it.userKey);
+        if (!prev || prev.lastSeen < it.ts) users.set(it.userKey, { accountId, userKey: it.userKey, label: it.user!, lastSeen: it.ts, expiresAt: it.expiresAt });
+      }
+      await Promise.all([
+        ports.storeInteractions(items),
+        users.size ? ports.touchUsers([...users.values()]) : undefined,
+        findings.size ? ports.recordFindings(accountId, [...findings.values()], now) : undefined,
+      ]);
+      const outcome = { accepted: items.length, expired: batch.events.length - items.length, findings: [...findings.values()].reduce((s, f) => s + f.count, 0) };
+      return { response: respond(200, outcome, secret, nowSec, corsOrigin), outcome };
+    } catch (e) {
+      // Nothing acknowledged: let the agent retry the very same request.
+      if (signature) await ports.forgetSignature(signature).catch(() => {});
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof HttpError) return { response: respond(e.status, e.body(), secret, nowSec, corsOrigin, e.headers) };
+    throw e;
+  }
+}
+
+/** Every answer to a server agent is signed with its key (when the key was verified) so it can verify us. */
+function respond(status: number, payload: unknown, secret: Buffer | undefined, nowSec: number, origin: string | undefined, extra: Record<string, string> = {}): IngestResponse {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra };
+  if (secret) {
+    headers['x-lethe-timestamp'] = String(nowSec);
+    headers['x-lethe-signature'] = sign(secret, nowSec, body);
+  }
+  if (origin) {
+    headers['access-control-allow-origin'] = origin;
+    headers.vary = 'Origin';
+  }
+  return { status, headers, body };
+}

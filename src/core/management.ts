@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Account, Application } from './accounts.ts';
+import { authorize, type Operation, type Principal } from './access.ts';
+import type { Clock } from './clock.ts';
+import { badRequest, forbidden, HttpError } from './errors.ts';
+import { parseOr400 } from './events.ts';
+import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+
+const email = z.email().max(254);
+const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com');
+
+export const CreateAccountSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  creatorEmail: email,
+  adminEmail: email,
+  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).default(DEFAULT_RETENTION_DAYS),
+  allowedOrigins: z.array(origin).max(50).default([]),
+});
+
+export const UpdateAccountSchema = z.strictObject({
+  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
+  pseudonymise: z.boolean().optional(),
+  adminEmail: email.optional(),
+  scrubRules: z.strictObject({
+    extraPatterns: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), pattern: z.string().min(1).max(500) })).max(50).optional(),
+    allowParams: z.array(z.string().min(1).max(100)).max(100).optional(),
+    method: z.enum(['placeholder', 'remove', 'mask', 'hash']).optional(),
+  }).optional(),
+});
+
+export interface AuditEntry {
+  actor: string;
+  role: string;
+  operation: Operation;
+  accountId?: string;
+  /** keyed hash of the data subject, never the identifier */
+  subject?: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  at: number;
+}
+
+export interface ManagementPorts {
+  clock: Clock;
+  createAccount(input: z.infer<typeof CreateAccountSchema> & { nowMs: number }): Promise<{ accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string }>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  listApplications(accountId: string): Promise<Application[]>;
+  listKeys(accountId: string): Promise<Array<{ keyId: string; applicationId: string; createdAt: number; retiresAt?: number }>>;
+  updateAccount(accountId: string, changes: Partial<Account>): Promise<void>;
+  rotateKey(accountId: string, applicationId: string, nowMs: number, overlapSeconds: number): Promise<{ keyId: string; secret: string; previousKeysRetireAt: number }>;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/** Rotation overlap: both keys verify for a week, so agents can be redeployed. */
+export const KEY_OVERLAP_SECONDS = 7 * 86_400;
+
+/** Runs one authorised operation and writes its audit record, whatever the outcome. */
+export async function audited<T>(ports: ManagementPorts, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
+  const entry = (outcome: AuditEntry['outcome']): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+  try {
+    authorize(p, op, accountId);
+  } catch (e) {
+    await ports.audit(entry('denied'));
+    throw e;
+  }
+  try {
+    const out = await run();
+    await ports.audit(entry('ok'));
+    return out;
+  } catch (e) {
+    await ports.audit(entry(e instanceof HttpError && e.status < 500 ? 'denied' : 'failed'));
+    throw e;
+  }
+}
+
+/** The account as a customer or staff member sees it: settings, applications, key ids; never a secret. */
+export async function viewAccount(ports: ManagementPorts, accountId: string) {
+  const account = await ports.getAccount(accountId);
+  // Same answer as "not in scope": nothing tells an outsider whether an id exists.
+  if (!account) throw forbidden('not allowed: accounts:read');
+  const { accountKey: _secret, ...settings } = account;
+  return { ...settings, applications: await ports.listApplications(accountId), keys: await ports.listKeys(accountId) };
+}
+
+export async function createAccount(ports: ManagementPorts, p: Principal, body: unknown) {
+  return audited(ports, p, 'accounts:create', undefined, async () => {
+    const input = parseOr400(CreateAccountSchema, body);
+    return ports.createAccount({ ...input, nowMs: ports.clock.nowMs() });
+  });
+}
+
+export async function updateAccount(ports: ManagementPorts, p: Principal, accountId: string, body: unknown) {
+  return audited(ports, p, 'accounts:update', accountId, async () => {
+    const changes = parseOr400(UpdateAccountSchema, body);
+    if (Object.keys(changes).length === 0) throw badRequest('body', 'no setting to change');
+    const account = await ports.getAccount(accountId);
+    if (!account) throw forbidden('not allowed: accounts:update');
+    if (account.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
+    if (changes.scrubRules?.extraPatterns) {
+      changes.scrubRules.extraPatterns.forEach((x, i) => {
+        try { new RegExp(x.pattern, 'g'); } catch { throw badRequest(`scrubRules.extraPatterns[${i}].pattern`, 'not a valid regular expression'); }
+      });
+    }
+    await ports.updateAccount(accountId, changes as Partial<Account>);
+    return viewAccount(ports, accountId);
+  });
+}
+
+export async function rotateKey(ports: ManagementPorts, p: Principal, accountId: string, applicationId: string) {
+  return audited(ports, p, 'keys:rotate', accountId, async () => {
+    const apps = await ports.listApplications(accountId);
+    if (!apps.some((a) => a.applicationId === applicationId)) throw forbidden('not allowed: keys:rotate');
+    return ports.rotateKey(accountId, applicationId, ports.clock.nowMs(), KEY_OVERLAP_SECONDS);
+  });
+}

@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime.ts';
+
+export function tempDir(prefix = 'lethe-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Boots the whole local system on free ports in a fresh data folder, background jobs off (tests drive them). */
+export async function bootRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  return startRuntime({ dataDir: tempDir(), port: 0, dynamoPort: 0, s3Port: 0, background: false, retryIntervalMs: 5, ...options });
+}
+
+export function adminToken(rt: Runtime): string {
+  return fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
+}
+
+export async function api(rt: Runtime, method: string, route: string, body?: unknown, token = adminToken(rt)) {
+  const res = await fetch(`${rt.endpoints.api}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try { json = JSON.parse(text); } catch { json = text; }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+export async function createAccount(rt: Runtime, extra: Record<string, unknown> = {}) {
+  const r = await api(rt, 'POST', '/v1/accounts', { name: 'Acme', creatorEmail: 'creator@acme.test', adminEmail: 'admin@acme.test', allowedOrigins: ['https://shop.acme.test'], ...extra });
+  if (r.status !== 201) throw new Error(`account creation failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string };
+}
+
+/** Every item of a table, via the real SDK against the local engine. */
+export async function scanAll(rt: Runtime, table: string): Promise<Record<string, any>[]> {
+  const name = rt.tables.find((t) => t.startsWith(table));
+  if (!name) throw new Error(`no table ${table}`);
+  const out: Record<string, any>[] = [];
+  let start: any;
+  do {
+    const page = await rt.dynamo.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
+    out.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+export function event(applicationId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id: `ev-${Math.random().toString(36).slice(2)}`,
+    applicationId,
+    type: 'page-load',
+    timestamp: Date.now(),
+    duration: 230,
+    outcome: 'slow',
+    url: 'https://shop.acme.test/cart',
+    label: 'Checkout',
+    ...overrides,
+  };
+}

@@ -1,0 +1,109 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENTRY_METADATA } from '#lib/constructs/lethe-function.ts';
+import { templates } from '../helpers/synth.ts';
+
+let t: ReturnType<typeof templates>;
+beforeAll(() => { t = templates(); });
+
+const functions = () => Object.entries(t.stateless.findResources('AWS::Lambda::Function')) as Array<[string, any]>;
+const policyOf = (fnLogicalId: string) => {
+  const fn = t.stateless.findResources('AWS::Lambda::Function')[fnLogicalId] as any;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[];
+  return policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+};
+const fnId = (prefix: string) => functions().find(([id]) => id.startsWith(prefix))![0];
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('every function is built the same way (house construct)', () => {
+  it('runs nodejs22.x on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
+    expect(functions().length).toBeGreaterThanOrEqual(5);
+    for (const [id, f] of functions()) {
+      expect(f.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(f.Properties.Architectures, id).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(f.Properties.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      expect(f.Metadata[ENTRY_METADATA], id).toMatch(/^lambdas\/[a-z-]+\/handler\.ts$/);
+    }
+  });
+
+  it('keeps logs 30 days, encrypted with the project key', () => {
+    for (const lg of Object.values(t.stateless.findResources('AWS::Logs::LogGroup')) as any[]) {
+      expect(lg.Properties.RetentionInDays).toBe(30);
+      expect(lg.Properties.KmsKeyId).toBeDefined();
+    }
+  });
+
+  it('uses no AWS-managed policy on function roles', () => {
+    for (const r of Object.values(t.stateless.findResources('AWS::IAM::Role')) as any[]) {
+      if (r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'lambda.amazonaws.com') expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('IAM scope: least privilege per function (P15)', () => {
+  it('ingest may write interactions but never read them, and cannot touch the audit table', () => {
+    const s = policyOf(fnId('IngestServer'));
+    const onInteractions = s.filter((x) => json(x.Resource).includes('Interactions'));
+    expect(onInteractions.flatMap((x) => x.Action)).not.toContain('dynamodb:Query');
+    expect(onInteractions.flatMap((x) => x.Action)).not.toContain('dynamodb:Scan');
+    expect(onInteractions.flatMap((x) => x.Action)).toContain('dynamodb:BatchWriteItem');
+    expect(json(s)).not.toContain('Audit');
+  });
+
+  it('no function may scan a table or use a wildcard action', () => {
+    for (const [id] of functions()) {
+      for (const st of policyOf(id)) {
+        const actions = [st.Action].flat();
+        expect(actions, id).not.toContain('dynamodb:Scan');
+        for (const a of actions) expect(a, id).not.toMatch(/\*$/);
+      }
+    }
+  });
+
+  it('the audit table is append-only for the management function', () => {
+    const audit = policyOf(fnId('Management')).filter((x) => json(x.Resource).includes('Audit'));
+    expect(audit.flatMap((x) => [x.Action].flat()).sort()).toEqual(['dynamodb:DescribeTable', 'dynamodb:PutItem']);
+  });
+
+  it('only the authorizer reads the token signing key', () => {
+    for (const [id] of functions()) {
+      const reads = policyOf(id).some((x) => [x.Action].flat().includes('secretsmanager:GetSecretValue'));
+      expect(reads, id).toBe(id.startsWith('Authorizer'));
+    }
+  });
+});
+
+describe('API: TLS, logging without personal data, request validation', () => {
+  it('is a regional REST API whose access log has no source IP and no user agent (P2)', () => {
+    t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] }, BinaryMediaTypes: ['*/*'] });
+    const stage = Object.values(t.stateless.findResources('AWS::ApiGateway::Stage'))[0] as any;
+    const format = stage.Properties.AccessLogSetting.Format;
+    expect(format).not.toMatch(/sourceIp|userAgent|caller|user\b/i);
+    expect(stage.Properties.MethodSettings[0]).toMatchObject({ DataTraceEnabled: false });
+    expect(stage.Properties.TracingEnabled).toBe(true);
+  });
+
+  it('requires the signature headers on the server ingest route', () => {
+    t.stateless.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestParameters: { 'method.request.header.X-Lethe-Key-Id': true, 'method.request.header.X-Lethe-Timestamp': true, 'method.request.header.X-Lethe-Signature': true },
+    });
+  });
+
+  it('puts every management route behind the token authorizer', () => {
+    const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];
+    const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
+    expect(custom.length).toBeGreaterThanOrEqual(4);
+    const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
+    // only health and the two agent routes (which authenticate in the function) are open
+    expect(open).toHaveLength(3);
+  });
+
+  it('throttles agents per account through a usage plan and is behind a WAF', () => {
+    t.stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: Match.objectLike({ RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() }) });
+    t.stateless.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
+  });
+});
