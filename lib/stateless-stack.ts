@@ -1,11 +1,13 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { ENV } from '#core/schema.ts';
+import { ENV, USER_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
+import { ErasureWorkflow } from './erasure-workflow.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -16,6 +18,8 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly api: apigw.RestApi;
   readonly functions: Record<string, LetheFunction> = {};
+  readonly erasure: ErasureWorkflow;
+  readonly operatorsTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -42,6 +46,22 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
       .bindTable(ENV.auditTable, data.audit, 'append');
     management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
+
+    // Operators are alerted here (erasure failures, breach deadlines, retention auditor).
+    this.operatorsTopic = new sns.Topic(this, 'OperatorsTopic', { displayName: 'Lethe operators', masterKey: data.key, enforceSSL: true });
+
+    const erasureWorker = fn('erasure', 'Erasure workflow steps: tombstone, erase linked interactions, verify, ledger, receipt', { timeout: Duration.minutes(2) });
+    erasureWorker
+      .bindTable(ENV.interactionsTable, data.interactions, 'readwrite', [USER_INDEX])
+      .bindTable(ENV.usersTable, data.users, 'readwrite')
+      .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+      .bindTable(ENV.auditTable, data.audit, 'append')
+      .bindBucket(ENV.backupBucket, data.backupBucket, 'write', 'erasure-ledger/')
+      .useKey(ENV.keyId, data.key, ['kms:Decrypt', 'kms:GenerateDataKey'])
+      .allowEmail();
+    this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', { worker: erasureWorker, key: data.key, alarmTopic: this.operatorsTopic });
+    management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
+    this.erasure.stateMachine.grantStartExecution(management);
 
     // ---- API ----
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
@@ -109,13 +129,21 @@ export class StatelessStack extends Stack {
       requestParameters: { 'method.request.querystring.key': true },
     });
 
-    const managed = { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM } as const;
+    const managedOptions = { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM } as const;
+    const managed = (resource: apigw.IResource, verb: string) => {
+      const m = resource.addMethod(verb, integ(management), managedOptions);
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+      return m;
+    };
     const accounts = v1.addResource('accounts');
-    accounts.addMethod('POST', integ(management), managed);
+    managed(accounts, 'POST');
     const account = accounts.addResource('{accountId}');
-    account.addMethod('GET', integ(management), managed);
-    account.addMethod('PATCH', integ(management), managed);
-    account.addResource('applications').addResource('{applicationId}').addResource('keys').addMethod('POST', integ(management), managed);
+    managed(account, 'GET');
+    managed(account, 'PATCH');
+    const erasures = account.addResource('erasures');
+    managed(erasures, 'POST');
+    managed(v1.addResource('erasures').addResource('{requestId}'), 'GET');
+    managed(account.addResource('applications').addResource('{applicationId}').addResource('keys'), 'POST');
 
     // Per-account throttling of agents: a usage plan per tier; API keys are attached per account at onboarding.
     this.api.addUsagePlan('AgentPlan', {
@@ -164,11 +192,6 @@ export class StatelessStack extends Stack {
           { id: 'AwsSolutions-APIG4', reason: 'Browser agents cannot keep a secret; the function checks the public application key against the allowed origins and applies tighter limits (docs/agent-protocol.md).' },
           { id: 'AwsSolutions-COG4', reason: 'End users of customer sites are anonymous; no user pool exists for them.' },
         );
-      }
-    }
-    for (const m of this.node.findAll()) {
-      if (m instanceof apigw.Method && m.node.path.includes('/accounts')) {
-        Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
       }
     }
     Validations.of(this.api).acknowledge(

@@ -2,14 +2,16 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as accounts from '#adapters/accounts-store.ts';
 import { appendAudit } from '#adapters/audit-store.ts';
+import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { httpErrors, jsonResponse } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
 import { rawBody, parseJson } from '#core/body.ts';
 import { systemClock } from '#core/clock.ts';
 import { notFound } from '#core/errors.ts';
-import { audited, createAccount, type ManagementPorts, rotateKey, updateAccount, viewAccount } from '#core/management.ts';
+import { audited, createAccount, erasureStatus, type ErasureAdminPorts, type ManagementPorts, requestErasure, rotateKey, updateAccount, viewAccount } from '#core/management.ts';
 
-const ports: ManagementPorts = {
+const ports: ManagementPorts & ErasureAdminPorts = {
+  ...erasureAdminPorts,
   clock: systemClock,
   createAccount: accounts.createAccount,
   getAccount: accounts.getAccount,
@@ -36,6 +38,10 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
         return jsonResponse(200, await updateAccount(ports, p, path.accountId!, body()));
       case 'POST /v1/accounts/{accountId}/applications/{applicationId}/keys':
         return jsonResponse(201, await rotateKey(ports, p, path.accountId!, path.applicationId!));
+      case 'POST /v1/accounts/{accountId}/erasures':
+        return jsonResponse(202, await requestErasure(ports, p, path.accountId!, body()));
+      case 'GET /v1/erasures/{requestId}':
+        return jsonResponse(200, await erasureStatus(ports, p, path.requestId!));
       default:
         throw notFound('route');
     }

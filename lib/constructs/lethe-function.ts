@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { IRELAND } from '#core/region.ts';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,10 +11,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeResolved, nagResourceName } from './nag.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** CloudFormation metadata key naming the handler's source, read by the local runtime. */
 export const ENTRY_METADATA = 'Lethe:Entry';
+/** Sender domain, verified in SES eu-west-1 by the platform team (docs/operations.md). */
+export const MAIL_DOMAIN = 'lethe.example';
+export const MAIL_FROM = `no-reply@${MAIL_DOMAIN}`;
 
 export type TableAccess = 'read' | 'write' | 'readwrite' | 'append';
 /** Least-privilege DynamoDB actions per access kind; 'append' may only add items (audit trail). */
@@ -137,11 +142,39 @@ export class LetheFunction extends nodejs.NodejsFunction {
     return this;
   }
 
-  bindBucket(envName: string, bucket: s3.IBucket, access: 'read' | 'write' | 'readwrite'): this {
+  /** SES v2 sending from the project's verified domain in eu-west-1. */
+  allowEmail(): this {
+    this.addEnvironment('MAIL_FROM', MAIL_FROM);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [`arn:aws:ses:${IRELAND}:${Stack.of(this).account}:identity/${MAIL_DOMAIN}`],
+    }));
+    return this;
+  }
+
+  /**
+   * Object access under one prefix of one bucket (e.g. the erasure ledger), with the bucket key's use.
+   * The object wildcard is unavoidable (object names are made at run time) and is acknowledged here, named.
+   */
+  bindBucket(envName: string, bucket: s3.IBucket, access: 'read' | 'write' | 'readwrite', prefix: string): this {
     this.addEnvironment(envName, bucket.bucketName);
-    if (access === 'read') bucket.grantRead(this);
-    else if (access === 'write') bucket.grantPut(this);
-    else bucket.grantReadWrite(this);
+    const objects = `${bucket.bucketArn}/${prefix}*`;
+    const actions = [
+      ...(access !== 'write' ? ['s3:GetObject'] : []),
+      ...(access !== 'read' ? ['s3:PutObject'] : []),
+    ];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
+    if (access !== 'write') {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } }));
+    }
+    if (bucket.encryptionKey) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [bucket.encryptionKey.keyArn] }));
+    }
+    acknowledgeResolved(
+      this.role,
+      () => `AwsSolutions-IAM5[Resource::${nagResourceName(this, objects)}]`,
+      `Objects under ${prefix} are named at run time (one per erasure, export or restore); access is limited to that prefix of this one bucket.`,
+    );
     return this;
   }
 }

@@ -18,6 +18,8 @@ const USAGE = `lethe <command> [options] [--json]
   accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
+  erase --account A --user U [--wait]                  (prints the receipt with --wait)
+  erasures status --request R
   scrub --field url|label|error|query|service-url      (one value per line on stdin)
 
 Environment: LETHE_ENDPOINT (API base URL), LETHE_TOKEN (management token), LETHE_DATA_DIR (local data, default .lethe)`;
@@ -74,6 +76,20 @@ function print(json: boolean, value: unknown, human: () => string) {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
+async function waitForErasure(requestId: string, timeoutMs = 30 * 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(2000, delay * 1.5)) {
+    const out = await api('GET', `/v1/erasures/${encodeURIComponent(requestId)}`);
+    if (out.status === 'completed' || out.status === 'failed') return out;
+    if (Date.now() > deadline) throw new CliError(`erasure ${requestId} still ${out.status} after ${timeoutMs / 1000}s`, 1);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+function receiptText(r: any): string {
+  return [`erasure receipt ${r.requestId}`, `  account           ${r.accountId}`, `  subject (hashed)  ${r.userKey}`, `  interactions      ${r.interactionsErased} stripped of identity`, `  user record       ${r.userRowDeleted ? 'deleted' : 'none existed'}`, `  started           ${new Date(r.startedAt).toISOString()}`, `  completed         ${new Date(r.completedAt).toISOString()}`, `  verified          nothing linked remains`].join('\n');
+}
+
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -85,7 +101,7 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' },
+      field: { type: 'string' }, user: { type: 'string' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
@@ -135,6 +151,17 @@ async function main(argv: string[]) {
       }
       const accepted = results.reduce((s, r) => s + r.body.accepted, 0);
       return print(json, { batches: results.length, accepted, results }, () => `sent ${events.length} events in ${results.length} batch(es): ${accepted} stored; server signature verified: ${results.every((r) => r.serverVerified)}`);
+    }
+    case 'erase': {
+      const started = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/erasures`, { userId: need(values, 'user') });
+      if (!values.wait) return print(json, started, () => `erasure ${started.requestId} requested; follow it with: lethe erasures status --request ${started.requestId}`);
+      const done = await waitForErasure(started.requestId);
+      if (done.status !== 'completed') { process.exitCode = 1; return print(json, done, () => `erasure ${done.requestId} ${done.status}: ${done.error ?? ''}`); }
+      return print(json, done.receipt, () => receiptText(done.receipt));
+    }
+    case 'erasures status': {
+      const out = await api('GET', `/v1/erasures/${encodeURIComponent(need(values, 'request'))}`);
+      return print(json, out, () => (out.receipt ? receiptText(out.receipt) : `erasure ${out.requestId}: ${out.status}`));
     }
     case 'scrub': {
       const field = need(values, 'field') as FieldKind;

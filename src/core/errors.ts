@@ -1,5 +1,6 @@
 /** Errors a use case raises; handlers map them to HTTP answers in one place (src/adapters/http.ts). */
 export class HttpError extends Error {
+  override name = 'HttpError';
   constructor(
     readonly status: number,
     readonly code: string,
@@ -23,6 +24,7 @@ export const conflict = (reason: string) => new HttpError(409, 'conflict', reaso
 
 /** A store failed or throttled: the caller keeps its data and retries after a pause. */
 export class RetryableError extends HttpError {
+  override name = 'RetryableError';
   constructor(reason: string, retryAfterSeconds = 2) {
     super(503, 'unavailable', reason, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }

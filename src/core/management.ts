@@ -5,6 +5,8 @@ import type { Clock } from './clock.ts';
 import { badRequest, forbidden, HttpError } from './errors.ts';
 import { parseOr400 } from './events.ts';
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import type { ErasureInput } from './erasure.ts';
+import { userKeyOf } from './identity.ts';
 
 const email = z.email().max(254);
 const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com');
@@ -111,4 +113,38 @@ export async function rotateKey(ports: ManagementPorts, p: Principal, accountId:
     if (!apps.some((a) => a.applicationId === applicationId)) throw forbidden('not allowed: keys:rotate');
     return ports.rotateKey(accountId, applicationId, ports.clock.nowMs(), KEY_OVERLAP_SECONDS);
   });
+}
+
+export const ErasureRequestSchema = z.strictObject({ userId: z.string().min(1).max(256) });
+
+/**
+ * Starts the erasure workflow for one user of an account. Only the keyed hash of the identifier leaves this
+ * function: the request record, the execution input (and so its 90-day history) and the receipt.
+ */
+export async function requestErasure(ports: ManagementPorts & ErasureAdminPorts, p: Principal, accountId: string, body: unknown) {
+  const { userId } = parseOr400(ErasureRequestSchema, body);
+  const account = await ports.getAccount(accountId);
+  const userKey = account ? userKeyOf(accountId, account.accountKey, userId) : undefined;
+  return audited(ports, p, 'erasure:request', accountId, async () => {
+    if (!account || !userKey) throw forbidden('not allowed: erasure:request');
+    const input: ErasureInput = { requestId: `er_${ports.newId()}`, accountId, userKey, requestedBy: p.sub, requestedAt: ports.clock.nowMs() };
+    await ports.startErasure(input);
+    return { requestId: input.requestId, status: 'requested' as const, userKey };
+  }, userKey);
+}
+
+export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, p: Principal, requestId: string) {
+  const rec = await ports.getErasure(requestId);
+  if (!rec) {
+    authorize(p, 'erasure:read', undefined); // administrators learn it does not exist; others get 403 either way
+    throw new HttpError(404, 'not_found', 'erasure request not found');
+  }
+  return audited(ports, p, 'erasure:read', rec.accountId, async () => rec, rec.userKey);
+}
+
+export interface ErasureAdminPorts {
+  newId(): string;
+  /** records the request and starts the state machine (execution name = request id) */
+  startErasure(input: ErasureInput): Promise<void>;
+  getErasure(requestId: string): Promise<(ErasureInput & { status: string; receipt?: unknown }) | undefined>;
 }

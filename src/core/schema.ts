@@ -13,4 +13,6 @@ export const ENV = {
   auditTable: 'AUDIT_TABLE',
   backupBucket: 'BACKUP_BUCKET',
   keyId: 'DATA_KEY_ID',
+  erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
+  mailFrom: 'MAIL_FROM',
 } as const;

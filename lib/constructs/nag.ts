@@ -1,0 +1,32 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * How cdk-nag names a resource inside an IAM5 finding id (e.g. `<Fn1234.Arn>`, an export name, or a
+ * literal ARN), so that an acknowledgement can name exactly the wildcard it accepts — never a blanket one.
+ */
+export function nagResourceName(scope: IConstruct, token: string): string {
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Record<string, any>;
+    if (o['Fn::ImportValue']) return render(o['Fn::ImportValue']);
+    if (o['Fn::GetAtt']) return `<${o['Fn::GetAtt'][0]}.${o['Fn::GetAtt'][1]}>`;
+    if (o.Ref) return o.Ref.startsWith('AWS::') ? `<${o.Ref}>` : `<${o.Ref}>`;
+    if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(render).join(o['Fn::Join'][0]);
+    return JSON.stringify(v);
+  };
+  return render(Stack.of(scope).resolve(token));
+}
+
+/**
+ * Acknowledges a finding whose id names a resource only known once cross-stack references are resolved
+ * (an export name): the id is computed during validation, after CDK has prepared the references.
+ */
+export function acknowledgeResolved(scope: IConstruct, id: () => string, reason: string): void {
+  scope.node.addValidation({
+    validate: () => {
+      Validations.of(scope).acknowledge({ id: id(), reason });
+      return [];
+    },
+  });
+}

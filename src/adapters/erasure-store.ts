@@ -1,0 +1,126 @@
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { systemClock } from '#core/clock.ts';
+import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
+import { DAY_SECONDS } from '#core/retention.ts';
+import { ENV, USER_INDEX } from '#core/schema.ts';
+import { getAccount } from './accounts-store.ts';
+import { appendAudit } from './audit-store.ts';
+import { dynamo, env, s3Client } from './aws.ts';
+import { retryable } from './dynamo-errors.ts';
+import { sendMail } from './mailer.ts';
+
+const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
+
+/** Erasure requests live in the Accounts table: ACCOUNT#a/ERASURE#id (status, receipt) and ERASURE#id/META (→ account). */
+export async function recordErasureRequest(input: ErasureInput): Promise<void> {
+  const table = env(ENV.accountsTable);
+  const expiresAt = Math.floor(input.requestedAt / 1000) + 365 * DAY_SECONDS;
+  await retryable('erasures', () => dynamo().send(new PutItemCommand({
+    TableName: table, Item: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}`, ...input, status: 'requested', expiresAt }), ConditionExpression: 'attribute_not_exists(pk)',
+  }))).catch((e) => { if (!isConditionFailure(e)) throw e; });
+  await retryable('erasures', () => dynamo().send(new PutItemCommand({
+    TableName: table, Item: marshall({ pk: `ERASURE#${input.requestId}`, sk: 'META', accountId: input.accountId, expiresAt }),
+  })));
+}
+
+export async function getErasure(requestId: string): Promise<Record<string, any> | undefined> {
+  const table = env(ENV.accountsTable);
+  const ptr = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ERASURE#${requestId}`, sk: 'META' }), ConsistentRead: true }));
+  if (!ptr.Item) return undefined;
+  const { accountId } = unmarshall(ptr.Item);
+  const row = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: `ERASURE#${requestId}` }), ConsistentRead: true }));
+  if (!row.Item) return undefined;
+  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = unmarshall(row.Item);
+  return rest;
+}
+
+async function pool<T>(items: T[], concurrency: number, f: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await f(items[next++]!);
+  }));
+}
+
+export const erasurePorts: ErasurePorts = {
+  clock: systemClock,
+  accountExists: async (accountId) => !!(await getAccount(accountId)),
+  async setStatus(input: ErasureInput, status: ErasureStatus, extra: Record<string, unknown> = {}) {
+    const values: Record<string, unknown> = { ':s': status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) };
+    const sets = ['#status = :s', ...Object.keys(extra).map((k) => `${k} = :${k}`)];
+    await retryable('erasures', () => dynamo().send(new UpdateItemCommand({
+      TableName: env(ENV.accountsTable), Key: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}` }),
+      UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    })));
+  },
+  async writeTombstone(accountId, userKey, nowMs) {
+    // Keeps only the hash: the label (the identifier itself) is removed at once.
+    await retryable('users', () => dynamo().send(new UpdateItemCommand({
+      TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
+      UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label', ExpressionAttributeNames: { '#label': 'label' },
+      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }),
+    })));
+  },
+  async eraseLinked(userKey, limit, concurrency) {
+    const table = env(ENV.interactionsTable);
+    const page = await retryable('interactions', () => dynamo().send(new QueryCommand({
+      TableName: table, IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), ProjectionExpression: 'pk, sk', Limit: limit,
+    })));
+    let changed = 0;
+    const errors: unknown[] = [];
+    await pool(page.Items ?? [], concurrency, async (key) => {
+      try {
+        await dynamo().send(new UpdateItemCommand({
+          TableName: table, Key: key, UpdateExpression: 'REMOVE userKey, #user', ConditionExpression: 'userKey = :k',
+          ExpressionAttributeNames: { '#user': 'user' }, ExpressionAttributeValues: marshall({ ':k': userKey }),
+        }));
+        changed++;
+      } catch (e) {
+        if (!isConditionFailure(e)) errors.push(e); // a condition failure = already erased (index lag or a re-run)
+      }
+    });
+    if (errors.length && changed === 0) await retryable('interactions', () => Promise.reject(errors[0]));
+    return { changed, failed: errors.length };
+  },
+  async countLinked(userKey) {
+    let total = 0;
+    let start: any;
+    do {
+      const out = await retryable('interactions', () => dynamo().send(new QueryCommand({
+        TableName: env(ENV.interactionsTable), IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), Select: 'COUNT', ExclusiveStartKey: start,
+      })));
+      total += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return total;
+  },
+  async deleteUser(accountId, userKey) {
+    const out = await retryable('users', () => dynamo().send(new DeleteItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ReturnValues: 'ALL_OLD' })));
+    return !!out.Attributes;
+  },
+  async userExists(accountId, userKey) {
+    const out = await retryable('users', () => dynamo().send(new GetItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ConsistentRead: true })));
+    return !!out.Item;
+  },
+  async appendLedger(input, nowMs) {
+    // One object per erasure; a restore re-applies every entry newer than the export it loads (P9).
+    const key = `erasure-ledger/${input.accountId}/${String(nowMs).padStart(14, '0')}-${input.requestId}.json`;
+    await retryable('backup bucket', () => s3Client().send(new PutObjectCommand({
+      Bucket: env(ENV.backupBucket), Key: key, ContentType: 'application/json',
+      Body: JSON.stringify({ requestId: input.requestId, accountId: input.accountId, userKey: input.userKey, erasedAt: nowMs }),
+    })));
+  },
+  async writeReceipt(receipt: ErasureReceipt) {
+    await appendAudit({ actor: 'erasure-workflow', role: 'admin', operation: 'erasure:request', accountId: receipt.accountId, subject: receipt.userKey, outcome: 'ok', at: receipt.completedAt });
+  },
+  async notify(input, receipt) {
+    const account = await getAccount(input.accountId);
+    if (!account) return;
+    await sendMail({
+      to: account.adminEmail,
+      subject: `Lethe: erasure ${receipt.requestId} completed`,
+      text: `The erasure request ${receipt.requestId} for account ${receipt.accountId} is complete and verified.\n\nInteractions whose identity was removed: ${receipt.interactionsErased}\nUser record deleted: ${receipt.userRowDeleted ? 'yes' : 'no (none existed)'}\nStarted: ${new Date(receipt.startedAt).toISOString()}\nCompleted: ${new Date(receipt.completedAt).toISOString()}\n\nThis receipt names the person only by a keyed hash: ${receipt.userKey}\n`,
+    });
+  },
+};

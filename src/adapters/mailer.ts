@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { IRELAND } from '#core/region.ts';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** SES v2 in eu-west-1 on AWS; locally an .eml file per message in the outbox folder. Returns the message id. */
+export async function sendMail(mail: Mail): Promise<string> {
+  if (/[\r\n]/.test(mail.to + mail.subject)) throw new Error('header injection refused');
+  const outbox = process.env.LETHE_OUTBOX_DIR;
+  if (outbox) {
+    const id = `${Date.now()}-${randomUUID()}`;
+    const eml = [`Message-ID: <${id}@lethe.local>`, `From: ${process.env.MAIL_FROM ?? 'no-reply@lethe.local'}`, `To: ${mail.to}`, `Subject: ${mail.subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=utf-8', '', mail.text, ''].join('\r\n');
+    fs.mkdirSync(outbox, { recursive: true });
+    fs.writeFileSync(path.join(outbox, `${id}.eml`), eml);
+    return id;
+  }
+  ses ??= new SESv2Client({ region: IRELAND });
+  const out = await ses.send(new SendEmailCommand({
+    FromEmailAddress: process.env.MAIL_FROM,
+    Destination: { ToAddresses: [mail.to] },
+    Content: { Simple: { Subject: { Data: mail.subject, Charset: 'UTF-8' }, Body: { Text: { Data: mail.text, Charset: 'UTF-8' } } } },
+  }));
+  return out.MessageId!;
+}
+let ses: SESv2Client | undefined;

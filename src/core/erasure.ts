@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { Clock } from './clock.ts';
+import { HttpError } from './errors.ts';
+
+/**
+ * Right to be forgotten (P11). The state machine carries only the keyed hash of the identity (userKey):
+ * its input, its history (kept 90 days by AWS), the ledger and the receipt never contain the identifier.
+ */
+export const ERASURE_PAGE_SIZE = 500;
+export const ERASURE_CONCURRENCY = 25;
+
+export const ErasureInputSchema = z.strictObject({
+  requestId: z.string().regex(/^er_[A-Za-z0-9]{8,40}$/),
+  accountId: z.string().min(1),
+  userKey: z.string().min(1),
+  requestedBy: z.string().min(1),
+  requestedAt: z.number().int(),
+});
+export type ErasureInput = z.infer<typeof ErasureInputSchema>;
+
+export type ErasureStatus = 'requested' | 'running' | 'completed' | 'failed';
+
+export interface ErasureReceipt {
+  requestId: string;
+  accountId: string;
+  userKey: string;
+  interactionsErased: number;
+  userRowDeleted: boolean;
+  startedAt: number;
+  completedAt: number;
+  verified: true;
+}
+
+export interface ErasurePorts {
+  clock: Clock;
+  accountExists(accountId: string): Promise<boolean>;
+  setStatus(input: ErasureInput, status: ErasureStatus, extra?: Record<string, unknown>): Promise<void>;
+  /** marks the user row so that ingest stores later events without identity */
+  writeTombstone(accountId: string, userKey: string, nowMs: number): Promise<void>;
+  /**
+   * Removes the identity from up to `limit` linked interactions. Per-item failures (throttling) are
+   * counted, not thrown, so a page makes progress; it throws only when it could change nothing.
+   */
+  eraseLinked(userKey: string, limit: number, concurrency: number): Promise<{ changed: number; failed: number }>;
+  countLinked(userKey: string): Promise<number>;
+  /** deletes the user's row (and with it the tombstone); true if there was one */
+  deleteUser(accountId: string, userKey: string): Promise<boolean>;
+  userExists(accountId: string, userKey: string): Promise<boolean>;
+  appendLedger(input: ErasureInput, nowMs: number): Promise<void>;
+  writeReceipt(receipt: ErasureReceipt): Promise<void>;
+  notify(input: ErasureInput, receipt: ErasureReceipt): Promise<void>;
+}
+
+type Running = ErasureInput & { startedAt: number; erased: number };
+
+export class ErasureIncomplete extends Error {
+  override name = 'ErasureIncomplete';
+}
+
+/** Each step is idempotent: running a request twice (or resuming it) changes nothing more. */
+export const erasureSteps = {
+  async validate(p: ErasurePorts, raw: unknown) {
+    const r = ErasureInputSchema.safeParse(raw);
+    if (!r.success) throw new HttpError(400, 'invalid_request', 'erasure input is not valid');
+    if (!(await p.accountExists(r.data.accountId))) throw new HttpError(404, 'not_found', 'account not found');
+    const startedAt = p.clock.nowMs();
+    await p.setStatus(r.data, 'running', { startedAt });
+    return { ...r.data, startedAt, erased: 0 };
+  },
+  /** From here on, ingest stores this user's events without identity; then count what is linked. */
+  async tombstone(p: ErasurePorts, s: Running) {
+    await p.writeTombstone(s.accountId, s.userKey, p.clock.nowMs());
+    return { ...s, erased: await p.countLinked(s.userKey) };
+  },
+  async erasePage(p: ErasurePorts, s: Running) {
+    const { changed, failed } = await p.eraseLinked(s.userKey, ERASURE_PAGE_SIZE, ERASURE_CONCURRENCY);
+    return { ...s, more: changed > 0 || failed > 0 };
+  },
+  /** Counts what is still linked; the state machine loops back to erasePage (bounded) until nothing is. */
+  async verify(p: ErasurePorts, s: Running & { verifyAttempts?: number }) {
+    const remaining = await p.countLinked(s.userKey);
+    return { ...s, remaining, complete: remaining === 0, verifyAttempts: (s.verifyAttempts ?? 0) + 1 };
+  },
+  /** Ledger (for restores), then the user row (with its tombstone) goes, then the receipt. */
+  async finish(p: ErasurePorts, s: Running) {
+    await p.appendLedger(s, p.clock.nowMs());
+    const userRowDeleted = await p.deleteUser(s.accountId, s.userKey);
+    if (await p.userExists(s.accountId, s.userKey)) throw new ErasureIncomplete('user row still present');
+    const receipt: ErasureReceipt = {
+      requestId: s.requestId, accountId: s.accountId, userKey: s.userKey, interactionsErased: s.erased,
+      userRowDeleted, startedAt: s.startedAt, completedAt: p.clock.nowMs(), verified: true,
+    };
+    await p.writeReceipt(receipt);
+    await p.setStatus(s, 'completed', { receipt });
+    return { ...s, receipt };
+  },
+  async notify(p: ErasurePorts, s: ErasureInput & { receipt: ErasureReceipt }) {
+    await p.notify(s, s.receipt);
+    return { requestId: s.requestId, status: 'completed', receipt: s.receipt };
+  },
+  async markFailed(p: ErasurePorts, s: { input?: ErasureInput; error?: { Error?: string; Cause?: string } }) {
+    if (s.input) await p.setStatus(s.input, 'failed', { error: s.error?.Error ?? 'Error' });
+    return { requestId: s.input?.requestId, status: 'failed' };
+  },
+};
+export type ErasureAction = keyof typeof erasureSteps;

@@ -1,0 +1,141 @@
+import * as fs from 'node:fs';
+import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamo } from '#adapters/aws.ts';
+import { sendBatch } from '../../src/client/agent.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+
+let rt: Runtime;
+let acc: Awaited<ReturnType<typeof createAccount>>;
+const SUBJECT = 'erase-me@example.org';
+
+async function ingestFor(userId: string, n: number, prefix: string) {
+  for (let i = 0; i < n; i += 500) {
+    const events = Array.from({ length: Math.min(500, n - i) }, (_, j) => event(acc.applicationId, { id: `${prefix}-${i + j}`, userId, outcome: j % 3 ? 'failed' : 'slow', timestamp: Date.now() - (i + j) * 1000 }));
+    const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
+    expect(r.status).toBe(200);
+  }
+}
+
+async function waitFor(requestId: string) {
+  for (let i = 0; i < 1800; i++) {
+    const r = await api(rt, 'GET', `/v1/erasures/${requestId}`);
+    if (r.body.status === 'completed' || r.body.status === 'failed') return r.body;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('erasure did not end');
+}
+
+const everything = async () => {
+  const tables = await Promise.all(['Interactions', 'Users', 'Accounts', 'Audit'].map((t) => scanAll(rt, t)));
+  const bucket = rt.buckets.find((b) => b.startsWith('backups'))!;
+  const objects = (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [];
+  const bodies = await Promise.all(objects.map(async (o) => (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString()));
+  return JSON.stringify(tables) + bodies.join('\n');
+};
+
+beforeAll(async () => {
+  rt = await bootRuntime();
+  acc = await createAccount(rt);
+  await ingestFor(SUBJECT, 3000, 'subject');
+  await ingestFor('someone-else', 200, 'other');
+}, 240_000);
+afterAll(async () => rt?.stop());
+
+describe('the erasure state machine (synthesized ASL, run by the local runner)', () => {
+  let requestId: string;
+  let receipt: any;
+
+  it('removes the identity from all 3,000 linked interactions, even with throttling injected mid-run', async () => {
+    let calls = 0;
+    const fault = (next: any, ctx: any) => async (args: any) => {
+      if (ctx.commandName === 'UpdateItemCommand' && ++calls % 97 === 0) {
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+      }
+      return next(args);
+    };
+    // below the SDK's retry middleware, like a real throttled response from DynamoDB
+    dynamo().middlewareStack.add(fault, { step: 'deserialize', name: 'throttleFault' });
+    try {
+      const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: SUBJECT });
+      expect(started.status).toBe(202);
+      requestId = started.body.requestId;
+      expect(JSON.stringify(started.body)).not.toContain(SUBJECT);
+      const done = await waitFor(requestId);
+      expect(done.status).toBe('completed');
+      receipt = done.receipt;
+    } finally {
+      dynamo().middlewareStack.remove('throttleFault');
+    }
+    expect(calls).toBeGreaterThan(3000 + 3000 / 97 - 1); // every update ran, and the faults really fired
+    expect(receipt).toMatchObject({ requestId, accountId: acc.accountId, interactionsErased: 3000, userRowDeleted: true, verified: true });
+  }, 240_000);
+
+  it('leaves the identity in no table, no bucket object, no receipt and no execution record', async () => {
+    expect(await everything()).not.toContain(SUBJECT);
+    expect(JSON.stringify(receipt)).not.toContain(SUBJECT);
+    const executions = fs.readdirSync(`${rt.endpoints.dataDir}/stepfunctions`).map((f) => fs.readFileSync(`${rt.endpoints.dataDir}/stepfunctions/${f}`, 'utf8')).join('\n');
+    expect(executions).toContain(requestId);
+    expect(executions).not.toContain(SUBJECT);
+    // other users keep theirs
+    const others = (await scanAll(rt, 'Interactions')).filter((i) => i.user === 'someone-else');
+    expect(others).toHaveLength(200);
+  });
+
+  it('records the hashed identity in the erasure ledger for restores', async () => {
+    const bucket = rt.buckets.find((b) => b.startsWith('backups'))!;
+    const ledger = (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `erasure-ledger/${acc.accountId}/` }))).Contents ?? [];
+    expect(ledger).toHaveLength(1);
+    const entry = JSON.parse(await (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: ledger[0]!.Key! }))).Body!.transformToString());
+    expect(entry).toMatchObject({ requestId, userKey: receipt.userKey });
+  });
+
+  it('notifies the requester with a receipt that names the person only by hash', () => {
+    const mails = fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(`${rt.endpoints.outbox}/${f}`, 'utf8'));
+    const mail = mails.find((m) => m.includes(requestId))!;
+    expect(mail).toContain('To: admin@acme.test');
+    expect(mail).not.toContain(SUBJECT);
+  });
+
+  it('changes nothing when the same user is erased again', async () => {
+    const before = await scanAll(rt, 'Interactions');
+    const again = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: SUBJECT });
+    const done = await waitFor(again.body.requestId);
+    expect(done.status).toBe('completed');
+    expect(done.receipt.interactionsErased).toBe(0);
+    expect(await scanAll(rt, 'Interactions')).toEqual(before);
+  }, 60_000);
+
+  it('stores events that arrive during an erasure without identity', async () => {
+    await ingestFor('racer', 1000, 'racer');
+    const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'racer' });
+    // wait until the tombstone is in place, then send more events for the same user
+    for (let i = 0; i < 200; i++) {
+      const users = await scanAll(rt, 'Users');
+      if (users.some((u) => u.erasing)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await ingestFor('racer', 50, 'racer-late');
+    const done = await waitFor(started.body.requestId);
+    expect(done.status).toBe('completed');
+    const racer = (await scanAll(rt, 'Interactions')).filter((i) => String(i.eventId).startsWith('racer'));
+    expect(racer).toHaveLength(1050);
+    expect(racer.filter((i) => i.user !== undefined || i.userKey !== undefined)).toEqual([]);
+  }, 120_000);
+
+  it('refuses other accounts and lower roles, and leaks nothing (403 for unknown and not-yours alike)', async () => {
+    const other = await createAccount(rt, { name: 'Other' });
+    const { issueToken, localSigningKey } = await import('#adapters/auth.ts');
+    const key = localSigningKey(rt.endpoints.dataDir);
+    const customer = await issueToken(key, { sub: 'cust-1', role: 'customer', accounts: [other.accountId] }, 600);
+    const engineer = await issueToken(key, { sub: 'eng-1', role: 'engineer', accounts: ['*'] }, 600);
+    const theirs = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'someone-else' }, customer);
+    const unknown = await api(rt, 'POST', `/v1/accounts/acc_doesnotexist/erasures`, { userId: 'x' }, customer);
+    expect(theirs.status).toBe(403);
+    expect(unknown.status).toBe(403);
+    expect(theirs.body).toEqual(unknown.body);
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'x' }, engineer)).status).toBe(403);
+    expect((await api(rt, 'GET', `/v1/erasures/${requestId}`, undefined, customer)).status).toBe(403);
+  });
+});
