@@ -76,7 +76,7 @@ export class StatelessStack extends Stack {
       minCompressionSize: undefined,
       cloudWatchRole: true,
       deployOptions: {
-        stageName: 'v1',
+        stageName: 'live',
         tracingEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // never log request bodies: they may carry personal data

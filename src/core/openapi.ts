@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { BatchSchema } from './events.ts';
+import { CreateAccountSchema, ErasureRequestSchema, UpdateAccountSchema } from './management.ts';
+import { LIMITS } from './limits.ts';
+
+const schema = (s: z.ZodType) => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
+  return rest;
+};
+
+const error = { $ref: '#/components/schemas/Error' };
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: DESCRIPTIONS[c], content: { 'application/json': { schema: error } } }]));
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid request: `field` names the field path, `message` the reason',
+  401: 'unknown or retired key, bad signature, stale timestamp, missing/invalid token, terminated account',
+  403: 'not allowed (role, account scope or origin); the same answer whether or not the resource exists',
+  404: 'not found',
+  409: 'replayed signed request',
+  413: 'body (or decompressed body) too large',
+  503: 'could not store: keep the batch and retry after `Retry-After` seconds',
+};
+
+/** The OpenAPI description of the HTTP API, generated from the very schemas the handlers validate with. */
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Lethe API', version: '1', description: 'Agent ingest and management API. All traffic TLS-only, served from eu-west-1. Agent protocol: docs/agent-protocol.md.' },
+    servers: [{ url: 'https://{apiId}.execute-api.eu-west-1.amazonaws.com/live' }, { url: 'http://127.0.0.1:3000', description: 'local runtime (npm start)' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Batch: schema(BatchSchema),
+        CreateAccount: schema(CreateAccountSchema),
+        UpdateAccount: schema(UpdateAccountSchema),
+        ErasureRequest: schema(ErasureRequestSchema),
+        Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+        Accepted: { type: 'object', required: ['accepted', 'expired', 'findings'], properties: { accepted: { type: 'integer' }, expired: { type: 'integer' }, findings: { type: 'integer' } } },
+      },
+    },
+    paths: {
+      '/health': { get: { summary: 'liveness', responses: { 200: { description: 'ok' } } } },
+      '/v1/events': {
+        post: {
+          summary: 'Signed batch from a server-side agent',
+          parameters: [
+            { in: 'header', name: 'X-Lethe-Key-Id', required: true, schema: { type: 'string' } },
+            { in: 'header', name: 'X-Lethe-Timestamp', required: true, schema: { type: 'string', pattern: '^\\d+$' }, description: `unix seconds; at most ${LIMITS.signatureWindowSeconds} s from server time` },
+            { in: 'header', name: 'X-Lethe-Signature', required: true, schema: { type: 'string', pattern: '^v1=[0-9a-f]{64}$' }, description: 'v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>"))' },
+            { in: 'header', name: 'Content-Encoding', required: false, schema: { enum: ['gzip', 'identity'] } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+          responses: { 200: { description: `every event is stored (signed response: X-Lethe-Timestamp, X-Lethe-Signature); at most ${LIMITS.maxEventsPerBatch} events, ${LIMITS.maxBodyBytes} bytes`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, ...errors(400, 401, 409, 413, 503) },
+        },
+      },
+      '/v1/browser-events': {
+        post: {
+          summary: 'Batch from a browser agent (public key + allowed Origin)',
+          parameters: [{ in: 'query', name: 'key', required: true, schema: { type: 'string', pattern: '^pk_' } }, { in: 'header', name: 'Origin', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'text/plain': { schema: { $ref: '#/components/schemas/Batch' } }, 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+          responses: { 200: { description: `stored; at most ${LIMITS.browserMaxEventsPerBatch} events, ${LIMITS.browserMaxBodyBytes} bytes`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, ...errors(400, 401, 403, 413, 503) },
+        },
+      },
+      '/v1/accounts': { post: { security: [{ bearer: [] }], summary: 'create an account (administrators)', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateAccount' } } } }, responses: { 201: { description: 'accountId, applicationId, keyId, secret (shown once), browserKey' }, ...errors(400, 401, 403) } } },
+      '/v1/accounts/{accountId}': {
+        get: { security: [{ bearer: [] }], summary: 'account settings, applications, key ids', responses: { 200: { description: 'the account' }, ...errors(401, 403) } },
+        patch: { security: [{ bearer: [] }], summary: 'change settings', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UpdateAccount' } } } }, responses: { 200: { description: 'the account' }, ...errors(400, 401, 403) } },
+      },
+      '/v1/accounts/{accountId}/applications/{applicationId}/keys': { post: { security: [{ bearer: [] }], summary: 'rotate the agent key (old keys keep working 7 days)', responses: { 201: { description: 'keyId, secret (shown once), previousKeysRetireAt' }, ...errors(401, 403) } } },
+      '/v1/accounts/{accountId}/erasures': { post: { security: [{ bearer: [] }], summary: 'start the erasure workflow for one user', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErasureRequest' } } } }, responses: { 202: { description: 'requestId, status, userKey (hash)' }, ...errors(400, 401, 403) } } },
+      '/v1/erasures/{requestId}': { get: { security: [{ bearer: [] }], summary: 'status and receipt of an erasure', responses: { 200: { description: 'status, receipt' }, ...errors(401, 403, 404) } } },
+    },
+  };
+}

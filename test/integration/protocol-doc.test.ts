@@ -1,0 +1,63 @@
+import { createHmac } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '#core/openapi.ts';
+import { sign } from '#core/signing.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { bootRuntime, createAccount, scanAll } from '../helpers/runtime.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const doc = fs.readFileSync(path.join(root, 'docs/agent-protocol.md'), 'utf8');
+const field = (name: string) => new RegExp(`^${name}\\s+(.+)$`, 'm').exec(doc)![1]!.trim();
+
+describe('docs/agent-protocol.md', () => {
+  it('its worked example is right', () => {
+    expect(sign(field('secret'), field('timestamp'), field('body'))).toBe(field('signature'));
+    const resp = /sent at server time `(\d+)` carries\s+`X-Lethe-Signature: (v1=[0-9a-f]+)`/.exec(doc)!;
+    expect(sign(field('secret'), resp[1]!, '{"accepted":1,"expired":0,"findings":0}')).toBe(resp[2]);
+  });
+
+  describe('a client written from the document alone', () => {
+    let rt: Runtime;
+    beforeAll(async () => { rt = await bootRuntime(); });
+    afterAll(async () => rt?.stop());
+
+    it('is accepted and can verify the server', async () => {
+      const acc = await createAccount(rt);
+      // Only what the document says: HMAC-SHA256 keyed with the secret's UTF-8 bytes over "<ts>.<body>".
+      const body = JSON.parse(field('body'));
+      body.events[0].applicationId = acc.applicationId;
+      body.events[0].timestamp = Date.now();
+      const raw = JSON.stringify(body);
+      const ts = String(Math.floor(Date.now() / 1000));
+      const signature = `v1=${createHmac('sha256', acc.secret).update(`${ts}.${raw}`).digest('hex')}`;
+      const res = await fetch(`${rt.endpoints.api}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Lethe-Key-Id': acc.keyId, 'X-Lethe-Timestamp': ts, 'X-Lethe-Signature': signature },
+        body: raw,
+      });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      const expected = `v1=${createHmac('sha256', acc.secret).update(`${res.headers.get('x-lethe-timestamp')}.${text}`).digest('hex')}`;
+      expect(res.headers.get('x-lethe-signature')).toBe(expected);
+      const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === body.events[0].id)!;
+      expect(stored.queries).toEqual(['SELECT id, total FROM orders WHERE customer_id = ?']);
+    });
+  });
+});
+
+describe('docs/openapi.json', () => {
+  it('is generated from the handlers’ own schemas and is up to date (npm run docs:openapi)', () => {
+    const onDisk = JSON.parse(fs.readFileSync(path.join(root, 'docs/openapi.json'), 'utf8'));
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it('describes every route of the API in the template', async () => {
+    const { synthesize } = await import('#local/template.ts');
+    const { apiFromTemplate } = await import('#local/apigw.ts');
+    const routes = apiFromTemplate(synthesize(), (id) => id).routes.map((r) => `${r.method.toLowerCase()} ${r.resourcePath}`);
+    const documented = Object.entries(openApiDocument().paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    expect(routes.sort()).toEqual(documented.sort());
+  });
+});
