@@ -61,7 +61,7 @@ export const DETECTORS: Detector[] = [
   { name: 'payment-card', label: 'card', pattern: /\b\d(?:[ -]?\d){12,18}\b/g, valid: luhn },
   { name: 'national-id-ee', label: 'national-id', pattern: /\b[1-6]\d{10}\b/g, valid: isikukoodValid },
   { name: 'national-id-us', label: 'national-id', pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
-  { name: 'ipv4', label: 'ip', pattern: new RegExp(`(?<![\\d.])${OCTET}(?:\\.${OCTET}){3}(?![\\d.])`, 'g') },
+  { name: 'ipv4', label: 'ip', pattern: new RegExp(`(?<!\\d)(?<!\\d\\.)${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'g') },
   { name: 'ipv6', label: 'ip', pattern: /(?<![:\w])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?<![:\w])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/g },
   { name: 'phone', label: 'phone', pattern: /(?<![\w+])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)|(?<![\w.:-])\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/g },
   { name: 'home-directory', label: 'user', pattern: /(?<=(?:\/home\/|\/Users\/|[A-Za-z]:\\Users\\|[A-Za-z]:\/Users\/))[^/\\\s:]+/g },

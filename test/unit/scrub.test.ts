@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ibanValid, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
+import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
+import { specialCategoryOf } from '#core/scrub/special.ts';
+
+// ---- generators of personal data ----
+const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 2, maxLength: 10 });
+const email = fc.tuple(alnum, alnum, fc.constantFrom('com', 'org', 'ee', 'de', 'fr', 'io')).map(([u, d, t]) => `${u}.${u}@${d}.${t}`);
+const withLuhn = (digits: number[]) => {
+  const sum = digits.slice().reverse().reduce((s, d, i) => s + (i % 2 === 0 ? ((d * 2) > 9 ? d * 2 - 9 : d * 2) : d), 0);
+  return [...digits, (10 - (sum % 10)) % 10].join('');
+};
+const card = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 15, maxLength: 15 }).map((d) => withLuhn([4, ...d.slice(1)]));
+const ipv4 = fc.tuple(fc.integer({ min: 11, max: 223 }), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 })).map((p) => p.join('.'));
+const phone = fc.tuple(fc.constantFrom('+372', '+49', '+33', '+44', '+1'), fc.integer({ min: 100, max: 999 }), fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 100, max: 999 })).map(([c, a, b, d]) => `${c} ${a} ${b} ${d}`);
+const jwt = fc.tuple(fc.base64String({ minLength: 12, maxLength: 40 }), fc.base64String({ minLength: 12, maxLength: 40 })).map(([a, b]) => `eyJhbGciOiJIUzI1NiJ9.eyJ${a.replace(/[+/=]/g, 'x')}.${b.replace(/[+/=]/g, 'y')}`);
+const iban = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 16, maxLength: 16 }).map((d) => {
+  const bban = d.join('');
+  const num = BigInt(`${bban}${'EE'.split('').map((c) => c.charCodeAt(0) - 55).join('')}00`);
+  const check = String(98n - (num % 97n)).padStart(2, '0');
+  return `EE${check}${bban}`;
+});
+const uuid = fc.uuid();
+const token = fc.tuple(fc.string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZ'), minLength: 8, maxLength: 8 }), fc.string({ unit: fc.constantFrom(...'abcdefghijkmnpqrstuvwxyz'), minLength: 12, maxLength: 20 }), fc.string({ unit: fc.constantFrom(...'23456789'), minLength: 12, maxLength: 16 })).map(([a, b, c]) => `${a}${c}${b}`);
+
+const context = fc.constantFrom('', 'Error for ', 'user ', 'value: ', '[', '(', 'x=');
+const suffix = fc.constantFrom('', ' failed', '.', ')', ']', ' at checkout');
+
+describe('property: personal data placed anywhere in a free-text field is gone', () => {
+  const cases: Array<[string, fc.Arbitrary<string>]> = [['e-mail', email], ['payment card', card], ['IPv4', ipv4], ['phone', phone], ['JWT', jwt], ['IBAN', iban], ['secret token', token]];
+  for (const [name, gen] of cases) {
+    for (const kind of ['label', 'error'] as const) {
+      it(`${name} in ${kind}`, () => {
+        fc.assert(fc.property(gen, context, suffix, (value, pre, post) => {
+          const r = scrub(kind, `${pre}${value}${post}`);
+          expect(r.value).not.toContain(value);
+        }), { numRuns: 150 });
+      });
+    }
+  }
+
+  it('e-mails, cards, UUIDs and long ids in URL paths and query values (also percent-encoded)', () => {
+    fc.assert(fc.property(email, card, uuid, fc.integer({ min: 1_000_000, max: 2 ** 40 }), (e, c, u, n) => {
+      const url = `https://shop.example.com/users/${encodeURIComponent(e)}/orders/${n}/items/${u}?ref=${encodeURIComponent(e)}&card=${c}&page=2`;
+      const r = scrub('url', url);
+      for (const v of [e, encodeURIComponent(e), c, u, String(n)]) expect(r.value).not.toContain(v);
+      expect(r.value).toMatch(/^https:\/\/shop\.example\.com\/users\/\{email\}\/orders\/\{id\}\/items\/\{id\}\?ref=\{email\}&card=\{id\}&page=2$/);
+    }), { numRuns: 150 });
+  });
+
+  it('e-mails and numbers in SQL literals', () => {
+    fc.assert(fc.property(email, fc.integer({ min: 0, max: 1e9 }), (e, n) => {
+      const r = scrub('query', `UPDATE users SET email = '${e}', visits = ${n} WHERE id = ${n}`);
+      expect(r.value).toBe('UPDATE users SET email = ?, visits = ? WHERE id = ?');
+    }), { numRuns: 100 });
+  });
+});
+
+describe('property: benign monitoring values come out unchanged', () => {
+  const traceId = fc.stringMatching(/^[0-9a-f]{32}$/);
+  const spanId = fc.stringMatching(/^[0-9a-f]{16}$/);
+  const sha = fc.stringMatching(/^[0-9a-f]{40}$/);
+  const iso = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+  const version = fc.tuple(fc.nat(30), fc.nat(99), fc.nat(999)).map((v) => `v${v.join('.')}`);
+  const small = fc.integer({ min: 0, max: 99_999 }).map(String);
+  const status = fc.integer({ min: 100, max: 599 }).map(String);
+  const duration = fc.integer({ min: 0, max: 60_000 }).map((n) => `${n}ms`);
+  const frame = fc.tuple(fc.constantFrom('at Object.handler', 'at processTicksAndRejections', 'at Checkout.render'), fc.constantFrom('/app/dist/index.js', 'node:internal/process/task_queues', '/srv/app/server.js'), fc.nat(5000), fc.nat(200)).map(([f, p, l, c]) => `${f} (${p}:${l}:${c})`);
+  const benign = fc.oneof(traceId, spanId, sha, iso, version, small, status, duration, frame);
+
+  for (const kind of FIELD_KINDS) {
+    it(`in ${kind}`, () => {
+      fc.assert(fc.property(benign, (v) => {
+        const value = kind === 'url' || kind === 'service-url' ? `https://api.example.com/v2/orders/${v.replace(/[ ()]/g, '')}?page=3` : kind === 'query' ? `SELECT * FROM t WHERE ${'c'} = ?` : `Request ${v} done`;
+        expect(scrub(kind, value).value).toBe(value);
+      }), { numRuns: 200 });
+    });
+  }
+});
+
+describe('checksums', () => {
+  it('Luhn, IBAN mod-97 and the Estonian isikukood check digit', () => {
+    expect(luhn('4111111111111111')).toBe(true);
+    expect(luhn('4111111111111112')).toBe(false);
+    expect(ibanValid('EE382200221020145685')).toBe(true);
+    expect(ibanValid('EE382200221020145686')).toBe(false);
+    expect(isikukoodValid('37605030299')).toBe(true);
+    expect(isikukoodValid('37605030298')).toBe(false);
+  });
+  it('a 16-digit number that fails Luhn is not a card', () => {
+    expect(scrub('label', 'order 4111111111111112').value).toBe('order 4111111111111112');
+  });
+});
+
+describe('special categories are never stored (P5)', () => {
+  const hits: Array<[string, string]> = [
+    ['HIV test results', 'health'], ['Schwangerschaft Vorsorge', 'health'], ['résultats grossesse', 'health'], ['rasedus ja sünnitus', 'health'],
+    ['Select your religion', 'religious-or-philosophical-beliefs'], ['Konfession: katholisch', 'religious-or-philosophical-beliefs'], ['musulman pratiquant', 'religious-or-philosophical-beliefs'],
+    ['Gewerkschaft beitreten', 'trade-union-membership'], ['adhésion syndicat', 'trade-union-membership'], ['ametiühingu liige', 'trade-union-membership'],
+    ['sexual orientation', 'sex-life-or-sexual-orientation'], ['orientation sexuelle', 'sex-life-or-sexual-orientation'],
+    ['criminal record check', 'criminal-convictions'], ['casier judiciaire', 'criminal-convictions'], ['karistusregister päring', 'criminal-convictions'],
+    ['Upload fingerprint scan', 'genetic-or-biometric-data'], ['origine ethnique', 'racial-or-ethnic-origin'], ['political party membership', 'political-opinions'], ['erakonna liige', 'political-opinions'],
+  ];
+  for (const [text, category] of hits) {
+    it(`"${text}" → ${category}, field dropped`, () => {
+      expect(specialCategoryOf(text)).toBe(category);
+      expect(scrub('label', text)).toMatchObject({ value: undefined, specialCategory: category });
+    });
+  }
+  it('ordinary labels pass', () => {
+    for (const t of ['Add to cart', 'Checkout', 'Union of sets', 'Cancel', 'Crab cakes', 'Party size', 'Save draft', 'Open record 12']) expect(specialCategoryOf(t)).toBeUndefined();
+  });
+  it('in a URL (percent-encoded too)', () => {
+    expect(scrub('url', 'https://clinic.example/booking?topic=hiv%20test').value).toBeUndefined();
+  });
+});
+
+describe('per-account rules', () => {
+  it('extra patterns, allow-listed parameters and the redaction method', () => {
+    const rules = { extraPatterns: [{ name: 'member-no', pattern: 'M-\\d{6}' }], allowParams: ['q'] };
+    expect(scrub('label', 'member M-123456 logged in', rules).value).toBe('member {member-no} logged in');
+    expect(scrub('url', '/search?q=red+shoes&email=a@b.co', rules).value).toBe('/search?q=red+shoes&email={email}');
+    expect(scrub('label', 'mail a@b.co', { method: 'remove' }).value).toBe('mail ');
+    expect(scrub('label', 'mail a@b.co', { method: 'mask' }).value).toBe('mail a*****');
+    const k = Buffer.from('k');
+    const h1 = scrub('label', 'mail a@b.co', { method: 'hash', hashKey: k }).value;
+    expect(h1).toMatch(/^mail \{email:[0-9a-f]{10}\}$/);
+    expect(scrub('label', 'again a@b.co', { method: 'hash', hashKey: k }).value).toBe(h1!.replace('mail', 'again'));
+  });
+});
