@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DETECTORS, type Detector } from './detectors.ts';
+import { DETECTORS, type Detector, features } from './detectors.ts';
 import { specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 
@@ -27,24 +27,24 @@ export interface ScrubResult {
 }
 
 /** Query parameter names whose values are personal by their very name → the placeholder they get. */
-const PERSONAL_PARAMS: Array<[RegExp, string]> = [
-  [/^(?:e?-?mail|email_?address|mail_?to|recipient)$/i, 'email'],
-  [/^(?:phone|tel|telephone|mobile|msisdn|phone_?number|cell)$/i, 'phone'],
-  [/^(?:name|first_?name|last_?name|full_?name|sur_?name|given_?name|family_?name|fname|lname|user_?name|username|login|nickname)$/i, 'name'],
-  [/^(?:address|street|addr|zip|zip_?code|post_?code|postal_?code|city|dob|birth_?date|date_?of_?birth|birthday)$/i, 'address'],
-  [/^(?:q|query|search|search_?term|term|keyword|keywords|s|text)$/i, 'search'],
-  [/^(?:token|access_?token|id_?token|refresh_?token|auth|authorization|code|session|session_?id|sid|jsessionid|phpsessid|api_?key|apikey|key|secret|client_?secret|signature|sig)$/i, 'token'],
-  [/^(?:password|passwd|pwd|pass|pin|otp)$/i, 'password'],
-  [/^(?:ssn|national_?id|personal_?code|isikukood|iban|card|card_?number|cc|cvv)$/i, 'id'],
-];
+const PERSONAL_PARAMS: Record<string, string[]> = {
+  email: ['email', 'mail', 'emailaddress', 'mailto', 'recipient'],
+  phone: ['phone', 'tel', 'telephone', 'mobile', 'msisdn', 'phonenumber', 'cell'],
+  name: ['name', 'firstname', 'lastname', 'fullname', 'surname', 'givenname', 'familyname', 'fname', 'lname', 'username', 'login', 'nickname'],
+  address: ['address', 'street', 'addr', 'zip', 'zipcode', 'postcode', 'postalcode', 'city', 'dob', 'birthdate', 'dateofbirth', 'birthday'],
+  search: ['q', 'query', 'search', 'searchterm', 'term', 'keyword', 'keywords', 's', 'text'],
+  token: ['token', 'accesstoken', 'idtoken', 'refreshtoken', 'auth', 'authorization', 'code', 'session', 'sessionid', 'sid', 'jsessionid', 'phpsessid', 'apikey', 'key', 'secret', 'clientsecret', 'signature', 'sig'],
+  password: ['password', 'passwd', 'pwd', 'pass', 'pin', 'otp'],
+  id: ['ssn', 'nationalid', 'personalcode', 'isikukood', 'iban', 'card', 'cardnumber', 'cc', 'cvv'],
+};
+const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
 
 function personalParam(name: string): string | undefined {
-  const n = safeDecode(name);
-  for (const [re, label] of PERSONAL_PARAMS) if (re.test(n)) return label;
-  return undefined;
+  return PARAM_LABEL.get(safeDecode(name).toLowerCase().replace(/[-_]/g, ''));
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
@@ -52,14 +52,23 @@ function safeDecode(s: string): string {
   }
 }
 
+/** Compiled detector lists per rule set (the account's rules object is reused across a batch). */
+const compiled = new WeakMap<object, Detector[]>();
+function detectorsFor(rules: ScrubRules): Detector[] {
+  if (!rules.extraPatterns?.length) return DETECTORS;
+  let d = compiled.get(rules.extraPatterns);
+  if (!d) {
+    d = [...rules.extraPatterns.map((p) => ({ name: `custom:${p.name}`, label: p.name, pattern: new RegExp(p.pattern, 'g') })), ...DETECTORS];
+    compiled.set(rules.extraPatterns, d);
+  }
+  return d;
+}
+
 class Redactor {
   readonly found = new Set<string>();
   private readonly detectors: Detector[];
   constructor(private readonly rules: ScrubRules) {
-    this.detectors = [
-      ...(rules.extraPatterns ?? []).map((p) => ({ name: `custom:${p.name}`, label: p.name, pattern: new RegExp(p.pattern, 'g') })),
-      ...DETECTORS,
-    ];
+    this.detectors = detectorsFor(rules);
   }
 
   replacement(detector: string, label: string, original: string): string {
@@ -77,7 +86,9 @@ class Redactor {
 
   text(value: string): string {
     let out = value;
+    const f = features(value);
     for (const d of this.detectors) {
+      if (d.gate && !d.gate(f, value)) continue;
       d.pattern.lastIndex = 0;
       out = out.replace(d.pattern, (m: string) => (d.valid && !d.valid(m) ? m : this.replacement(d.name, d.label, m)));
     }
@@ -88,8 +99,9 @@ class Redactor {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One path segment: detectors on the decoded text; UUIDs and long numbers become {id}. */
+const PLAIN_SEGMENT = /^[A-Za-z][A-Za-z.~-]{0,23}$/;
 function scrubSegment(seg: string, r: Redactor): string {
-  if (seg === '') return seg;
+  if (seg === '' || PLAIN_SEGMENT.test(seg)) return seg;
   const decoded = safeDecode(seg);
   if (UUID.test(decoded)) return r.replacement('uuid', 'id', decoded);
   if (/^\d{6,}$/.test(decoded) && !/^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/.test(decoded)) return r.replacement('long-number', 'id', decoded);

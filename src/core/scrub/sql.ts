@@ -8,7 +8,7 @@ export function scrubSql(sql: string): string {
   let out = '';
   let i = 0;
   const n = sql.length;
-  const isIdent = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_$#@]/u.test(c);
+
   while (i < n) {
     const c = sql[i]!;
     const next = sql[i + 1];
@@ -17,7 +17,7 @@ export function scrubSql(sql: string): string {
     if (c === '#' && !isIdent(sql[i - 1])) { const e = sql.indexOf('\n', i); i = e < 0 ? n : e; continue; }
     if (c === '/' && next === '*') { const e = sql.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; out += ' '; continue; }
     // string literals, with optional E/N/B/X/U& prefixes
-    const prefix = /^(?:[EeNnBbXx]|[Uu]&)(?=')/.exec(sql.slice(i, i + 3));
+    const prefix = (next === "'" || next === '&') && 'EeNnBbXxUu'.includes(c) ? /^(?:[EeNnBbXx]|[Uu]&)(?=')/.exec(sql.slice(i, i + 3)) : null;
     if (c === "'" || (prefix && !isIdent(sql[i - 1]))) {
       let j = i + (prefix ? prefix[0].length : 0) + 1;
       const backslash = prefix && /^[Ee]$/.test(prefix[0]);
@@ -56,7 +56,7 @@ export function scrubSql(sql: string): string {
       continue;
     }
     // numbers (not part of an identifier): 12, 1.5, .5, 1e10, 0x1F, 0b101
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next ?? '') && !isIdent(sql[i - 1]))) {
+    if (isDigit(c) || (c === '.' && isDigit(next) && !isIdent(sql[i - 1]))) {
       if (!isIdent(sql[i - 1])) {
         const m = /^(?:0[xX][0-9A-Fa-f]+|0[bB][01]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(sql.slice(i))!;
         out += '?';
@@ -65,15 +65,25 @@ export function scrubSql(sql: string): string {
       }
     }
     // a sign glued to a number literal (e.g. = -5) becomes part of the literal
-    if ((c === '-' || c === '+') && /[0-9.]/.test(next ?? '') && /[=(<>,\s]$/.test(out.trimEnd().slice(-1) || ' ') && !isIdent(sql[i - 1])) {
+    if ((c === '-' || c === '+') && (isDigit(next) || next === '.') && /[=(<>,\s]$/.test(out.trimEnd().slice(-1) || ' ') && !isIdent(sql[i - 1])) {
       i++;
       continue;
     }
-    if (/\s/.test(c)) { if (!out.endsWith(' ')) out += ' '; i++; continue; }
+    if (c === ' ' || c === '\n' || c === '\t' || c === '\r') { if (!out.endsWith(' ')) out += ' '; i++; continue; }
     out += c;
     i++;
   }
   return tidy(out);
+}
+
+function isIdent(c: string | undefined): boolean {
+  if (c === undefined) return false;
+  const k = c.charCodeAt(0);
+  return (k >= 48 && k <= 57) || (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || k === 95 || k === 36 || k === 35 || k === 64 || (k > 127 && /[\p{L}\p{N}]/u.test(c));
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
 }
 
 function tidy(s: string): string {

@@ -1,0 +1,117 @@
+// Scrubbing throughput and accuracy: Lethe's engine beside the npm redaction libraries, same corpus, same run.
+import { faker } from '@faker-js/faker';
+import { Redactor } from '@redactpii/node';
+import { SyncRedactor } from '@libretto/redact-pii-light';
+import { OpenRedaction } from 'openredaction';
+import * as pg from 'libpg-query';
+import { type FieldKind, scrub } from '#core/scrub/engine.ts';
+import { scrubSql } from '#core/scrub/sql.ts';
+
+interface Sample { kind: FieldKind; text: string; planted?: string; benign: boolean }
+
+const luhnCard = () => faker.finance.creditCardNumber({ issuer: 'visa' }).replace(/-/g, ' ');
+function planted(): string {
+  const pick = faker.number.int({ min: 0, max: 7 });
+  switch (pick) {
+    case 0: return faker.internet.email().toLowerCase();
+    case 1: return `+372 5${faker.string.numeric(3)} ${faker.string.numeric(4)}`;
+    case 2: return luhnCard();
+    case 3: return faker.finance.iban({ formatted: false, countryCode: 'DE' });
+    case 4: return faker.internet.ipv4();
+    case 5: return `eyJhbGciOiJIUzI1NiJ9.eyJ${faker.string.alphanumeric(24)}.${faker.string.alphanumeric(30)}`;
+    case 6: return `sk_live_${faker.string.alphanumeric(24)}`;
+    default: return `${String(faker.number.int({ min: 1, max: 665 })).padStart(3, '0')}-${String(faker.number.int({ min: 1, max: 99 })).padStart(2, '0')}-${String(faker.number.int({ min: 1, max: 9999 })).padStart(4, '0')}`;
+  }
+}
+function benignValue(): string {
+  const pick = faker.number.int({ min: 0, max: 6 });
+  switch (pick) {
+    case 0: return faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' });
+    case 1: return faker.string.hexadecimal({ length: 40, casing: 'lower', prefix: '' });
+    case 2: return faker.date.recent().toISOString();
+    case 3: return `v${faker.system.semver()}`;
+    case 4: return String(faker.number.int({ min: 1, max: 9999 }));
+    case 5: return `${faker.number.int({ min: 1, max: 30000 })}ms`;
+    default: return String(faker.helpers.arrayElement([200, 201, 204, 301, 404, 500, 503]));
+  }
+}
+function shape(kind: FieldKind, v: string): string {
+  const seg = faker.helpers.arrayElement(['orders', 'cart', 'users', 'api/v2/items', 'checkout']);
+  switch (kind) {
+    case 'url': return `https://${faker.internet.domainName()}/${seg}/${encodeURIComponent(v)}?page=${faker.number.int(9)}&ref=${encodeURIComponent(v)}`;
+    case 'service-url': return `https://api.${faker.internet.domainName()}/v1/${seg}?id=${encodeURIComponent(v)}`;
+    case 'label': return `${faker.helpers.arrayElement(['Welcome', 'Pay', 'Send to', 'Order for', 'Saved'])} ${v}`;
+    case 'error': return `Error: request failed for ${v} at ${faker.system.filePath()}:${faker.number.int(500)}:${faker.number.int(80)}`;
+    case 'query': return `SELECT id, total FROM orders WHERE note = '${v.replace(/'/g, "''")}' AND amount > ${faker.number.int(999)}`;
+  }
+}
+
+export function corpus(n: number, seed = 42): Sample[] {
+  faker.seed(seed);
+  const kinds: FieldKind[] = ['url', 'label', 'error', 'query', 'service-url'];
+  return Array.from({ length: n }, (_, i) => {
+    const kind = kinds[i % kinds.length]!;
+    if (i % 3 === 0) {
+      const v = benignValue();
+      const text = kind === 'query' ? `SELECT id FROM orders WHERE status = ? LIMIT ?` : kind === 'label' ? `Build ${v}` : kind === 'error' ? `Timeout after ${v} (trace ${faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' })})` : `https://app.example.com/api/v2/orders/${v}?page=2`;
+      return { kind, text, benign: true };
+    }
+    const p = planted();
+    return { kind, text: shape(kind, p), planted: p, benign: false };
+  });
+}
+
+function measure(samples: Sample[], redact: (s: Sample) => string | undefined, minMs = 1500) {
+  const bytes = samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0);
+  let outputs: Array<string | undefined> = samples.map(redact); // warm-up (JIT), not timed
+  let rounds = 0;
+  const t0 = performance.now();
+  do { outputs = samples.map(redact); rounds++; } while (performance.now() - t0 < minMs);
+  const ms = performance.now() - t0;
+  let found = 0; let planted = 0; let benignKept = 0; let benign = 0;
+  samples.forEach((s, i) => {
+    const out = outputs[i];
+    if (s.benign) { benign++; if (out === s.text) benignKept++; }
+    else {
+      planted++;
+      const gone = out === undefined || (!out.includes(s.planted!) && !out.includes(encodeURIComponent(s.planted!)) && !out.includes(s.planted!.replace(/'/g, "''")));
+      if (gone) found++;
+    }
+  });
+  return { mbPerSec: (bytes * rounds) / 1e6 / (ms / 1000), recall: found / planted, benignUnchanged: benign ? benignKept / benign : 1 };
+}
+
+export async function runScrubBench() {
+  const samples = corpus(6000);
+  const redactpii = new Redactor();
+  const light = new SyncRedactor();
+  const openr = new OpenRedaction({ redactionMode: 'placeholder' } as any);
+  const results: Record<string, ReturnType<typeof measure>> = {};
+  results.lethe = measure(samples, (s) => scrub(s.kind, s.text).value);
+  results['@redactpii/node'] = measure(samples, (s) => redactpii.redact(s.text));
+  results['@libretto/redact-pii-light'] = measure(samples, (s) => light.redact(s.text));
+  // openredaction is async-only: time the awaited calls the same way
+  {
+    const bytes = samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0);
+    const t0 = performance.now();
+    const outs: string[] = [];
+    for (const s of samples) outs.push((await openr.detect(s.text)).redacted);
+    const ms = performance.now() - t0;
+    const m = measure(samples, (_s) => undefined, 0); // placeholder shape
+    let found = 0; let planted = 0; let bk = 0; let b = 0;
+    samples.forEach((s, i) => { if (s.benign) { b++; if (outs[i] === s.text) bk++; } else { planted++; if (!outs[i]!.includes(s.planted!) && !outs[i]!.includes(encodeURIComponent(s.planted!))) found++; } });
+    results.openredaction = { ...m, mbPerSec: bytes / 1e6 / (ms / 1000), recall: found / planted, benignUnchanged: bk / b };
+  }
+  // SQL alone: Lethe's literal scrubber beside libpg-query's normalizeSync (the PostgreSQL parser)
+  await pg.loadModule();
+  const sql = samples.filter((s) => s.kind === 'query');
+  const sqlResults = {
+    lethe: measure(sql, (s) => scrubSql(s.text)),
+    'libpg-query normalizeSync': measure(sql, (s) => { try { return pg.normalizeSync(s.text); } catch { return s.text; } }),
+  };
+  return { corpus: { samples: samples.length, bytes: samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0), planted: samples.filter((s) => !s.benign).length }, results, sql: sqlResults, speedupVsRedactpii: results.lethe.mbPerSec / results['@redactpii/node']!.mbPerSec };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await runScrubBench(), null, 2));
+}
