@@ -206,14 +206,18 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       seen.add(e.id);
     });
 
-    if (signature && !(await ports.rememberSignature(signature, nowSec, nowSec + 2 * LIMITS.signatureWindowSeconds))) {
-      throw conflict('this signed request was already received (replay); sign every attempt with a fresh timestamp');
-    }
+    const live = batch.events.filter((e) => expiresAt(e.timestamp, account.retentionDays) > nowSec);
+    const identified = [...new Set(live.filter((e) => e.userId !== undefined && !e.doNotTrack).map((e) => userKeyOf(accountId, account.accountKey, e.userId!)))];
+    // the replay guard and the restriction lookup are independent: one round trip for both
+    const [fresh, restrictedOrError] = await Promise.all([
+      signature ? ports.rememberSignature(signature, nowSec, nowSec + 2 * LIMITS.signatureWindowSeconds) : true,
+      identified.length ? ports.restrictedUsers(accountId, identified).catch((e: unknown) => e) : new Set<string>(),
+    ]);
+    if (!fresh) throw conflict('this signed request was already received (replay); sign every attempt with a fresh timestamp');
 
     try {
-      const live = batch.events.filter((e) => expiresAt(e.timestamp, account.retentionDays) > nowSec);
-      const identified = [...new Set(live.filter((e) => e.userId !== undefined && !e.doNotTrack).map((e) => userKeyOf(accountId, account.accountKey, e.userId!)))];
-      const restricted = identified.length ? await ports.restrictedUsers(accountId, identified) : new Set<string>();
+      if (!(restrictedOrError instanceof Set)) throw restrictedOrError;
+      const restricted = restrictedOrError as Set<string>;
       const findings = new Map<string, FindingCount>();
       const items = live.map((e) => toItem(e, account, restricted, req.browserFromUserAgent, findings));
       const users = new Map<string, UserTouch>();
