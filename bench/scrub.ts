@@ -112,6 +112,6 @@ export async function runScrubBench() {
   return { corpus: { samples: samples.length, bytes: samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0), planted: samples.filter((s) => !s.benign).length }, results, sql: sqlResults, speedupVsRedactpii: results.lethe.mbPerSec / results['@redactpii/node']!.mbPerSec };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('scrub.ts')) {
   console.log(JSON.stringify(await runScrubBench(), null, 2));
 }

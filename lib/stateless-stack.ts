@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { ENV, USER_INDEX } from '#core/schema.ts';
+import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
 import { ErasureWorkflow } from './erasure-workflow.ts';
@@ -44,7 +44,9 @@ export class StatelessStack extends Stack {
     const management = fn('management', 'Management API: accounts, keys, settings', { timeout: Duration.seconds(29) });
     management
       .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
-      .bindTable(ENV.auditTable, data.audit, 'append');
+      .bindTable(ENV.auditTable, data.audit, 'append')
+      .bindTable(ENV.interactionsTable, data.interactions, 'read', [USER_INDEX])
+      .bindTable(ENV.usersTable, data.users, 'readwrite', [USER_LABEL_INDEX]);
     management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
 
     // Operators are alerted here (erasure failures, breach deadlines, retention auditor).
@@ -140,10 +142,19 @@ export class StatelessStack extends Stack {
     const account = accounts.addResource('{accountId}');
     managed(account, 'GET');
     managed(account, 'PATCH');
+    const users = account.addResource('users');
+    managed(users, 'GET');
+    managed(users.addResource('restrict'), 'POST');
+    const user = users.addResource('{userKey}');
+    managed(user.addResource('interactions'), 'GET');
+    managed(user.addResource('export'), 'GET');
+    managed(account.addResource('findings'), 'GET');
     const erasures = account.addResource('erasures');
     managed(erasures, 'POST');
     managed(v1.addResource('erasures').addResource('{requestId}'), 'GET');
-    managed(account.addResource('applications').addResource('{applicationId}').addResource('keys'), 'POST');
+    const application = account.addResource('applications').addResource('{applicationId}');
+    managed(application.addResource('keys'), 'POST');
+    managed(application.addResource('interactions'), 'GET');
 
     // Per-account throttling of agents: a usage plan per tier; API keys are attached per account at onboarding.
     this.api.addUsagePlan('AgentPlan', {

@@ -5,12 +5,14 @@ import { appendAudit } from '#adapters/audit-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { httpErrors, jsonResponse } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
+import { usersStore } from '#adapters/users-store.ts';
 import { rawBody, parseJson } from '#core/body.ts';
 import { systemClock } from '#core/clock.ts';
 import { notFound } from '#core/errors.ts';
+import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers, type UsersPorts } from '#core/users.ts';
 import { audited, createAccount, erasureStatus, type ErasureAdminPorts, type ManagementPorts, requestErasure, rotateKey, updateAccount, viewAccount } from '#core/management.ts';
 
-const ports: ManagementPorts & ErasureAdminPorts = {
+const ports: ManagementPorts & ErasureAdminPorts & UsersPorts = {
   ...erasureAdminPorts,
   clock: systemClock,
   createAccount: accounts.createAccount,
@@ -20,6 +22,7 @@ const ports: ManagementPorts & ErasureAdminPorts = {
   updateAccount: accounts.updateAccount,
   rotateKey: accounts.rotateKey,
   audit: appendAudit,
+  ...usersStore,
 };
 
 /** Management API: routes by API Gateway resource; each route is one core call. */
@@ -28,6 +31,7 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .handler(async (event) => {
     const p = principalOf(event);
     const path = event.pathParameters ?? {};
+    const q = event.queryStringParameters ?? {};
     const body = () => parseJson(rawBody(event.body, event.isBase64Encoded));
     switch (`${event.httpMethod} ${event.resource}`) {
       case 'POST /v1/accounts':
@@ -42,6 +46,21 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
         return jsonResponse(202, await requestErasure(ports, p, path.accountId!, body()));
       case 'GET /v1/erasures/{requestId}':
         return jsonResponse(200, await erasureStatus(ports, p, path.requestId!));
+      case 'GET /v1/accounts/{accountId}/users':
+        return jsonResponse(200, await searchUsers(ports, p, path.accountId!, q.query));
+      case 'POST /v1/accounts/{accountId}/users/restrict':
+        return jsonResponse(200, await restrictUser(ports, p, path.accountId!, body() as any));
+      case 'GET /v1/accounts/{accountId}/users/{userKey}/interactions':
+        return jsonResponse(200, await listUserInteractions(ports, p, path.accountId!, path.userKey!, q.cursor, q.limit ? Number(q.limit) : undefined));
+      case 'GET /v1/accounts/{accountId}/users/{userKey}/export': {
+        let csv = '';
+        for await (const chunk of await exportUserCsv(ports, p, path.accountId!, path.userKey!)) csv += chunk;
+        return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="interactions.csv"', 'cache-control': 'no-store' }, body: csv };
+      }
+      case 'GET /v1/accounts/{accountId}/applications/{applicationId}/interactions':
+        return jsonResponse(200, await listAnonymousInteractions(ports, p, path.accountId!, path.applicationId!, q.cursor, q.limit ? Number(q.limit) : undefined));
+      case 'GET /v1/accounts/{accountId}/findings':
+        return jsonResponse(200, { findings: await audited(ports, p, 'findings:read', path.accountId, () => accounts.listFindings(path.accountId!)) });
       default:
         throw notFound('route');
     }

@@ -159,3 +159,10 @@ export async function rememberSignature(signature: string, nowSec: number, expir
 export async function forgetSignature(signature: string): Promise<void> {
   await dynamo().send(new DeleteItemCommand({ TableName: table(), Key: marshall({ pk: `REPLAY#${signature}`, sk: META }) }));
 }
+
+export async function listFindings(accountId: string): Promise<Array<Record<string, unknown>>> {
+  const out = await retryable('accounts store', () => dynamo().send(new QueryCommand({
+    TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':f': 'FINDING#' }),
+  })));
+  return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, ...f }) => f);
+}

@@ -18,6 +18,10 @@ const USAGE = `lethe <command> [options] [--json]
   accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
+  users search --account A --query Q
+  users export --account A --user U                    (CSV on stdout)
+  users restrict --account A --user U [--lift]
+  findings --account A
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
   erasures status --request R
   scrub --field url|label|error|query|service-url      (one value per line on stdin)
@@ -101,7 +105,7 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' }, user: { type: 'string' }, wait: { type: 'boolean' }, request: { type: 'string' },
+      field: { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
@@ -151,6 +155,28 @@ async function main(argv: string[]) {
       }
       const accepted = results.reduce((s, r) => s + r.body.accepted, 0);
       return print(json, { batches: results.length, accepted, results }, () => `sent ${events.length} events in ${results.length} batch(es): ${accepted} stored; server signature verified: ${results.every((r) => r.serverVerified)}`);
+    }
+    case 'users search': {
+      const out = await api('GET', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/users?query=${encodeURIComponent(need(values, 'query'))}`);
+      return print(json, out, () => (out.users.length ? out.users.map((u: any) => `${u.user}\t${u.userKey}\tlast seen ${u.lastSeen ? new Date(u.lastSeen).toISOString() : '-'}${u.doNotTrack ? '\tdo-not-track' : ''}`).join('\n') : 'no user found'));
+    }
+    case 'users export': {
+      const account = need(values, 'account');
+      const found = await api('GET', `/v1/accounts/${encodeURIComponent(account)}/users?query=${encodeURIComponent(need(values, 'user'))}`);
+      const u = found.users.find((x: any) => x.user === values.user) ?? (found.users.length === 1 ? found.users[0] : undefined);
+      if (!u) throw new CliError(`no user ${values.user} in ${account}`, 1);
+      const res = await fetch(`${endpoint()}/v1/accounts/${encodeURIComponent(account)}/users/${u.userKey.split('#')[1]}/export`, { headers: { authorization: `Bearer ${token()}` } });
+      if (!res.ok) throw new CliError(`export → ${res.status}: ${await res.text()}`, 1);
+      process.stdout.write(await res.text());
+      return;
+    }
+    case 'users restrict': {
+      const out = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/users/restrict`, { userId: need(values, 'user'), lift: !!values.lift });
+      return print(json, out, () => `${out.doNotTrack ? 'restricted (do-not-track)' : 'restriction lifted'}: ${out.userKey}`);
+    }
+    case 'findings': {
+      const out = await api('GET', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/findings`);
+      return print(json, out, () => (out.findings.length ? out.findings.map((f: any) => `${f.kind}\t${f.detector}\t${f.count}×\tlast ${new Date(f.lastSeen).toISOString()}\te.g. ${f.example}`).join('\n') : 'no findings'));
     }
     case 'erase': {
       const started = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/erasures`, { userId: need(values, 'user') });

@@ -56,7 +56,7 @@ export interface ManagementPorts {
 export const KEY_OVERLAP_SECONDS = 7 * 86_400;
 
 /** Runs one authorised operation and writes its audit record, whatever the outcome. */
-export async function audited<T>(ports: ManagementPorts, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
+export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
   const entry = (outcome: AuditEntry['outcome']): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
   try {
     authorize(p, op, accountId);

@@ -1,0 +1,43 @@
+// `npm run bench`: every benchmark, one JSON file (bench/results/latest.json) and a readable table.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { ROOT } from './harness.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+const results: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
+// Each benchmark runs in its own process: clean module state (SDK clients, caches) and no interference.
+function run(name: string): unknown {
+  console.error(`running ${name}…`);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  return JSON.parse(out.slice(out.indexOf('{')));
+}
+for (const name of ['scrub', 'ingest', 'erasure']) if (want(name)) results[name] = run(name);
+
+const out = path.join(ROOT, 'bench', 'results', 'latest.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+
+const rows: string[] = ['| benchmark | figure | value |', '|---|---|---|'];
+const s = results.scrub as any;
+if (s) {
+  for (const [lib, r] of Object.entries<any>(s.results)) rows.push(`| scrub (${s.corpus.samples} mixed fields, ${s.corpus.bytes} B) | ${lib}: MB/s · recall · benign unchanged | ${r.mbPerSec.toFixed(2)} · ${r.recall.toFixed(3)} · ${r.benignUnchanged.toFixed(3)} |`);
+  for (const [lib, r] of Object.entries<any>(s.sql)) rows.push(`| scrub SQL only | ${lib}: MB/s · literals removed | ${r.mbPerSec.toFixed(2)} · ${r.recall.toFixed(3)} |`);
+  rows.push(`| scrub | Lethe ÷ @redactpii/node throughput | ${s.speedupVsRedactpii.toFixed(2)}× |`);
+}
+const i = results.ingest as any;
+if (i) {
+  rows.push(`| ingest (${i.events} events, ${i.concurrency} concurrent 100-event batches) | handler events/s · raw BatchWriteItem events/s · ratio | ${i.ingestEventsPerSec} · ${i.rawBatchWriteEventsPerSec} · ${i.ratio} |`);
+  rows.push(`| ingest | handler p50 · p99 for a 100-event batch | ${i.handlerP50Ms} ms · ${i.handlerP99Ms} ms |`);
+  rows.push(`| ingest | bundle size ingest-server · ingest-browser | ${i.bundleBytes['ingest-server']} B · ${i.bundleBytes['ingest-browser']} B |`);
+}
+const e = results.erasure as any;
+if (e) rows.push(`| erasure (user with ${e.userInteractions} interactions) | 10k-item table · 100k-item table · ratio | ${e.table10kMs} ms · ${e.table100kMs} ms · ${e.ratio} |`);
+const table = rows.join('\n');
+fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), `${table}\n`);
+console.log(table);
+process.exit(0);

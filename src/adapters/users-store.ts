@@ -1,0 +1,54 @@
+import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { InteractionItem } from '#core/ingest.ts';
+import { DAY_SECONDS } from '#core/retention.ts';
+import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
+import type { Page, UserRow, UsersPorts } from '#core/users.ts';
+import { dynamo, env } from './aws.ts';
+import { retryable } from './dynamo-errors.ts';
+
+const encodeCursor = (k?: Record<string, AttributeValue>) => (k ? Buffer.from(JSON.stringify(unmarshall(k))).toString('base64url') : undefined);
+function decodeCursor(c?: string): Record<string, AttributeValue> | undefined {
+  if (!c) return undefined;
+  try {
+    return marshall(JSON.parse(Buffer.from(c, 'base64url').toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+async function page(input: ConstructorParameters<typeof QueryCommand>[0], cursor: string | undefined): Promise<Page<InteractionItem>> {
+  const out = await retryable('interactions', () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: decodeCursor(cursor) })));
+  return { items: (out.Items ?? []).map((i) => unmarshall(i) as InteractionItem), cursor: encodeCursor(out.LastEvaluatedKey) };
+}
+
+export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
+  async usersByLabelPrefix(accountId, prefix, limit) {
+    const out = await retryable('users', () => dynamo().send(new QueryCommand({
+      TableName: env(ENV.usersTable), IndexName: USER_LABEL_INDEX, KeyConditionExpression: 'pk = :a AND begins_with(#label, :p)',
+      ExpressionAttributeNames: { '#label': 'label' }, ExpressionAttributeValues: marshall({ ':a': accountId, ':p': prefix }), Limit: limit,
+    })));
+    return (out.Items ?? []).map((i) => { const u = unmarshall(i); return { ...u, userKey: u.sk } as UserRow; });
+  },
+  async getUser(accountId, userKey) {
+    const out = await retryable('users', () => dynamo().send(new GetItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ConsistentRead: true })));
+    if (!out.Item) return undefined;
+    const u = unmarshall(out.Item);
+    return { ...u, userKey: u.sk } as UserRow;
+  },
+  interactionsOfUser: (userKey, cursor, limit) => page({
+    TableName: env(ENV.interactionsTable), IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), ScanIndexForward: false, Limit: limit,
+  }, cursor),
+  interactionsOfApp: (accountId, applicationId, cursor, limit) => page({
+    TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }), ScanIndexForward: false, Limit: limit,
+  }, cursor),
+  async setDoNotTrack(accountId, userKey, on, nowMs) {
+    // Restricted: the row keeps only the hash and the flag (no label, no expiry) for as long as the restriction holds.
+    await retryable('users', () => dynamo().send(new UpdateItemCommand({
+      TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
+      ...(on
+        ? { UpdateExpression: 'SET doNotTrack = :t, restrictedAt = :n REMOVE #label, expiresAt', ExpressionAttributeNames: { '#label': 'label' }, ExpressionAttributeValues: marshall({ ':t': true, ':n': nowMs }) }
+        : { UpdateExpression: 'SET doNotTrack = :f, expiresAt = :e REMOVE restrictedAt', ExpressionAttributeValues: marshall({ ':f': false, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }) }),
+    })));
+  },
+};

@@ -1,0 +1,118 @@
+import type { Account } from './accounts.ts';
+import type { Principal } from './access.ts';
+import type { Clock } from './clock.ts';
+import { csvStream } from './csv.ts';
+import { badRequest, forbidden } from './errors.ts';
+import { userKeyOf } from './identity.ts';
+import type { InteractionItem } from './ingest.ts';
+import { type AuditEntry, audited, type ManagementPorts } from './management.ts';
+import { isExpired } from './retention.ts';
+
+/** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
+export interface UserRow {
+  userKey: string;
+  label?: string;
+  firstSeen?: number;
+  lastSeen?: number;
+  doNotTrack?: boolean;
+  erasing?: number;
+  expiresAt?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+export interface UsersPorts {
+  clock: Clock;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  usersByLabelPrefix(accountId: string, prefix: string, limit: number): Promise<UserRow[]>;
+  getUser(accountId: string, userKey: string): Promise<UserRow | undefined>;
+  /** newest first, by the per-user index */
+  interactionsOfUser(userKey: string, cursor: string | undefined, limit: number): Promise<Page<InteractionItem>>;
+  interactionsOfApp(accountId: string, applicationId: string, cursor: string | undefined, limit: number): Promise<Page<InteractionItem>>;
+  setDoNotTrack(accountId: string, userKey: string, on: boolean, nowMs: number): Promise<void>;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+type Ports = UsersPorts & Pick<ManagementPorts, 'audit' | 'clock'>;
+
+const live = <T extends { expiresAt?: unknown }>(items: T[], nowSec: number) => items.filter((i) => !isExpired(i, nowSec));
+const nowSec = (p: Ports) => Math.floor(p.clock.nowMs() / 1000);
+const publicUser = (u: UserRow) => ({ userKey: u.userKey, user: u.label, firstSeen: u.firstSeen, lastSeen: u.lastSeen, doNotTrack: !!u.doNotTrack });
+const publicInteraction = ({ pk: _pk, sk: _sk, userKey: _k, ...rest }: InteractionItem) => rest;
+
+async function accountOr403(p: Ports, accountId: string, op: string): Promise<Account> {
+  const a = await p.getAccount(accountId);
+  if (!a) throw forbidden(`not allowed: ${op}`);
+  return a;
+}
+
+/** Searches an account's users: exact match through the keyed hash (works for pseudonymised ids too), then label prefix. */
+export async function searchUsers(p: Ports, who: Principal, accountId: string, query: string | undefined) {
+  return audited(p, who, 'users:search', accountId, async () => {
+    if (!query || query.length > 256) throw badRequest('query', 'give 1 to 256 characters of a user identifier');
+    const account = await accountOr403(p, accountId, 'users:search');
+    const exact = await p.getUser(accountId, userKeyOf(accountId, account.accountKey, query));
+    const byPrefix = account.pseudonymise ? [] : await p.usersByLabelPrefix(accountId, query, 50);
+    const all = new Map<string, UserRow>();
+    for (const u of [exact, ...byPrefix]) if (u && u.label && !u.erasing) all.set(u.userKey, u);
+    return { users: live([...all.values()], nowSec(p)).map(publicUser) };
+  });
+}
+
+function userKeyFromPath(accountId: string, hash: string): string {
+  if (!/^[A-Za-z0-9_-]{32}$/.test(hash)) throw badRequest('userKey', 'not a user key');
+  return `${accountId}#${hash}`;
+}
+
+export async function listUserInteractions(p: Ports, who: Principal, accountId: string, userHash: string, cursor?: string, limit = 50) {
+  const userKey = userKeyFromPath(accountId, userHash);
+  return audited(p, who, 'users:search', accountId, async () => {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
+    const page = await p.interactionsOfUser(userKey, cursor, limit);
+    return { items: live(page.items, nowSec(p)).map(publicInteraction), cursor: page.cursor };
+  }, userKey);
+}
+
+/** Interactions of an application, newest first, with identities removed (what engineers may see). */
+export async function listAnonymousInteractions(p: Ports, who: Principal, accountId: string, applicationId: string, cursor?: string, limit = 50) {
+  return audited(p, who, 'interactions:read-anonymous', accountId, async () => {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
+    const page = await p.interactionsOfApp(accountId, applicationId, cursor, limit);
+    return { items: live(page.items, nowSec(p)).map(({ user: _u, ...rest }) => publicInteraction(rest as InteractionItem)), cursor: page.cursor };
+  });
+}
+
+export const CSV_HEADER = ['time', 'application', 'type', 'outcome', 'duration_ms', 'url', 'label', 'error', 'browser', 'event_id'];
+
+/** Portability (P13): the user's failed and slow interactions as CSV, produced page by page. */
+export async function exportUserCsv(p: Ports, who: Principal, accountId: string, userHash: string): Promise<AsyncGenerator<string>> {
+  const userKey = userKeyFromPath(accountId, userHash);
+  return audited(p, who, 'users:export', accountId, async () => {
+    const now = nowSec(p);
+    async function* rows() {
+      let cursor: string | undefined;
+      do {
+        const page = await p.interactionsOfUser(userKey, cursor, 500);
+        for (const i of page.items) if ((i.outcome === 'failed' || i.outcome === 'slow') && !isExpired(i, now)) yield i;
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    return csvStream(CSV_HEADER, rows(), (i) => [new Date(i.ts).toISOString(), i.applicationId, i.type, i.outcome, i.duration, i.url, i.label, i.error, i.browser ? `${i.browser.family} ${i.browser.version}` : '', i.eventId]);
+  }, userKey);
+}
+
+/** Restriction (P12): later events for this user are stored without identity; `on: false` lifts it. */
+export async function restrictUser(p: Ports, who: Principal, accountId: string, body: { userId?: unknown; lift?: unknown }) {
+  if (typeof body?.userId !== 'string' || !body.userId || body.userId.length > 256) throw badRequest('userId', 'give the user identifier');
+  if (body.lift !== undefined && typeof body.lift !== 'boolean') throw badRequest('lift', 'must be true or false');
+  const account = await p.getAccount(accountId);
+  const userKey = account ? userKeyOf(accountId, account.accountKey, body.userId) : undefined;
+  return audited(p, who, 'users:restrict', accountId, async () => {
+    if (!account || !userKey) throw forbidden('not allowed: users:restrict');
+    await p.setDoNotTrack(accountId, userKey, !body.lift, p.clock.nowMs());
+    return { userKey, doNotTrack: !body.lift };
+  }, userKey);
+}
