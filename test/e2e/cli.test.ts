@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnRuntime } from '../../bench/harness.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+let rt: Awaited<ReturnType<typeof spawnRuntime>>;
+const lethe = async (args: string[], input?: string) => {
+  const p = run(process.execPath, [path.join(ROOT, 'bin/lethe-cli.js'), ...args], { cwd: ROOT, env: { ...process.env, LETHE_DATA_DIR: rt.dataDir, LETHE_ENDPOINT: '', LETHE_TOKEN: '' }, timeout: 120_000 });
+  if (input !== undefined) { p.child.stdin!.end(input); }
+  return (await p).stdout;
+};
+
+beforeAll(async () => { rt = await spawnRuntime(); }, 120_000);
+afterAll(async () => rt?.stop());
+
+describe('`npm start` and the `lethe` command, as an operator uses them', () => {
+  it('the runtime answers /health and wrote endpoints.json', async () => {
+    expect((await fetch(`${rt.endpoints.api}/health`)).status).toBe(200);
+    expect(fs.existsSync(path.join(rt.dataDir, 'endpoints.json'))).toBe(true);
+  });
+
+  it('creates an account, sends events, finds, exports and erases a user; the identity is gone everywhere', async () => {
+    const acc = JSON.parse(await lethe(['accounts', 'create', '--name', 'Acme', '--creator-email', 'cto@acme.test', '--admin-email', 'dpo@acme.test', '--retention-days', '30', '--json']));
+    expect(Object.keys(acc).sort()).toEqual(['accountId', 'applicationId', 'browserKey', 'keyId', 'secret']);
+    const events = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: `cli-${i}`, applicationId: acc.applicationId, type: 'click', timestamp: Date.now() - i * 1000, duration: 5, outcome: i % 2 ? 'failed' : 'ok', userId: 'grace.hopper@navy.example', label: 'Compile' }));
+    const file = path.join(rt.dataDir, 'events.jsonl');
+    fs.writeFileSync(file, `${events.join('\n')}\n`);
+    const sent = JSON.parse(await lethe(['agent', 'send', '--file', file, '--key-id', acc.keyId, '--secret', acc.secret, '--gzip', '--json']));
+    expect(sent).toMatchObject({ accepted: 40 });
+    expect(sent.results[0].serverVerified).toBe(true);
+
+    const found = JSON.parse(await lethe(['users', 'search', '--account', acc.accountId, '--query', 'grace', '--json']));
+    expect(found.users).toHaveLength(1);
+    const csv = await lethe(['users', 'export', '--account', acc.accountId, '--user', 'grace.hopper@navy.example']);
+    expect(csv.trim().split('\r\n')).toHaveLength(21); // header + 20 failed
+
+    const receipt = JSON.parse(await lethe(['erase', '--account', acc.accountId, '--user', 'grace.hopper@navy.example', '--wait', '--json']));
+    expect(receipt).toMatchObject({ accountId: acc.accountId, interactionsErased: 40, verified: true });
+    expect(JSON.stringify(receipt)).not.toContain('grace');
+    const status = JSON.parse(await lethe(['erasures', 'status', '--request', receipt.requestId, '--json']));
+    expect(status.status).toBe('completed');
+
+    expect(JSON.parse(await lethe(['users', 'search', '--account', acc.accountId, '--query', 'grace', '--json'])).users).toEqual([]);
+    // nothing on disk of the live engines holds the identity any more (LevelDB files, S3 files)
+    const { ScanCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const ddb = new DynamoDBClient({ region: 'eu-west-1', endpoint: rt.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const tables = ['Interactions', 'Users', 'Accounts', 'Audit'];
+    const { ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+    const names = (await ddb.send(new ListTablesCommand({}))).TableNames!;
+    for (const t of tables) {
+      const items = (await ddb.send(new ScanCommand({ TableName: names.find((n) => n.startsWith(t))! }))).Items;
+      expect(JSON.stringify(items), t).not.toContain('grace');
+    }
+    ddb.destroy();
+  }, 180_000);
+
+  it('scrubs stdin line by line for customers testing their rules', async () => {
+    const out = await lethe(['scrub', '--field', 'url'], 'https://x.test/u/ann@b.example?page=2\n/orders/123456789\n');
+    expect(out).toBe('https://x.test/u/{email}?page=2\n/orders/{id}\n');
+  });
+
+  it('explains a wrong flag with a clear message and exit code 2', async () => {
+    const err = await lethe(['accounts', 'create', '--name', 'X']).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/--creator-email is required/);
+  });
+
+  it('stops cleanly on SIGINT and keeps the data for the next start', async () => {
+    const before = rt.dataDir;
+    rt.proc.kill('SIGINT');
+    const code = await new Promise((r) => rt.proc.once('exit', r));
+    expect(code).toBe(0);
+    rt = await spawnRuntime(before);
+    const out = JSON.parse(await lethe(['accounts', 'create', '--name', 'Again', '--creator-email', 'a@b.test', '--admin-email', 'c@d.test', '--json']));
+    expect(out.accountId).toMatch(/^acc_/);
+    expect(fs.readdirSync(path.join(before, 'dynamodb')).length).toBeGreaterThan(0);
+  }, 120_000);
+});
