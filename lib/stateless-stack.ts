@@ -1,5 +1,9 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as eventbridge from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -64,6 +68,29 @@ export class StatelessStack extends Stack {
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', { worker: erasureWorker, key: data.key, alarmTopic: this.operatorsTopic });
     management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
     this.erasure.stateMachine.grantStartExecution(management);
+
+    // Retention auditor (P7, P8): hourly; what TTL left behind, shortened retention, terminated accounts.
+    const retention = fn('retention', 'Retention auditor: deletes overdue and beyond-retention items and terminated accounts', { timeout: Duration.minutes(15), memorySize: 1024 });
+    retention
+      .bindTable(ENV.interactionsTable, data.interactions, 'readwrite')
+      .bindTable(ENV.usersTable, data.users, 'readwrite')
+      .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+      .bindTable(ENV.auditTable, data.audit, 'append')
+      .allowScan(data.accounts);
+    retention.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', 'Lethe');
+    new eventbridge.Rule(this, 'RetentionSchedule', {
+      description: 'Runs the retention auditor every hour',
+      schedule: eventbridge.Schedule.rate(Duration.hours(1)),
+      targets: [new targets.LambdaFunction(retention, { retryAttempts: 2 })],
+    });
+    new cloudwatch.Alarm(this, 'RetentionOverdueAlarm', {
+      alarmDescription: 'Items were found more than 2 days past their expiry: DynamoDB TTL is not keeping up or is off (P7). The auditor deleted them; check the TTL setting.',
+      metric: new cloudwatch.Metric({ namespace: 'Lethe', metricName: 'OverdueExpiredItemsDeleted', dimensionsMap: { service: 'lethe' }, statistic: 'Sum', period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
 
     // ---- API ----
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
@@ -142,6 +169,7 @@ export class StatelessStack extends Stack {
     const account = accounts.addResource('{accountId}');
     managed(account, 'GET');
     managed(account, 'PATCH');
+    managed(account.addResource('terminate'), 'POST');
     const users = account.addResource('users');
     managed(users, 'GET');
     managed(users.addResource('restrict'), 'POST');

@@ -10,9 +10,9 @@ import { rawBody, parseJson } from '#core/body.ts';
 import { systemClock } from '#core/clock.ts';
 import { notFound } from '#core/errors.ts';
 import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers, type UsersPorts } from '#core/users.ts';
-import { audited, createAccount, erasureStatus, type ErasureAdminPorts, type ManagementPorts, requestErasure, rotateKey, updateAccount, viewAccount } from '#core/management.ts';
+import { audited, createAccount, erasureStatus, type ErasureAdminPorts, type ManagementPorts, requestErasure, rotateKey, terminateAccount, updateAccount, viewAccount } from '#core/management.ts';
 
-const ports: ManagementPorts & ErasureAdminPorts & UsersPorts = {
+const ports: ManagementPorts & ErasureAdminPorts & UsersPorts & { revokeKeys(accountId: string): Promise<number> } = {
   ...erasureAdminPorts,
   clock: systemClock,
   createAccount: accounts.createAccount,
@@ -22,6 +22,7 @@ const ports: ManagementPorts & ErasureAdminPorts & UsersPorts = {
   updateAccount: accounts.updateAccount,
   rotateKey: accounts.rotateKey,
   audit: appendAudit,
+  revokeKeys: accounts.revokeKeys,
   ...usersStore,
 };
 
@@ -42,6 +43,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
         return jsonResponse(200, await updateAccount(ports, p, path.accountId!, body()));
       case 'POST /v1/accounts/{accountId}/applications/{applicationId}/keys':
         return jsonResponse(201, await rotateKey(ports, p, path.accountId!, path.applicationId!));
+      case 'POST /v1/accounts/{accountId}/terminate':
+        return jsonResponse(200, await terminateAccount(ports, p, path.accountId!, event.body ? body() : {}));
       case 'POST /v1/accounts/{accountId}/erasures':
         return jsonResponse(202, await requestErasure(ports, p, path.accountId!, body()));
       case 'GET /v1/erasures/{requestId}':

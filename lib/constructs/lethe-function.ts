@@ -127,6 +127,12 @@ export class LetheFunction extends nodejs.NodejsFunction {
     return this;
   }
 
+  /** Scan on one table (only the retention auditor needs it, on the small Accounts table). */
+  allowScan(table: dynamodb.Table): this {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
+    return this;
+  }
+
   /** Grants exactly the named KMS actions on one key and tells the function which key it is. */
   useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey'>): this {
     this.addEnvironment(envName, key.keyArn);

@@ -130,7 +130,7 @@ export async function rotateKey(accountId: string, applicationId: string, nowMs:
   return { ...fresh, previousKeysRetireAt: retiresAt };
 }
 
-export async function updateAccount(accountId: string, changes: Partial<Pick<Account, 'retentionDays' | 'pseudonymise' | 'adminEmail' | 'scrubRules' | 'status'>>): Promise<void> {
+export async function updateAccount(accountId: string, changes: Partial<Account> & Record<string, unknown>): Promise<void> {
   const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
   if (!entries.length) return;
   const names: Record<string, string> = {};
@@ -165,4 +165,13 @@ export async function listFindings(accountId: string): Promise<Array<Record<stri
     TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':f': 'FINDING#' }),
   })));
   return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, ...f }) => f);
+}
+
+/** Revokes every agent key of the account at once (termination); returns how many. */
+export async function revokeKeys(accountId: string): Promise<number> {
+  const keys = await listKeys(accountId);
+  await Promise.all(keys.map((k) => retryable('accounts store', () => dynamo().send(new UpdateItemCommand({
+    TableName: table(), Key: marshall({ pk: `KEY#${k.keyId}`, sk: META }), UpdateExpression: 'SET revoked = :t', ExpressionAttributeValues: marshall({ ':t': true }),
+  })))));
+  return keys.length;
 }

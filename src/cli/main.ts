@@ -16,6 +16,7 @@ const USAGE = `lethe <command> [options] [--json]
   accounts create --name N --creator-email E --admin-email E [--retention-days D] [--origin URL ...]
   accounts show --account A
   accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
+  accounts terminate --account A [--grace-days N]        (ingest stops now; data deleted after N days, default 30)
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
   users search --account A --query Q
@@ -105,7 +106,7 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
+      field: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
@@ -136,6 +137,11 @@ async function main(argv: string[]) {
         adminEmail: values['admin-email'],
       });
       return print(json, out, () => `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`);
+    }
+    case 'accounts terminate': {
+      const grace = int(values['grace-days'], 'grace-days');
+      const out = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/terminate`, grace === undefined ? {} : { graceDays: grace });
+      return print(json, out, () => `terminated ${out.accountId}: ${out.keysRevoked} agent key(s) revoked; all data deleted after ${out.deleteAfter}`);
     }
     case 'keys rotate': {
       const out = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/applications/${encodeURIComponent(need(values, 'application'))}/keys`);

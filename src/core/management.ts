@@ -4,7 +4,8 @@ import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
 import { badRequest, forbidden, HttpError } from './errors.ts';
 import { parseOr400 } from './events.ts';
-import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
 
@@ -39,6 +40,8 @@ export interface AuditEntry {
   subject?: string;
   outcome: 'ok' | 'denied' | 'failed';
   at: number;
+  /** e.g. a deletion receipt: counts and times, never personal data */
+  detail?: Record<string, unknown>;
 }
 
 export interface ManagementPorts {
@@ -112,6 +115,25 @@ export async function rotateKey(ports: ManagementPorts, p: Principal, accountId:
     const apps = await ports.listApplications(accountId);
     if (!apps.some((a) => a.applicationId === applicationId)) throw forbidden('not allowed: keys:rotate');
     return ports.rotateKey(accountId, applicationId, ports.clock.nowMs(), KEY_OVERLAP_SECONDS);
+  });
+}
+
+export const TerminateSchema = z.strictObject({ graceDays: z.number().int().min(0).max(MAX_RETENTION_DAYS).default(DEFAULT_TERMINATION_GRACE_DAYS) });
+
+/**
+ * Contract termination (P8): ingest stops at once (status + every agent key revoked); the retention
+ * auditor deletes all of the account's data once the grace period is over and writes a deletion receipt.
+ */
+export async function terminateAccount(ports: ManagementPorts & { revokeKeys(accountId: string): Promise<number> }, p: Principal, accountId: string, body: unknown) {
+  return audited(ports, p, 'accounts:terminate', accountId, async () => {
+    const { graceDays } = parseOr400(TerminateSchema, body ?? {});
+    const account = await ports.getAccount(accountId);
+    if (!account) throw forbidden('not allowed: accounts:terminate');
+    const now = ports.clock.nowMs();
+    const deleteAfter = deletionTime(now, graceDays);
+    await ports.updateAccount(accountId, { status: 'terminated', terminatedAt: now, deleteAfter } as Partial<Account>);
+    const keysRevoked = await ports.revokeKeys(accountId);
+    return { accountId, status: 'terminated', keysRevoked, deleteAfter: new Date(deleteAfter).toISOString() };
   });
 }
 

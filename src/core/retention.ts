@@ -19,3 +19,18 @@ export function expiresAt(eventTimeMs: number, retentionDays: number): number {
 export function isExpired(item: { expiresAt?: unknown }, nowSeconds: number): boolean {
   return typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds;
 }
+
+/**
+ * Whether an item may be served now: not past its own expiresAt, and — when the account has since
+ * shortened its retention — not older than the account's current retention either.
+ */
+export function servable(item: { expiresAt?: unknown; ts?: unknown }, nowSeconds: number, retentionDays?: number): boolean {
+  if (isExpired(item, nowSeconds)) return false;
+  if (retentionDays !== undefined && typeof item.ts === 'number' && Math.floor(item.ts / 1000) + retentionDays * DAY_SECONDS <= nowSeconds) return false;
+  return true;
+}
+
+/** DynamoDB TTL deletes late (typically within days); the auditor deletes what TTL left after this grace. */
+export const TTL_GRACE_SECONDS = 2 * DAY_SECONDS;
+/** A terminated contract's data is deleted after this grace (configurable per termination, never above 90 days). */
+export const DEFAULT_TERMINATION_GRACE_DAYS = 30;

@@ -6,7 +6,7 @@ import { badRequest, forbidden } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
 import { type AuditEntry, audited, type ManagementPorts } from './management.ts';
-import { isExpired } from './retention.ts';
+import { isExpired, servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
 export interface UserRow {
@@ -38,7 +38,8 @@ export interface UsersPorts {
 
 type Ports = UsersPorts & Pick<ManagementPorts, 'audit' | 'clock'>;
 
-const live = <T extends { expiresAt?: unknown }>(items: T[], nowSec: number) => items.filter((i) => !isExpired(i, nowSec));
+/** Every read path filters with this: nothing expired (by its TTL or the account's current retention) is served (P7). */
+const live = <T extends { expiresAt?: unknown; ts?: unknown }>(items: T[], nowSec: number, retentionDays?: number) => items.filter((i) => servable(i, nowSec, retentionDays));
 const nowSec = (p: Ports) => Math.floor(p.clock.nowMs() / 1000);
 const publicUser = (u: UserRow) => ({ userKey: u.userKey, user: u.label, firstSeen: u.firstSeen, lastSeen: u.lastSeen, doNotTrack: !!u.doNotTrack });
 const publicInteraction = ({ pk: _pk, sk: _sk, userKey: _k, ...rest }: InteractionItem) => rest;
@@ -71,8 +72,9 @@ export async function listUserInteractions(p: Ports, who: Principal, accountId: 
   const userKey = userKeyFromPath(accountId, userHash);
   return audited(p, who, 'users:search', accountId, async () => {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
+    const account = await accountOr403(p, accountId, 'users:search');
     const page = await p.interactionsOfUser(userKey, cursor, limit);
-    return { items: live(page.items, nowSec(p)).map(publicInteraction), cursor: page.cursor };
+    return { items: live(page.items, nowSec(p), account.retentionDays).map(publicInteraction), cursor: page.cursor };
   }, userKey);
 }
 
@@ -80,8 +82,9 @@ export async function listUserInteractions(p: Ports, who: Principal, accountId: 
 export async function listAnonymousInteractions(p: Ports, who: Principal, accountId: string, applicationId: string, cursor?: string, limit = 50) {
   return audited(p, who, 'interactions:read-anonymous', accountId, async () => {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
+    const account = await accountOr403(p, accountId, 'interactions:read-anonymous');
     const page = await p.interactionsOfApp(accountId, applicationId, cursor, limit);
-    return { items: live(page.items, nowSec(p)).map(({ user: _u, ...rest }) => publicInteraction(rest as InteractionItem)), cursor: page.cursor };
+    return { items: live(page.items, nowSec(p), account.retentionDays).map(({ user: _u, ...rest }) => publicInteraction(rest as InteractionItem)), cursor: page.cursor };
   });
 }
 
@@ -92,11 +95,12 @@ export async function exportUserCsv(p: Ports, who: Principal, accountId: string,
   const userKey = userKeyFromPath(accountId, userHash);
   return audited(p, who, 'users:export', accountId, async () => {
     const now = nowSec(p);
+    const { retentionDays } = await accountOr403(p, accountId, 'users:export');
     async function* rows() {
       let cursor: string | undefined;
       do {
         const page = await p.interactionsOfUser(userKey, cursor, 500);
-        for (const i of page.items) if ((i.outcome === 'failed' || i.outcome === 'slow') && !isExpired(i, now)) yield i;
+        for (const i of page.items) if ((i.outcome === 'failed' || i.outcome === 'slow') && servable(i, now, retentionDays)) yield i;
         cursor = page.cursor;
       } while (cursor);
     }

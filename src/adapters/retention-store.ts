@@ -1,0 +1,85 @@
+import { BatchWriteItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { systemClock } from '#core/clock.ts';
+import type { AccountSummary, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
+import { ENV } from '#core/schema.ts';
+import { appendAudit } from './audit-store.ts';
+import { dynamo, env } from './aws.ts';
+import { batchWrite } from './interactions-store.ts';
+import { retryable } from './dynamo-errors.ts';
+
+const metrics = new Metrics({ namespace: 'Lethe', serviceName: 'lethe' });
+
+async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], table: ItemRef['table']): AsyncIterable<ItemRef[]> {
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await retryable(table, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
+    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ table, key: { pk: r.pk, sk: r.sk }, ts: r.ts, expiresAt: r.expiresAt }));
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+const tableName = (t: ItemRef['table']) => env(t === 'interactions' ? ENV.interactionsTable : ENV.usersTable);
+
+export const retentionPorts: RetentionPorts = {
+  clock: systemClock,
+  async listAccounts() {
+    // The account rows (sk = META, pk = ACCOUNT#…) of the Accounts table; a small table of settings.
+    const out: AccountSummary[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await retryable('accounts', () => dynamo().send(new ScanCommand({
+        TableName: env(ENV.accountsTable), ExclusiveStartKey: start,
+        FilterExpression: 'begins_with(pk, :a) AND (sk = :meta OR begins_with(sk, :app))',
+        ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META', ':app': 'APP#' }),
+        ProjectionExpression: 'pk, sk, #s, retentionDays, deleteAfter', ExpressionAttributeNames: { '#s': 'status' },
+      })));
+      for (const r of (page.Items ?? []).map((i) => unmarshall(i))) {
+        const accountId = r.pk.slice('ACCOUNT#'.length);
+        let a = out.find((x) => x.accountId === accountId);
+        if (!a) { a = { accountId, status: 'active', retentionDays: 90, applicationIds: [] }; out.push(a); }
+        if (r.sk === 'META') Object.assign(a, { status: r.status, retentionDays: r.retentionDays, deleteAfter: r.deleteAfter });
+        else a.applicationIds.push(r.sk.slice(4));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  },
+  interactionsOf: (accountId, applicationId) => pages({ TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }), ProjectionExpression: 'pk, sk, ts, expiresAt' }, 'interactions'),
+  usersOf: (accountId) => pages({ TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': accountId }), ProjectionExpression: 'pk, sk, expiresAt' }, 'users'),
+  async deleteItems(items) {
+    for (const t of ['interactions', 'users'] as const) {
+      const mine = items.filter((i) => i.table === t);
+      if (mine.length) await batchWrite(tableName(t), mine.map((i) => ({ DeleteRequest: { Key: marshall(i.key) } })));
+    }
+  },
+  async deleteAccountRecords(accountId) {
+    const table = env(ENV.accountsTable);
+    const rows: Array<{ pk: string; sk: string }> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await retryable('accounts', () => dynamo().send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }), ExclusiveStartKey: start })));
+      for (const r of (page.Items ?? []).map((i) => unmarshall(i))) {
+        rows.push({ pk: r.pk, sk: r.sk });
+        // the lookups that point into this account: agent keys, browser keys, erasure requests
+        if (r.sk.startsWith('KEYREF#')) rows.push({ pk: `KEY#${r.sk.slice(7)}`, sk: 'META' });
+        if (r.sk.startsWith('APP#') && r.browserKey) rows.push({ pk: `BKEY#${r.browserKey}`, sk: 'META' });
+        if (r.sk.startsWith('ERASURE#')) rows.push({ pk: `ERASURE#${r.sk.slice(8)}`, sk: 'META' });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (rows.length) await batchWrite(table, rows.map((k) => ({ DeleteRequest: { Key: marshall(k) } })));
+    return rows.length;
+  },
+  async writeReceipt(receipt) {
+    await appendAudit({ actor: 'retention-auditor', role: 'admin', operation: 'accounts:terminate', accountId: receipt.accountId, outcome: 'ok', at: receipt.completedAt, detail: { ...receipt } });
+  },
+  publishMetric(name, value) {
+    metrics.addMetric(name, MetricUnit.Count, value);
+  },
+};
+
+export function flushMetrics(): void {
+  metrics.publishStoredMetrics();
+}

@@ -1,0 +1,108 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retentionPorts } from '#adapters/retention-store.ts';
+import { runRetentionAudit } from '#core/retention-audit.ts';
+import { sendBatch } from '../../src/client/agent.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+
+const DAY = 86_400_000;
+let rt: Runtime;
+let acc: Awaited<ReturnType<typeof createAccount>>;
+let hash: string;
+const now = () => Date.now();
+const interactionsTable = () => rt.tables.find((t) => t.startsWith('Interactions'))!;
+const send = (events: unknown[], a = acc) => sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
+const ids = (items: any[]) => items.map((i: any) => i.eventId ?? i.event_id).sort();
+
+/** Every read path of the management API, for one user: list, CSV, anonymous list. */
+async function everyReadPath() {
+  const list = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${hash}/interactions?limit=500`)).body.items;
+  const anon = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=500`)).body.items;
+  const res = await fetch(`${rt.endpoints.api}/v1/accounts/${acc.accountId}/users/${hash}/export`, { headers: { authorization: `Bearer ${(await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}` } });
+  const csv = await res.text();
+  return { list: ids(list), anon: ids(anon), csv };
+}
+
+beforeAll(async () => {
+  rt = await bootRuntime(); // TTL sweeper and schedules off: only the code under test removes anything
+  acc = await createAccount(rt);
+  await send([event(acc.applicationId, { id: 'live-1', userId: 'ret-user', outcome: 'failed' })]);
+  hash = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=ret-user`)).body.users[0].userKey.split('#')[1];
+  // an item one second past its expiry, as TTL would leave it for a while
+  const stale = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'live-1')!;
+  await rt.dynamo.send(new PutItemCommand({ TableName: interactionsTable(), Item: marshall({ ...stale, sk: `00000000000001#expired-1`, eventId: 'expired-1', ts: now() - 90 * DAY - 1000, expiresAt: Math.floor(now() / 1000) - 1 }) }));
+});
+afterAll(async () => rt?.stop());
+
+describe('no read path serves an expired item (P7)', () => {
+  it('an item one second past expiry is in the table but never returned', async () => {
+    expect((await scanAll(rt, 'Interactions')).some((i) => i.eventId === 'expired-1')).toBe(true);
+    const r = await everyReadPath();
+    expect(r.list).toEqual(['live-1']);
+    expect(r.anon).toEqual(['live-1']);
+    expect(r.csv).toContain('live-1');
+    expect(r.csv).not.toContain('expired-1');
+  });
+
+  it('the auditor deletes it once TTL has had its grace, and reports it', async () => {
+    const later = { ...retentionPorts, clock: { nowMs: () => now() + 3 * DAY } };
+    const report = await runRetentionAudit(later);
+    expect(report.deletedExpired).toBeGreaterThanOrEqual(1);
+    expect((await scanAll(rt, 'Interactions')).some((i) => i.eventId === 'expired-1')).toBe(false);
+  });
+});
+
+describe('shortening the retention applies to data already stored', () => {
+  it('items past the new retention stop being served at once and are then deleted by the auditor', async () => {
+    await send([event(acc.applicationId, { id: 'old-10d', userId: 'ret-user', outcome: 'slow', timestamp: now() - 10 * DAY })]);
+    expect((await everyReadPath()).list).toEqual(['live-1', 'old-10d']);
+    expect((await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { retentionDays: 7 })).status).toBe(200);
+    const r = await everyReadPath();
+    expect(r.list).toEqual(['live-1']);
+    expect(r.csv).not.toContain('old-10d');
+    const report = await runRetentionAudit(retentionPorts);
+    expect(report.deletedBeyondRetention).toBe(1);
+    expect((await scanAll(rt, 'Interactions')).some((i) => i.eventId === 'old-10d')).toBe(false);
+    // new events now get the shorter expiry
+    await send([event(acc.applicationId, { id: 'after-7d' })]);
+    const item = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'after-7d')!;
+    expect(item.expiresAt - Math.floor(item.ts / 1000)).toBe(7 * 86_400);
+  });
+});
+
+describe('contract termination (P8)', () => {
+  it('stops ingest at once and deletes every item of the account after the grace period, with a receipt', async () => {
+    const doomed = await createAccount(rt, { name: 'Leaving' });
+    const keeper = await createAccount(rt, { name: 'Staying' });
+    await send(Array.from({ length: 30 }, (_, i) => event(doomed.applicationId, { id: `d${i}`, userId: `u${i % 3}` })), doomed);
+    await send([event(keeper.applicationId, { id: 'k1', userId: 'k' })], keeper);
+    const t = await api(rt, 'POST', `/v1/accounts/${doomed.accountId}/terminate`, { graceDays: 30 });
+    expect(t.status).toBe(200);
+    expect(t.body.keysRevoked).toBe(1);
+    expect((await send([event(doomed.applicationId)], doomed)).status).toBe(401);
+    expect((await api(rt, 'POST', `/v1/accounts/${doomed.accountId}/terminate`, { graceDays: 91 })).status).toBe(400);
+
+    // before the grace period: nothing deleted yet
+    await runRetentionAudit({ ...retentionPorts, clock: { nowMs: () => now() + 29 * DAY } });
+    expect((await scanAll(rt, 'Interactions')).filter((i) => i.accountId === doomed.accountId).length).toBe(30);
+
+    const report = await runRetentionAudit({ ...retentionPorts, clock: { nowMs: () => now() + 30 * DAY + 1000 } });
+    const receipt = report.receipts.find((r) => r.accountId === doomed.accountId)!;
+    expect(receipt).toMatchObject({ kind: 'contract-termination', interactions: 30, users: 3 });
+    const everything = JSON.stringify(await Promise.all(['Interactions', 'Users', 'Accounts'].map((n) => scanAll(rt, n))));
+    expect(everything).not.toContain(doomed.accountId);
+    expect(everything).not.toContain(doomed.keyId);
+    expect(everything).not.toContain(doomed.browserKey);
+    expect(everything).toContain(keeper.accountId);
+    const audit = (await scanAll(rt, 'Audit')).find((a) => a.actor === 'retention-auditor' && a.accountId === doomed.accountId)!;
+    expect(audit.detail).toMatchObject({ interactions: 30, users: 3 });
+  });
+
+  it('is for administrators only', async () => {
+    const { issueToken, localSigningKey } = await import('#adapters/auth.ts');
+    const customer = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 'c', role: 'customer', accounts: [acc.accountId] }, 600);
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/terminate`, {}, customer)).status).toBe(403);
+  });
+});
