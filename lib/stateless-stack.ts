@@ -8,6 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IRELAND } from '#core/region.ts';
 import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
@@ -92,6 +94,23 @@ export class StatelessStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
 
+    // Backups (P9): daily point-in-time export of the personal-data tables to the eu-west-1 backup bucket.
+    const backup = fn('backup', 'Daily DynamoDB export to the backup bucket; restore with erasures re-applied', { timeout: Duration.minutes(15), memorySize: 1024 });
+    backup
+      .bindTable(ENV.interactionsTable, data.interactions, 'readwrite')
+      .bindTable(ENV.usersTable, data.users, 'readwrite')
+      .bindTable(ENV.auditTable, data.audit, 'append')
+      .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/')
+      .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'erasure-ledger/')
+      .useKey(ENV.keyId, data.key, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    backup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ExportTableToPointInTime'], resources: [data.interactions.tableArn, data.users.tableArn] }));
+    backup.addEnvironment('BACKUP_REGION', IRELAND);
+    new eventbridge.Rule(this, 'BackupSchedule', {
+      description: 'Daily export of the personal-data tables to the eu-west-1 backup bucket',
+      schedule: eventbridge.Schedule.rate(Duration.days(1)),
+      targets: [new targets.LambdaFunction(backup, { retryAttempts: 2 })],
+    });
+
     // ---- API ----
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -170,6 +189,14 @@ export class StatelessStack extends Stack {
     managed(account, 'GET');
     managed(account, 'PATCH');
     managed(account.addResource('terminate'), 'POST');
+    const backups = v1.addResource('backups');
+    const backupMethod = (r: apigw.IResource, verb: string) => {
+      const m = r.addMethod(verb, integ(backup), managedOptions);
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+    };
+    backupMethod(backups, 'GET');
+    backupMethod(backups, 'POST');
+    backupMethod(backups.addResource('restores'), 'POST');
     const users = account.addResource('users');
     managed(users, 'GET');
     managed(users.addResource('restrict'), 'POST');

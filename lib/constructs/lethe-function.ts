@@ -167,7 +167,7 @@ export class LetheFunction extends nodejs.NodejsFunction {
     const objects = `${bucket.bucketArn}/${prefix}*`;
     const actions = [
       ...(access !== 'write' ? ['s3:GetObject'] : []),
-      ...(access !== 'read' ? ['s3:PutObject'] : []),
+      ...(access !== 'read' ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
     ];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
     if (access !== 'write') {

@@ -25,6 +25,7 @@ const USAGE = `lethe <command> [options] [--json]
   findings --account A
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
   erasures status --request R
+  backup export | backup list | backup restore --export ID   (administrators)
   scrub --field url|label|error|query|service-url      (one value per line on stdin)
 
 Environment: LETHE_ENDPOINT (API base URL), LETHE_TOKEN (management token), LETHE_DATA_DIR (local data, default .lethe)`;
@@ -106,7 +107,7 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
+      field: { type: 'string' }, export: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
@@ -194,6 +195,18 @@ async function main(argv: string[]) {
     case 'erasures status': {
       const out = await api('GET', `/v1/erasures/${encodeURIComponent(need(values, 'request'))}`);
       return print(json, out, () => (out.receipt ? receiptText(out.receipt) : `erasure ${out.requestId}: ${out.status}`));
+    }
+    case 'backup export': {
+      const out = await api('POST', '/v1/backups');
+      return print(json, out, () => out.exports.map((e: any) => `export ${e.exportId} of ${e.tableName}: ${e.itemCount} items`).join('\n'));
+    }
+    case 'backup list': {
+      const out = await api('GET', '/v1/backups');
+      return print(json, out, () => out.exports.map((e: any) => `${e.exportId}\t${e.tableName}\t${new Date(e.exportTime).toISOString()}\t${e.itemCount} items`).join('\n') || 'no exports');
+    }
+    case 'backup restore': {
+      const out = await api('POST', '/v1/backups/restores', { exportId: need(values, 'export') });
+      return print(json, out, () => `restored ${out.restored} of ${out.read} items into ${out.tableName}; ${out.skippedExpired} expired skipped; ${out.erasuresReapplied} erasures re-applied (${out.identitiesStripped} identities stripped, ${out.userRowsDropped} user rows dropped)`);
     }
     case 'scrub': {
       const field = need(values, 'field') as FieldKind;

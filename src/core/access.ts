@@ -27,6 +27,7 @@ export const OPERATIONS = {
   'breach:report': ['admin'],
   'breach:read': ['admin'],
   'audit:read': ['customer', 'admin'],
+  'backup:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Operation = keyof typeof OPERATIONS;
 

@@ -74,6 +74,11 @@ export function openApiDocument() {
       '/v1/accounts/{accountId}/users/{userKey}/export': { get: { security: [{ bearer: [] }], summary: "CSV (RFC 4180, UTF-8) of one user's failed and slow interactions", responses: { 200: { description: 'text/csv' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/applications/{applicationId}/interactions': { get: { security: [{ bearer: [] }], summary: 'interactions of an application, newest first, identities removed', responses: { 200: { description: 'items, cursor' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/findings': { get: { security: [{ bearer: [] }], summary: 'accidental personal data found by the scrubbing engine: counts, first/last seen, example shapes', responses: { 200: { description: 'findings' }, ...errors(401, 403) } } },
+      '/v1/backups': {
+        get: { security: [{ bearer: [] }], summary: 'list exports in the backup bucket (administrators)', responses: { 200: { description: 'exports' }, ...errors(401, 403) } },
+        post: { security: [{ bearer: [] }], summary: 'export the personal-data tables now (also runs daily)', responses: { 202: { description: 'exports' }, ...errors(401, 403) } },
+      },
+      '/v1/backups/restores': { post: { security: [{ bearer: [] }], summary: 'restore an export: erasures of the ledger re-applied first, expired items skipped', responses: { 200: { description: 'restore report' }, ...errors(400, 401, 403, 404) } } },
       '/v1/erasures/{requestId}': { get: { security: [{ bearer: [] }], summary: 'status and receipt of an erasure', responses: { 200: { description: 'status, receipt' }, ...errors(401, 403, 404) } } },
     },
   };

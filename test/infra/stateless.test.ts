@@ -67,6 +67,16 @@ describe('IAM scope: least privilege per function (P15)', () => {
     }
   });
 
+  it('exports daily to the backup bucket of the eu-west-1 stateful stack, encrypted with the project key (P9)', () => {
+    t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    const [id, fn] = functions().find(([id]) => id.startsWith('Backup'))!;
+    expect(fn.Properties.Environment.Variables).toMatchObject({ BACKUP_REGION: 'eu-west-1', BACKUP_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/^LetheStateful:.*Backups/) }, DATA_KEY_ID: expect.anything() });
+    const exports = policyOf(id).filter((s) => [s.Action].flat().includes('dynamodb:ExportTableToPointInTime'));
+    expect(json(exports)).toMatch(/Interactions/);
+    expect(json(exports)).toMatch(/Users/);
+    expect(json(exports)).not.toMatch(/Accounts|Audit/);
+  });
+
   it('runs the retention auditor every hour and alarms the operators when TTL falls behind', () => {
     t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
     t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OverdueExpiredItemsDeleted', AlarmActions: Match.anyValue() });

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { DescribeTableCommand, ExportTableToPointInTimeCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { EXPORT_PREFIX, type BackupPorts, type ExportSummary, LEDGER_PREFIX } from '#core/backup.ts';
+import { systemClock } from '#core/clock.ts';
+import { IRELAND } from '#core/region.ts';
+import { ENV } from '#core/schema.ts';
+import { dynamo, env, s3Client } from './aws.ts';
+import { batchWrite } from './interactions-store.ts';
+
+const bucket = () => env(ENV.backupBucket);
+const tables = () => [env(ENV.interactionsTable), env(ENV.usersTable)];
+
+async function listKeys(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(out.Contents ?? []).map((o) => o.Key!));
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+async function getObject(key: string): Promise<Buffer> {
+  const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/**
+ * Locally dynalite has no export API, so the same layout ExportTableToPointInTime writes
+ * (<prefix>AWSDynamoDB/<exportId>/manifest-summary.json + data/*.json.gz of {"Item": …} lines) is written here.
+ */
+async function writeLocalExport(tableName: string, nowMs: number): Promise<ExportSummary> {
+  const exportId = `${nowMs}-${randomBytes(4).toString('hex')}`;
+  const base = `${EXPORT_PREFIX}AWSDynamoDB/${exportId}/`;
+  let start: Record<string, AttributeValue> | undefined;
+  let itemCount = 0;
+  let part = 0;
+  do {
+    const page = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    const lines = (page.Items ?? []).map((Item) => JSON.stringify({ Item })).join('\n');
+    if (lines) await s3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: `${base}data/${String(part++).padStart(5, '0')}.json.gz`, Body: gzipSync(`${lines}\n`) }));
+    itemCount += page.Items?.length ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const summary = { version: '2020-06-30', exportArn: `local:${exportId}`, startTime: new Date(nowMs).toISOString(), endTime: new Date().toISOString(), tableArn: `arn:aws:dynamodb:${IRELAND}:000000000000:table/${tableName}`, exportTime: new Date(nowMs).toISOString(), s3Bucket: bucket(), s3Prefix: EXPORT_PREFIX, s3SseAlgorithm: 'KMS', itemCount, outputFormat: 'DYNAMODB_JSON', exportType: 'FULL_EXPORT' };
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: `${base}manifest-summary.json`, Body: JSON.stringify(summary), ContentType: 'application/json' }));
+  return { exportId, tableName, exportTime: nowMs, itemCount };
+}
+
+export const backupPorts: BackupPorts = {
+  clock: systemClock,
+  async exportTables() {
+    const now = systemClock.nowMs();
+    if (process.env.LETHE_LOCAL === '1') return Promise.all(tables().map((t) => writeLocalExport(t, now)));
+    // On AWS: point-in-time export to the eu-west-1 backup bucket, encrypted with the project key.
+    return Promise.all(tables().map(async (t) => {
+      const d = await dynamo().send(new DescribeTableCommand({ TableName: t }));
+      const out = await dynamo().send(new ExportTableToPointInTimeCommand({
+        TableArn: d.Table!.TableArn, S3Bucket: bucket(), S3Prefix: EXPORT_PREFIX, S3SseAlgorithm: 'KMS', S3SseKmsKeyId: env(ENV.keyId), ExportFormat: 'DYNAMODB_JSON', ExportTime: new Date(now),
+      }));
+      return { exportId: out.ExportDescription!.ExportArn!.split('/').pop()!, tableName: t, exportTime: now, itemCount: 0 };
+    }));
+  },
+  async listExports() {
+    const manifests = (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/`)).filter((k) => k.endsWith('/manifest-summary.json'));
+    return Promise.all(manifests.map(async (k) => {
+      const m = JSON.parse((await getObject(k)).toString('utf8'));
+      return { exportId: k.split('/').slice(-2)[0]!, tableName: m.tableArn.split('/').pop(), exportTime: Date.parse(m.exportTime), itemCount: m.itemCount };
+    }));
+  },
+  async *readExport(exportId) {
+    for (const key of (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/${exportId}/data/`)).sort()) {
+      const text = gunzipSync(await getObject(key)).toString('utf8');
+      yield text.split('\n').filter(Boolean).map((l) => unmarshall(JSON.parse(l).Item));
+    }
+  },
+  async readLedger() {
+    const keys = await listKeys(LEDGER_PREFIX);
+    return Promise.all(keys.map(async (k) => JSON.parse((await getObject(k)).toString('utf8'))));
+  },
+  async writeItems(tableName, items) {
+    await batchWrite(tableName, items.map((i) => ({ PutRequest: { Item: marshall(i, { removeUndefinedValues: true }) } })));
+  },
+};
