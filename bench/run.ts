@@ -16,7 +16,7 @@ function run(name: string): unknown {
   const out = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   return JSON.parse(out.slice(out.indexOf('{')));
 }
-for (const name of ['scrub', 'ingest', 'erasure', 'retention']) if (want(name)) results[name] = run(name);
+for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach']) if (want(name)) results[name] = run(name);
 
 const out = path.join(ROOT, 'bench', 'results', 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -39,6 +39,8 @@ const e = results.erasure as any;
 if (e) rows.push(`| erasure (user with ${e.userInteractions} interactions) | 10k-item table · 100k-item table · ratio | ${e.table10kMs} ms · ${e.table100kMs} ms · ${e.ratio} |`);
 const r = results.retention as any;
 if (r) rows.push(`| retention auditor (${r.examined} items, half overdue) | examined/s · deleted/s | ${r.examinedPerSec} · ${r.deletedPerSec} |`);
+const b = results.breach as any;
+if (b) rows.push(`| breach (${b.accounts} accounts, ${b.recipients} contacts) | notifications/s · record ms · all sent in | ${b.notificationsPerSec} · ${b.recordMs} ms · ${b.totalMinutes} min |`);
 const table = rows.join('\n');
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), `${table}\n`);
 console.log(table);

@@ -111,6 +111,30 @@ export class StatelessStack extends Stack {
       targets: [new targets.LambdaFunction(backup, { retryAttempts: 2 })],
     });
 
+    // Breach notification (P14): report + notify via the API; a 15-minute watch escalates before the 48 h deadline.
+    const breach = fn('breach', 'Breach records, notification of every affected account, deadline watch', { timeout: Duration.minutes(10) });
+    breach
+      .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+      .bindTable(ENV.auditTable, data.audit, 'append')
+      .allowScan(data.accounts)
+      .allowEmail();
+    breach.addEnvironment('OPERATORS_TOPIC_ARN', this.operatorsTopic.topicArn);
+    breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.operatorsTopic.topicArn] }));
+    breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [data.key.keyArn] }));
+    new eventbridge.Rule(this, 'BreachDeadlineWatch', {
+      description: 'Sends pending breach notifications and escalates those still pending 12 h before the 48 h deadline',
+      schedule: eventbridge.Schedule.rate(Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(breach, { retryAttempts: 2 })],
+    });
+    new cloudwatch.Alarm(this, 'BreachDeadlineMissedAlarm', {
+      alarmDescription: 'CRITICAL: a breach notification is past its 48-hour deadline with recipients not notified (P14). See lethe breach status.',
+      metric: new cloudwatch.Metric({ namespace: 'Lethe', metricName: 'BreachRecipientsPastDeadline', dimensionsMap: { service: 'lethe' }, statistic: 'Sum', period: Duration.minutes(15) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
+
     // ---- API ----
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -197,6 +221,15 @@ export class StatelessStack extends Stack {
     backupMethod(backups, 'GET');
     backupMethod(backups, 'POST');
     backupMethod(backups.addResource('restores'), 'POST');
+    const breaches = v1.addResource('breaches');
+    const breachMethod = (r: apigw.IResource, verb: string) => {
+      const m = r.addMethod(verb, integ(breach), managedOptions);
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+    };
+    breachMethod(breaches, 'POST');
+    const oneBreach = breaches.addResource('{breachId}');
+    breachMethod(oneBreach, 'GET');
+    breachMethod(oneBreach.addResource('notify'), 'POST');
     const users = account.addResource('users');
     managed(users, 'GET');
     managed(users.addResource('restrict'), 'POST');

@@ -25,6 +25,8 @@ const USAGE = `lethe <command> [options] [--json]
   findings --account A
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
   erasures status --request R
+  breach report --discovered-at ISO --accounts ID,ID|all --description TEXT [--categories a,b] [--subjects N] [--records N]
+  breach status BREACH_ID
   backup export | backup list | backup restore --export ID   (administrators)
   scrub --field url|label|error|query|service-url      (one value per line on stdin)
 
@@ -107,11 +109,11 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' }, export: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
+      field: { type: 'string' }, 'discovered-at': { type: 'string' }, accounts: { type: 'string' }, description: { type: 'string' }, categories: { type: 'string' }, subjects: { type: 'string' }, records: { type: 'string' }, export: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
-  const cmd = positionals.join(' ');
+  const cmd = positionals[0] === 'breach' && positionals[1] === 'status' ? 'breach status' : positionals.join(' ');
   if (values.help || cmd === '' || cmd === 'help') return void process.stdout.write(`${USAGE}\n`);
 
   switch (cmd) {
@@ -195,6 +197,24 @@ async function main(argv: string[]) {
     case 'erasures status': {
       const out = await api('GET', `/v1/erasures/${encodeURIComponent(need(values, 'request'))}`);
       return print(json, out, () => (out.receipt ? receiptText(out.receipt) : `erasure ${out.requestId}: ${out.status}`));
+    }
+    case 'breach report': {
+      const accounts = need(values, 'accounts');
+      let out = await api('POST', '/v1/breaches', {
+        discoveredAt: need(values, 'discovered-at'), description: need(values, 'description'),
+        accounts: accounts === 'all' ? 'all' : accounts.split(',').map((a) => a.trim()).filter(Boolean),
+        categories: values.categories ? String(values.categories).split(',') : undefined,
+        approxSubjects: int(values.subjects, 'subjects'), approxRecords: int(values.records, 'records'),
+      });
+      const report = out;
+      while (out.remaining > 0) out = await api('POST', `/v1/breaches/${report.breachId}/notify`);
+      return print(json, report, () => `breach ${report.breachId}: deadline ${report.deadline}; ${report.recipients} recipient(s)${report.withoutContact.length ? `; WITHOUT CONTACT: ${report.withoutContact.join(', ')}` : ''}\nfollow with: lethe breach status ${report.breachId}`);
+    }
+    case 'breach status': {
+      const id = positionals[2];
+      if (!id) throw new CliError('give the breach id: lethe breach status BREACH_ID');
+      const out = await api('GET', `/v1/breaches/${encodeURIComponent(id)}`);
+      return print(json, out, () => [`breach ${out.breachId}: ${out.notified}/${out.total} notified; deadline ${out.deadline} (${out.hoursLeft} h left)`, ...out.recipients.map((r: any) => `  ${r.accountId}\t${r.email ?? '(no contact)'}\t${r.status}${r.sentAt ? `\t${r.sentAt}` : ''}${r.error ? `\t${r.error}` : ''}`)].join('\n'));
     }
     case 'backup export': {
       const out = await api('POST', '/v1/backups');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BatchSchema } from './events.ts';
 import { CreateAccountSchema, ErasureRequestSchema, UpdateAccountSchema } from './management.ts';
 import { LIMITS } from './limits.ts';
+import { BreachReportSchema } from './breach.ts';
 
 const schema = (s: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
@@ -33,6 +34,7 @@ export function openApiDocument() {
         CreateAccount: schema(CreateAccountSchema),
         UpdateAccount: schema(UpdateAccountSchema),
         ErasureRequest: schema(ErasureRequestSchema),
+        BreachReport: schema(BreachReportSchema),
         Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
         Accepted: { type: 'object', required: ['accepted', 'expired', 'findings'], properties: { accepted: { type: 'integer' }, expired: { type: 'integer' }, findings: { type: 'integer' } } },
       },
@@ -79,6 +81,9 @@ export function openApiDocument() {
         post: { security: [{ bearer: [] }], summary: 'export the personal-data tables now (also runs daily)', responses: { 202: { description: 'exports' }, ...errors(401, 403) } },
       },
       '/v1/backups/restores': { post: { security: [{ bearer: [] }], summary: 'restore an export: erasures of the ledger re-applied first, expired items skipped', responses: { 200: { description: 'restore report' }, ...errors(400, 401, 403, 404) } } },
+      '/v1/breaches': { post: { security: [{ bearer: [] }], summary: 'record a personal-data breach (Art. 33(3) content) and notify every affected account (administrators)', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/BreachReport' } } } }, responses: { 201: { description: 'breachId, deadline, recipients, withoutContact, sent, remaining' }, ...errors(400, 401, 403) } } },
+      '/v1/breaches/{breachId}': { get: { security: [{ bearer: [] }], summary: 'per account and recipient: sent or not, when, time left', responses: { 200: { description: 'status' }, ...errors(401, 403, 404) } } },
+      '/v1/breaches/{breachId}/notify': { post: { security: [{ bearer: [] }], summary: 'continue sending pending notifications now', responses: { 200: { description: 'sent, failed, remaining' }, ...errors(401, 403) } } },
       '/v1/erasures/{requestId}': { get: { security: [{ bearer: [] }], summary: 'status and receipt of an erasure', responses: { 200: { description: 'status, receipt' }, ...errors(401, 403, 404) } } },
     },
   };

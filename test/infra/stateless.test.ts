@@ -58,7 +58,7 @@ describe('IAM scope: least privilege per function (P15)', () => {
       for (const st of policyOf(id)) {
         const actions = [st.Action].flat();
         if (actions.includes('dynamodb:Scan')) {
-          expect(id, 'scans').toMatch(/^Retention/);
+          expect(id, 'scans').toMatch(/^(Retention|Breach)/);
           expect(json(st.Resource)).toMatch(/Accounts/);
           expect(json(st.Resource)).not.toMatch(/Interactions|Users|Audit/);
         }
@@ -75,6 +75,11 @@ describe('IAM scope: least privilege per function (P15)', () => {
     expect(json(exports)).toMatch(/Interactions/);
     expect(json(exports)).toMatch(/Users/);
     expect(json(exports)).not.toMatch(/Accounts|Audit/);
+  });
+
+  it('watches breach deadlines every 15 minutes with a critical alarm past 48 hours (P14)', () => {
+    t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'BreachRecipientsPastDeadline', AlarmActions: Match.anyValue() });
   });
 
   it('runs the retention auditor every hour and alarms the operators when TTL falls behind', () => {
@@ -113,6 +118,7 @@ describe('API: TLS, logging without personal data, request validation', () => {
   });
 
   it('puts every management route behind the token authorizer', () => {
+    // (management, backup and breach routes)
     const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom.length).toBeGreaterThanOrEqual(4);

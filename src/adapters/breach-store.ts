@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
+import { systemClock } from '#core/clock.ts';
+import { ENV } from '#core/schema.ts';
+import { publishAlert } from './alerts.ts';
+import { dynamo, env } from './aws.ts';
+import { retryable } from './dynamo-errors.ts';
+import { batchWrite } from './interactions-store.ts';
+import { sendMail } from './mailer.ts';
+
+/**
+ * Breaches live in the Accounts table, kept (no TTL) for accountability: BREACHES/<id> lists them,
+ * BREACH#<id>/META holds the record, BREACH#<id>/RCPT#<account>#<email> one row per recipient.
+ */
+const table = () => env(ENV.accountsTable);
+const rcptKey = (r: Pick<Recipient, 'breachId' | 'accountId' | 'email'>) => ({ pk: `BREACH#${r.breachId}`, sk: `RCPT#${r.accountId}#${r.email ?? '-'}` });
+const CLAIM_TIMEOUT_MS = 5 * 60_000;
+const metrics = new Metrics({ namespace: 'Lethe', serviceName: 'lethe' });
+
+async function queryAll(pk: string, prefix: string): Promise<Record<string, any>[]> {
+  const out: Record<string, any>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await retryable('breaches', () => dynamo().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: marshall({ ':pk': pk, ':p': prefix }), ExclusiveStartKey: start })));
+    out.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+export const breachPorts: BreachPorts = {
+  clock: systemClock,
+  async contactsOf(accountIds) {
+    const rows: Array<Record<string, any>> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await retryable('accounts', () => dynamo().send(new ScanCommand({
+        TableName: table(), ExclusiveStartKey: start, FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
+        ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }), ProjectionExpression: 'pk, creatorEmail, adminEmail',
+      })));
+      rows.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const all = rows.map((r) => ({ accountId: r.pk.slice(8), creatorEmail: r.creatorEmail, adminEmail: r.adminEmail }));
+    if (accountIds === 'all') return all;
+    const byId = new Map(all.map((a) => [a.accountId, a]));
+    // an account listed but unknown is still reported (as without contact), never skipped silently
+    return accountIds.map((id) => byId.get(id) ?? { accountId: id });
+  },
+  async saveBreach(record, recipients) {
+    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: `BREACH#${record.breachId}`, sk: 'META', ...record }, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' })));
+    await batchWrite(table(), recipients.map((r) => ({ PutRequest: { Item: marshall({ ...rcptKey(r), ...r }, { removeUndefinedValues: true }) } })));
+    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline }) })));
+  },
+  async getBreach(breachId) {
+    const rows = await queryAll(`BREACH#${breachId}`, 'META');
+    if (!rows[0]) return undefined;
+    const { pk: _pk, sk: _sk, ...record } = rows[0];
+    return record as BreachRecord;
+  },
+  async recipients(breachId) {
+    return (await queryAll(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, ...r }) => r as Recipient);
+  },
+  async openBreaches() {
+    const open = (await queryAll('BREACHES', '')).filter((b) => b.open);
+    const records = await Promise.all(open.map((b) => breachPorts.getBreach(b.sk)));
+    return records.filter((r): r is BreachRecord => !!r);
+  },
+  async closeBreach(breachId) {
+    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({ TableName: table(), Key: marshall({ pk: 'BREACHES', sk: breachId }), UpdateExpression: 'SET #o = :f', ExpressionAttributeNames: { '#o': 'open' }, ExpressionAttributeValues: marshall({ ':f': false }) })));
+  },
+  async claim(r, nowMs) {
+    try {
+      await dynamo().send(new UpdateItemCommand({
+        TableName: table(), Key: marshall(rcptKey(r)),
+        UpdateExpression: 'SET #s = :sending, claimedAt = :now ADD attempts :one',
+        ConditionExpression: '#s = :pending OR (#s = :sending AND claimedAt < :stale)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: marshall({ ':sending': 'sending', ':pending': 'pending', ':now': nowMs, ':stale': nowMs - CLAIM_TIMEOUT_MS, ':one': 1 }),
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  },
+  async markSent(r, messageId, sentAt) {
+    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({
+      TableName: table(), Key: marshall(rcptKey(r)), UpdateExpression: 'SET #s = :sent, messageId = :m, sentAt = :t REMOVE #e', ExpressionAttributeNames: { '#s': 'status', '#e': 'error' }, ExpressionAttributeValues: marshall({ ':sent': 'sent', ':m': messageId, ':t': sentAt }),
+    })));
+  },
+  async markFailed(r, error, final) {
+    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({
+      TableName: table(), Key: marshall(rcptKey(r)), UpdateExpression: 'SET #s = :st, #e = :e', ExpressionAttributeNames: { '#s': 'status', '#e': 'error' }, ExpressionAttributeValues: marshall({ ':st': final ? 'failed' : 'pending', ':e': error.slice(0, 500) }),
+    })));
+  },
+  async send(to, subject, text) {
+    try {
+      return await sendMail({ to, subject, text });
+    } catch (e) {
+      const name = (e as Error).name;
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+      const retryableError = name === 'TooManyRequestsException' || name === 'LimitExceededException' || name === 'ThrottlingException' || status >= 500 || status === 0;
+      throw Object.assign(e as Error, { retryable: retryableError && name !== 'MessageRejected' && name !== 'AccountSuspendedException' }) as MailSendError;
+    }
+  },
+  async escalate(subject, message, severity) {
+    metrics.addMetric(severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated', MetricUnit.Count, message.split('\n').length);
+    metrics.publishStoredMetrics();
+    await publishAlert(subject, message, severity);
+  },
+  sleep: (ms) => sleep(ms),
+};

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { Clock } from './clock.ts';
+import { badRequest } from './errors.ts';
+import { parseOr400 } from './events.ts';
+
+/**
+ * Breach notification (P14): each affected account's creator and administrative contact is told within
+ * 48 hours of discovery, with the content GDPR Art. 33(3) asks for; every delivery is recorded; pending
+ * recipients are escalated 12 hours before the deadline and raise a critical alarm past it.
+ */
+export const DEADLINE_HOURS = 48;
+export const ESCALATE_BEFORE_HOURS = 12;
+export const HOUR_MS = 3_600_000;
+
+export const BreachReportSchema = z.strictObject({
+  discoveredAt: z.iso.datetime({ offset: true }),
+  description: z.string().min(10).max(5000),
+  categories: z.array(z.string().min(1).max(100)).min(1).max(20).default(['performance monitoring data']),
+  approxSubjects: z.number().int().nonnegative().optional(),
+  approxRecords: z.number().int().nonnegative().optional(),
+  consequences: z.string().max(5000).default('Under assessment.'),
+  measures: z.string().max(5000).default('Under assessment.'),
+  contactPoint: z.string().min(3).max(300).default('privacy@lethe.example'),
+  accounts: z.union([z.literal('all'), z.array(z.string().min(1)).min(1).max(100_000)]),
+});
+export type BreachReport = z.infer<typeof BreachReportSchema>;
+
+export type RecipientStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'no-contact';
+export interface Recipient {
+  breachId: string;
+  accountId: string;
+  /** undefined when the account has no contact at all */
+  email?: string;
+  roles: Array<'creator' | 'admin'>;
+  status: RecipientStatus;
+  messageId?: string;
+  sentAt?: number;
+  attempts: number;
+  error?: string;
+}
+
+export interface BreachRecord extends Omit<BreachReport, 'discoveredAt' | 'accounts'> {
+  breachId: string;
+  discoveredAt: number;
+  deadline: number;
+  reportedBy: string;
+  reportedAt: number;
+  affected: 'all' | string[];
+}
+
+export interface MailSendError extends Error {
+  /** true: throttled or transient, try again; false: bounced or refused */
+  retryable: boolean;
+}
+
+export interface BreachPorts {
+  clock: Clock;
+  contactsOf(accountIds: 'all' | string[]): Promise<Array<{ accountId: string; creatorEmail?: string; adminEmail?: string }>>;
+  saveBreach(record: BreachRecord, recipients: Recipient[]): Promise<void>;
+  getBreach(breachId: string): Promise<BreachRecord | undefined>;
+  recipients(breachId: string): Promise<Recipient[]>;
+  openBreaches(): Promise<BreachRecord[]>;
+  closeBreach(breachId: string): Promise<void>;
+  /** atomically moves pending (or a stale claim) to sending; false if another invocation holds it or it is done */
+  claim(r: Recipient, nowMs: number): Promise<boolean>;
+  markSent(r: Recipient, messageId: string, sentAt: number): Promise<void>;
+  markFailed(r: Recipient, error: string, final: boolean): Promise<void>;
+  send(to: string, subject: string, text: string): Promise<string>;
+  escalate(subject: string, message: string, severity: 'warning' | 'critical'): Promise<void>;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Resolves contacts (creator + admin, deduplicated per account) and records the breach with its deadline. */
+export async function reportBreach(p: BreachPorts, reportedBy: string, body: unknown, newId: () => string) {
+  const input = parseOr400(BreachReportSchema, body);
+  const discoveredAt = Date.parse(input.discoveredAt);
+  const now = p.clock.nowMs();
+  if (discoveredAt > now + 5 * 60_000) throw badRequest('discoveredAt', 'is in the future');
+  const breachId = `br_${newId()}`;
+  const { accounts, discoveredAt: _d, ...content } = input;
+  const record: BreachRecord = { ...content, breachId, discoveredAt, deadline: discoveredAt + DEADLINE_HOURS * HOUR_MS, reportedBy, reportedAt: now, affected: accounts };
+  const recipients: Recipient[] = [];
+  for (const c of await p.contactsOf(accounts)) {
+    const byEmail = new Map<string, Recipient>();
+    for (const [role, email] of [['creator', c.creatorEmail], ['admin', c.adminEmail]] as const) {
+      if (!email) continue;
+      const key = email.trim().toLowerCase();
+      const r = byEmail.get(key) ?? { breachId, accountId: c.accountId, email: key, roles: [], status: 'pending' as RecipientStatus, attempts: 0 };
+      r.roles.push(role);
+      byEmail.set(key, r);
+    }
+    if (byEmail.size === 0) recipients.push({ breachId, accountId: c.accountId, roles: [], status: 'no-contact', attempts: 0 });
+    recipients.push(...byEmail.values());
+  }
+  await p.saveBreach(record, recipients);
+  return { breachId, deadline: new Date(record.deadline).toISOString(), recipients: recipients.length, withoutContact: recipients.filter((r) => r.status === 'no-contact').map((r) => r.accountId) };
+}
+
+export function breachMail(b: BreachRecord, r: Recipient): { subject: string; text: string } {
+  return {
+    subject: `[Lethe] Personal data breach notification ${b.breachId}`,
+    text: [
+      `Dear customer (account ${r.accountId}),`,
+      '',
+      'As your data processor, Lethe notifies you of a personal data breach affecting data we process on your behalf (GDPR Art. 33(2)).',
+      '',
+      `Breach reference:        ${b.breachId}`,
+      `Discovered:              ${new Date(b.discoveredAt).toISOString()}`,
+      `Nature of the breach:    ${b.description}`,
+      `Categories of data:      ${b.categories.join(', ')}`,
+      `Data subjects (approx.): ${b.approxSubjects ?? 'under assessment'}`,
+      `Records (approx.):       ${b.approxRecords ?? 'under assessment'}`,
+      `Likely consequences:     ${b.consequences}`,
+      `Measures taken/proposed: ${b.measures}`,
+      `Contact point:           ${b.contactPoint}`,
+      '',
+      'What you should do: assess whether you must notify your supervisory authority within 72 hours of becoming aware (Art. 33(1))',
+      'and the affected data subjects (Art. 34). Reply to the contact point for details; we will send updates as the investigation proceeds.',
+      '',
+      `You receive this as the account's ${r.roles.join(' and ')} contact.`,
+    ].join('\n'),
+  };
+}
+
+const MAX_SEND_ATTEMPTS = 8;
+
+/**
+ * Sends every pending notification of a breach. Idempotent: a recipient is claimed before sending, so a
+ * duplicated or retried invocation never mails the same recipient twice for the same breach.
+ */
+export async function notifyBreach(p: BreachPorts, breachId: string, options: { concurrency?: number; budgetMs?: number } = {}) {
+  const concurrency = options.concurrency ?? 10;
+  const stopAt = options.budgetMs === undefined ? Infinity : p.clock.nowMs() + options.budgetMs;
+  const breach = await p.getBreach(breachId);
+  if (!breach) return { breachId, sent: 0, failed: 0, skipped: 0, remaining: 0 };
+  const todo = (await p.recipients(breachId)).filter((r) => r.status === 'pending' || r.status === 'sending');
+  let sent = 0; let failed = 0; let skipped = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
+    while (next < todo.length && p.clock.nowMs() < stopAt) {
+      const r = todo[next++]!;
+      if (!(await p.claim(r, p.clock.nowMs()))) { skipped++; continue; }
+      const mail = breachMail(breach, r);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const id = await p.send(r.email!, mail.subject, mail.text);
+          await p.markSent(r, id, p.clock.nowMs());
+          sent++;
+          break;
+        } catch (e) {
+          const retry = (e as MailSendError).retryable !== false && attempt < MAX_SEND_ATTEMPTS;
+          if (retry) { await p.sleep(Math.min(30_000, 100 * 2 ** attempt)); continue; }
+          await p.markFailed(r, (e as Error).message, true);
+          failed++;
+          break;
+        }
+      }
+    }
+  }));
+  return { breachId, sent, failed, skipped, remaining: todo.length - next };
+}
+
+/** Every 15 minutes: send what is pending, escalate recipients still unnotified 12 h before the deadline, alarm past it. */
+export async function watchDeadlines(p: BreachPorts) {
+  const now = p.clock.nowMs();
+  const out: Array<{ breachId: string; unnotified: number; severity?: 'warning' | 'critical' }> = [];
+  for (const b of await p.openBreaches()) {
+    await notifyBreach(p, b.breachId, { budgetMs: 10 * 60_000 });
+    const open = (await p.recipients(b.breachId)).filter((r) => r.status !== 'sent');
+    if (!open.length) { await p.closeBreach(b.breachId); out.push({ breachId: b.breachId, unnotified: 0 }); continue; }
+    const severity = now >= b.deadline ? 'critical' : now >= b.deadline - ESCALATE_BEFORE_HOURS * HOUR_MS ? 'warning' : undefined;
+    if (severity) {
+      const hoursLeft = ((b.deadline - now) / HOUR_MS).toFixed(1);
+      await p.escalate(
+        `[${severity.toUpperCase()}] breach ${b.breachId}: ${open.length} recipient(s) not notified, ${hoursLeft} h to the 48 h deadline`,
+        open.map((r) => `${r.accountId}\t${r.email ?? '(no contact on file)'}\t${r.status}${r.error ? `\t${r.error}` : ''}`).join('\n'),
+        severity,
+      );
+    }
+    out.push({ breachId: b.breachId, unnotified: open.length, severity });
+  }
+  return out;
+}
+
+export async function breachStatus(p: BreachPorts, breachId: string) {
+  const b = await p.getBreach(breachId);
+  if (!b) return undefined;
+  const rs = await p.recipients(breachId);
+  const now = p.clock.nowMs();
+  return {
+    breachId, discoveredAt: new Date(b.discoveredAt).toISOString(), deadline: new Date(b.deadline).toISOString(), hoursLeft: Number(((b.deadline - now) / HOUR_MS).toFixed(2)),
+    notified: rs.filter((r) => r.status === 'sent').length, total: rs.length,
+    recipients: rs.map((r) => ({ accountId: r.accountId, email: r.email, roles: r.roles, status: r.status, sentAt: r.sentAt ? new Date(r.sentAt).toISOString() : undefined, messageId: r.messageId, error: r.error })),
+  };
+}
