@@ -14,6 +14,7 @@ import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
 import { ErasureWorkflow } from './erasure-workflow.ts';
+import { StaffAccess } from './staff-access.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -26,6 +27,7 @@ export class StatelessStack extends Stack {
   readonly functions: Record<string, LetheFunction> = {};
   readonly erasure: ErasureWorkflow;
   readonly operatorsTopic: sns.Topic;
+  readonly staff: StaffAccess;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -50,7 +52,7 @@ export class StatelessStack extends Stack {
     const management = fn('management', 'Management API: accounts, keys, settings', { timeout: Duration.seconds(29) });
     management
       .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
-      .bindTable(ENV.auditTable, data.audit, 'append')
+      .bindTable(ENV.auditTable, data.audit, 'appendRead')
       .bindTable(ENV.interactionsTable, data.interactions, 'read', [USER_INDEX])
       .bindTable(ENV.usersTable, data.users, 'readwrite', [USER_LABEL_INDEX]);
     management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
@@ -237,6 +239,7 @@ export class StatelessStack extends Stack {
     managed(user.addResource('interactions'), 'GET');
     managed(user.addResource('export'), 'GET');
     managed(account.addResource('findings'), 'GET');
+    managed(account.addResource('audit'), 'GET');
     const erasures = account.addResource('erasures');
     managed(erasures, 'POST');
     managed(v1.addResource('erasures').addResource('{requestId}'), 'GET');
@@ -300,6 +303,8 @@ export class StatelessStack extends Stack {
       { id: 'NIST.800.53.R5-APIGWSSLEnabled', reason: 'The API talks to Lambda integrations only; client certificates to a backend do not apply.' },
       { id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted', reason: 'Responses are per-request acknowledgements and personal-data reads; caching them would keep personal data outside the tables.' },
     );
+    this.staff = new StaffAccess(this, 'Staff', { data, app: this });
+
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as accounts from '#adapters/accounts-store.ts';
-import { appendAudit } from '#adapters/audit-store.ts';
+import { appendAudit, listAudit } from '#adapters/audit-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { httpErrors, jsonResponse } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
@@ -62,6 +62,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       }
       case 'GET /v1/accounts/{accountId}/applications/{applicationId}/interactions':
         return jsonResponse(200, await listAnonymousInteractions(ports, p, path.accountId!, path.applicationId!, q.cursor, q.limit ? Number(q.limit) : undefined));
+      case 'GET /v1/accounts/{accountId}/audit':
+        return jsonResponse(200, { records: await audited(ports, p, 'audit:read', path.accountId, () => listAudit(path.accountId!)) });
       case 'GET /v1/accounts/{accountId}/findings':
         return jsonResponse(200, { findings: await audited(ports, p, 'findings:read', path.accountId, () => accounts.listFindings(path.accountId!)) });
       default:

@@ -20,13 +20,14 @@ export const ENTRY_METADATA = 'Lethe:Entry';
 export const MAIL_DOMAIN = 'lethe.example';
 export const MAIL_FROM = `no-reply@${MAIL_DOMAIN}`;
 
-export type TableAccess = 'read' | 'write' | 'readwrite' | 'append';
+export type TableAccess = 'read' | 'write' | 'readwrite' | 'append' | 'appendRead';
 /** Least-privilege DynamoDB actions per access kind; 'append' may only add items (audit trail). */
 const TABLE_ACTIONS: Record<TableAccess, string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
   readwrite: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
   append: ['dynamodb:PutItem', 'dynamodb:DescribeTable'],
+  appendRead: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
 };
 
 export interface LetheFunctionProps {

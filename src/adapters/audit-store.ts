@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '#core/management.ts';
 import { DAY_SECONDS } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
@@ -17,4 +17,12 @@ export async function appendAudit(e: AuditEntry): Promise<void> {
     Item: marshall({ pk: e.accountId ?? 'GLOBAL', sk: `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`, ...e, expiresAt: Math.floor(e.at / 1000) + AUDIT_RETENTION_DAYS * DAY_SECONDS }, { removeUndefinedValues: true }),
     ConditionExpression: 'attribute_not_exists(pk)',
   })));
+}
+
+/** An account's audit trail, newest first. */
+export async function listAudit(accountId: string, limit = 200): Promise<Array<Record<string, unknown>>> {
+  const out = await retryable('audit', () => dynamo().send(new QueryCommand({
+    TableName: env(ENV.auditTable), KeyConditionExpression: 'pk = :a', ExpressionAttributeValues: marshall({ ':a': accountId }), ScanIndexForward: false, Limit: limit,
+  })));
+  return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest);
 }

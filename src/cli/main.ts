@@ -23,6 +23,8 @@ const USAGE = `lethe <command> [options] [--json]
   users export --account A --user U                    (CSV on stdout)
   users restrict --account A --user U [--lift]
   findings --account A
+  audit --account A
+  processing-record [--out DIR]                        (GDPR Art. 30 record, Markdown + JSON)
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
   erasures status --request R
   breach report --discovered-at ISO --accounts ID,ID|all --description TEXT [--categories a,b] [--subjects N] [--records N]
@@ -109,7 +111,7 @@ async function main(argv: string[]) {
       'retention-days': { type: 'string' }, origin: { type: 'string', multiple: true },
       account: { type: 'string' }, application: { type: 'string' }, pseudonymise: { type: 'string' },
       file: { type: 'string' }, 'key-id': { type: 'string' }, secret: { type: 'string' }, gzip: { type: 'boolean' },
-      field: { type: 'string' }, 'discovered-at': { type: 'string' }, accounts: { type: 'string' }, description: { type: 'string' }, categories: { type: 'string' }, subjects: { type: 'string' }, records: { type: 'string' }, export: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
+      field: { type: 'string' }, out: { type: 'string' }, 'discovered-at': { type: 'string' }, accounts: { type: 'string' }, description: { type: 'string' }, categories: { type: 'string' }, subjects: { type: 'string' }, records: { type: 'string' }, export: { type: 'string' }, 'grace-days': { type: 'string' }, user: { type: 'string' }, query: { type: 'string' }, lift: { type: 'boolean' }, wait: { type: 'boolean' }, request: { type: 'string' },
     },
   });
   const json = !!values.json;
@@ -182,6 +184,20 @@ async function main(argv: string[]) {
     case 'users restrict': {
       const out = await api('POST', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/users/restrict`, { userId: need(values, 'user'), lift: !!values.lift });
       return print(json, out, () => `${out.doNotTrack ? 'restricted (do-not-track)' : 'restriction lifted'}: ${out.userKey}`);
+    }
+    case 'audit': {
+      const out = await api('GET', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/audit`);
+      return print(json, out, () => out.records.map((r: any) => `${new Date(r.at).toISOString()}\t${r.actor} (${r.role})\t${r.operation}\t${r.outcome}${r.subject ? `\tsubject ${r.subject}` : ''}`).join('\n') || 'no records');
+    }
+    case 'processing-record': {
+      const { processingRecord, toMarkdown } = await import('#core/processing-record.ts');
+      const { factsFromModel } = await import('#local/facts.ts');
+      const record = processingRecord(factsFromModel());
+      const dir = path.resolve((values.out as string | undefined) ?? '.');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'processing-record.json'), `${JSON.stringify(record, null, 2)}\n`);
+      fs.writeFileSync(path.join(dir, 'processing-record.md'), toMarkdown(record));
+      return print(json, record, () => `wrote ${path.join(dir, 'processing-record.md')} and processing-record.json`);
     }
     case 'findings': {
       const out = await api('GET', `/v1/accounts/${encodeURIComponent(need(values, 'account'))}/findings`);

@@ -87,9 +87,28 @@ describe('IAM scope: least privilege per function (P15)', () => {
     t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OverdueExpiredItemsDeleted', AlarmActions: Match.anyValue() });
   });
 
-  it('the audit table is append-only for the management function', () => {
-    const audit = policyOf(fnId('Management')).filter((x) => json(x.Resource).includes('Audit'));
-    expect(audit.flatMap((x) => [x.Action].flat()).sort()).toEqual(['dynamodb:DescribeTable', 'dynamodb:PutItem']);
+  it('the audit table is append-only: no function may update or delete an audit record', () => {
+    for (const [id] of functions()) {
+      const audit = policyOf(id).filter((x) => json(x.Resource).includes('Audit'));
+      for (const a of audit.flatMap((x) => [x.Action].flat())) expect(['dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'], `${id} ${a}`).toContain(a);
+    }
+  });
+
+  it('has one MFA-only role per staff role; none reads Users/Interactions directly and none can change the audit trail', () => {
+    const roles = Object.entries(t.stateless.findResources('AWS::IAM::Role')).filter(([id]) => /^Staff(Support|Engineer|ItAdmin)Role/.test(id));
+    expect(roles).toHaveLength(3);
+    for (const [id, r] of roles as Array<[string, any]>) {
+      expect(json(r.Properties.AssumeRolePolicyDocument)).toContain('aws:MultiFactorAuthPresent');
+      const statements = (Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[]).filter((p) => p.Properties.Roles.some((x: any) => x.Ref === id)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(json(allows), id).not.toMatch(/dynamodb:/);
+      const denyAudit = statements.find((s) => s.Sid === 'AuditIsImmutable');
+      expect(denyAudit.Effect).toBe('Deny');
+      expect(json(denyAudit.Resource)).toMatch(/Audit/);
+      const denyRead = statements.find((s) => s.Sid === 'NoDirectPersonalDataReads');
+      expect(json(denyRead.Resource)).toMatch(/Users/);
+      expect(json(denyRead.Resource)).toMatch(/Interactions/);
+    }
   });
 
   it('only the authorizer reads the token signing key', () => {

@@ -48,7 +48,7 @@ describe('docs/agent-protocol.md', () => {
 });
 
 describe('docs/openapi.json', () => {
-  it('is generated from the handlers’ own schemas and is up to date (npm run docs:openapi)', () => {
+  it('is generated from the handlers’ own schemas and is up to date (npm run docs)', () => {
     const onDisk = JSON.parse(fs.readFileSync(path.join(root, 'docs/openapi.json'), 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
@@ -59,5 +59,12 @@ describe('docs/openapi.json', () => {
     const routes = apiFromTemplate(synthesize(), (id) => id).routes.map((r) => `${r.method.toLowerCase()} ${r.resourcePath}`);
     const documented = Object.entries(openApiDocument().paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(routes.sort()).toEqual(documented.sort());
+  });
+});
+
+describe('docs/access.md', () => {
+  it('is the matrix the API enforces (npm run docs)', async () => {
+    const { accessDoc } = await import('#core/access-doc.ts');
+    expect(fs.readFileSync(path.join(root, 'docs/access.md'), 'utf8')).toBe(accessDoc());
   });
 });

@@ -1,0 +1,116 @@
+import { SignJWT } from 'jose';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken, localSigningKey } from '#adapters/auth.ts';
+import { OPERATIONS, type Role, ROLES } from '#core/access.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { api, bootRuntime, createAccount, scanAll, tempDir } from '../helpers/runtime.ts';
+
+let rt: Runtime;
+let mine: Awaited<ReturnType<typeof createAccount>>;
+let theirs: Awaited<ReturnType<typeof createAccount>>;
+const key = () => localSigningKey(rt.endpoints.dataDir);
+const token = (role: Role, accounts = [mine.accountId]) => issueToken(key(), { sub: `${role}-1`, role, accounts: role === 'admin' ? ['*'] : accounts }, 600);
+
+beforeAll(async () => {
+  rt = await bootRuntime();
+  mine = await createAccount(rt, { name: 'Mine' });
+  theirs = await createAccount(rt, { name: 'Theirs' });
+});
+afterAll(async () => rt?.stop());
+
+describe('tokens: missing, forged, expired, wrong audience → 401', () => {
+  const route = () => `/v1/accounts/${mine.accountId}`;
+  it('missing', async () => {
+    expect((await fetch(`${rt.endpoints.api}${route()}`)).status).toBe(401);
+  });
+  it('forged (signed with another key)', async () => {
+    const forged = await issueToken(localSigningKey(tempDir()), { sub: 'x', role: 'admin', accounts: ['*'] }, 600);
+    expect((await api(rt, 'GET', route(), undefined, forged)).status).toBe(401);
+  });
+  it('expired', async () => {
+    const expired = await new SignJWT({ role: 'admin', accounts: ['*'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('lethe').setAudience('lethe-management').setIssuedAt(1_000).setExpirationTime(2_000).sign(key());
+    expect((await api(rt, 'GET', route(), undefined, expired)).status).toBe(401);
+  });
+  it('wrong audience', async () => {
+    const other = await issueToken(key(), { sub: 'x', role: 'admin', accounts: ['*'] }, 600, 'some-other-service');
+    expect((await api(rt, 'GET', route(), undefined, other)).status).toBe(401);
+  });
+  it('alg none', async () => {
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'admin', accounts: ['*'], iss: 'lethe', aud: 'lethe-management', exp: 9e9 })).toString('base64url')}.`;
+    expect((await api(rt, 'GET', route(), undefined, none)).status).toBe(401);
+  });
+});
+
+describe('another account, or one that does not exist: the same 403, nothing leaks', () => {
+  for (const [label, r] of [
+    ['account', (a: string) => ['GET', `/v1/accounts/${a}`]],
+    ['users search', (a: string) => ['GET', `/v1/accounts/${a}/users?query=x`]],
+    ['findings', (a: string) => ['GET', `/v1/accounts/${a}/findings`]],
+    ['erasure', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userId: 'x' }]],
+    ['restriction', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userId: 'x' }]],
+    ['audit', (a: string) => ['GET', `/v1/accounts/${a}/audit`]],
+  ] as const) {
+    it(label, async () => {
+      const t = await token('customer');
+      const [m1, p1, b1] = r(theirs.accountId);
+      const [m2, p2, b2] = r('acc_0000000000000000');
+      const a = await api(rt, m1, p1, b1, t);
+      const b = await api(rt, m2, p2, b2, t);
+      expect(a.status).toBe(403);
+      expect(b.status).toBe(403);
+      expect(a.body).toEqual(b.body);
+    });
+  }
+});
+
+describe('the role matrix, through the API (one request per role and operation)', () => {
+  const requests: Record<string, () => [string, string, unknown?]> = {
+    'accounts:read': () => ['GET', `/v1/accounts/${mine.accountId}`],
+    'accounts:update': () => ['PATCH', `/v1/accounts/${mine.accountId}`, { retentionDays: 90 }],
+    'keys:rotate': () => ['POST', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/keys`],
+    'findings:read': () => ['GET', `/v1/accounts/${mine.accountId}/findings`],
+    'users:search': () => ['GET', `/v1/accounts/${mine.accountId}/users?query=x`],
+    'users:restrict': () => ['POST', `/v1/accounts/${mine.accountId}/users/restrict`, { userId: 'matrix-user', lift: true }],
+    'interactions:read-anonymous': () => ['GET', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/interactions`],
+    'audit:read': () => ['GET', `/v1/accounts/${mine.accountId}/audit`],
+    'breach:read': () => ['GET', '/v1/breaches/br_none'],
+    'backup:manage': () => ['GET', '/v1/backups'],
+  };
+  for (const [op, req] of Object.entries(requests)) {
+    for (const role of ROLES) {
+      const allowed = (OPERATIONS[op as keyof typeof OPERATIONS] as readonly string[]).includes(role);
+      it(`${role} ${allowed ? 'may' : 'may not'} ${op}`, async () => {
+        const [m, p, b] = req();
+        const r = await api(rt, m, p, b, await token(role));
+        if (allowed) expect([200, 201, 404], JSON.stringify(r.body)).toContain(r.status);
+        else expect(r.status).toBe(403);
+      });
+    }
+  }
+
+  it('every denied and allowed call above left an audit record with actor, role and outcome', async () => {
+    const audit = await scanAll(rt, 'Audit');
+    expect(audit.some((a) => a.outcome === 'denied' && a.role === 'engineer' && a.operation === 'users:search')).toBe(true);
+    expect(audit.some((a) => a.outcome === 'ok' && a.role === 'support' && a.operation === 'users:search')).toBe(true);
+    for (const a of audit.filter((x) => x.operation)) expect(a).toMatchObject({ actor: expect.any(String), role: expect.any(String), at: expect.any(Number) });
+  });
+});
+
+describe('record of processing (Art. 30)', () => {
+  it('is written from the configuration in force, as Markdown and JSON', async () => {
+    const { processingRecord, toMarkdown } = await import('#core/processing-record.ts');
+    const { factsFromModel } = await import('#local/facts.ts');
+    const r = processingRecord(factsFromModel());
+    expect(r.location.region).toBe('eu-west-1');
+    expect(r.subProcessors.map((s) => s.name).join()).toMatch(/DynamoDB.*|S3/);
+    expect(r.retention.tables.every((t) => t.ttl === 'expiresAt')).toBe(true);
+    expect(r.securityMeasures.join()).toMatch(/4\/4 tables/);
+    const md = toMarkdown(r);
+    expect(md).toMatch(/^# Record of processing activities/);
+    const out = tempDir();
+    fs.writeFileSync(path.join(out, 'r.md'), md);
+    expect(fs.readFileSync(path.join(out, 'r.md'), 'utf8')).toContain('## Sub-processors');
+  });
+});
