@@ -32,6 +32,7 @@ async function put(item: Record<string, unknown>, condition?: string): Promise<v
 }
 
 export async function findKey(keyId: string): Promise<AgentKey | undefined> {
+  if (!/^key_[a-f0-9]{16}$/.test(keyId)) return undefined;
   const row = await get(`KEY#${keyId}`, META);
   if (!row || row.revoked) return undefined;
   return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher), retiresAt: row.retiresAt };

@@ -86,6 +86,9 @@ export interface IngestOutcome {
   findings: number;
 }
 
+/** Below DynamoDB's 400 KB item limit, with room for attribute overhead. */
+export const MAX_ITEM_BYTES = 350_000;
+
 const FIELDS: Array<[keyof AgentEvent, FieldKind]> = [['url', 'url'], ['label', 'label'], ['error', 'error']];
 
 /** Builds the items of one event: scrubbed, anonymous unless identified, with its expiry. */
@@ -220,6 +223,9 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       const restricted = restrictedOrError as Set<string>;
       const findings = new Map<string, FindingCount>();
       const items = live.map((e) => toItem(e, account, restricted, req.browserFromUserAgent, findings));
+      // DynamoDB refuses items over 400 KB: refuse the batch before writing any of it
+      const big = items.findIndex((i) => Buffer.byteLength(JSON.stringify(i)) > MAX_ITEM_BYTES);
+      if (big >= 0) throw tooLarge(`events[${batch.events.indexOf(live[big]!)}] is too large to store (over ${MAX_ITEM_BYTES} bytes once scrubbed)`);
       const users = new Map<string, UserTouch>();
       for (const it of items) {
         if (!it.userKey) continue;

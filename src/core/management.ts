@@ -156,7 +156,7 @@ export async function requestErasure(ports: ManagementPorts & ErasureAdminPorts,
 }
 
 export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, p: Principal, requestId: string) {
-  const rec = await ports.getErasure(requestId);
+  const rec = /^er_[A-Za-z0-9]{8,40}$/.test(requestId) ? await ports.getErasure(requestId) : undefined;
   if (!rec) {
     authorize(p, 'erasure:read', undefined); // administrators learn it does not exist; others get 403 either way
     throw new HttpError(404, 'not_found', 'erasure request not found');

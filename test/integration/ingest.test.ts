@@ -153,6 +153,8 @@ describe('refused requests answer as documented and store nothing', () => {
     refused(() => post(JSON.stringify({ events: [{ ...event(acc.applicationId), ip: '10.0.0.1' }] })), 400, /events\[0\]\.ip/));
   it('not JSON → 400', () => refused(() => post('{"events": ['), 400, /not valid JSON/));
   it('an event of another application → 400', () => refused(() => post(JSON.stringify({ events: [event('app_other')] })), 400, /events\[0\]\.applicationId/));
+  it('an event too large to store (queries add up past 350 kB) → 413, and none of the batch is stored', () =>
+    refused(() => post(JSON.stringify({ events: [event(acc.applicationId), event(acc.applicationId, { queries: Array.from({ length: 50 }, () => `SELECT ${'x'.repeat(7900)}`) })] })), 413, /events\[1\] is too large/));
   it('oversized body → 413', () => refused(() => post(Buffer.alloc(1_100_000, 32)), 413, /limit/));
   it('gzip bomb → 413 before inflating it all', () => refused(() => post(gzipSync(Buffer.alloc(50_000_000, 32)), { headers: { 'content-encoding': 'gzip' } }), 413, /decompressed/));
 });
