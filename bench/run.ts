@@ -16,7 +16,7 @@ function run(name: string): unknown {
   const out = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   return JSON.parse(out.slice(out.indexOf('{')));
 }
-for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach']) if (want(name)) results[name] = run(name);
+for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart']) if (want(name)) results[name] = run(name);
 
 const out = path.join(ROOT, 'bench', 'results', 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -41,6 +41,13 @@ const r = results.retention as any;
 if (r) rows.push(`| retention auditor (${r.examined} items, half overdue) | examined/s · deleted/s | ${r.examinedPerSec} · ${r.deletedPerSec} |`);
 const b = results.breach as any;
 if (b) rows.push(`| breach (${b.accounts} accounts, ${b.recipients} contacts) | notifications/s · record ms · all sent in | ${b.notificationsPerSec} · ${b.recordMs} ms · ${b.totalMinutes} min |`);
+const l = results.load as any;
+if (l) {
+  rows.push(`| load (${l.clients} agents × ${l.seconds} s, ${l.batchSize}-event signed batches over HTTP) | events/s · p50 · p99 | ${l.eventsPerSec} · ${l.p50Ms} ms · ${l.p99Ms} ms |`);
+  rows.push(`| load | acknowledged · lost · duplicates · errors | ${l.eventsAcknowledged} · ${l.lost} · ${l.duplicates} · ${JSON.stringify(l.errors)} |`);
+}
+const c = results.coldstart as any;
+if (c) for (const [fn, v] of Object.entries<any>(c)) rows.push(`| cold start: ${fn} | bundle · module init (median of 5) | ${(v.bundleBytes / 1024).toFixed(0)} KiB · ${v.initMsMedian} ms |`);
 const table = rows.join('\n');
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), `${table}\n`);
 console.log(table);

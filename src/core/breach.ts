@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { badRequest } from './errors.ts';
 import { parseOr400 } from './events.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest, type HttpError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Account, Application } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchSchema } from './events.ts';
 import { CreateAccountSchema, ErasureRequestSchema, UpdateAccountSchema } from './management.ts';
 import { LIMITS } from './limits.ts';

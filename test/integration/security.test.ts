@@ -51,7 +51,7 @@ describe('another account, or one that does not exist: the same 403, nothing lea
     ['erasure', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userId: 'x' }]],
     ['restriction', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userId: 'x' }]],
     ['audit', (a: string) => ['GET', `/v1/accounts/${a}/audit`]],
-  ] as const) {
+  ] as Array<[string, (a: string) => readonly [string, string, unknown?]]>) {
     it(label, async () => {
       const t = await token('customer');
       const [m1, p1, b1] = r(theirs.accountId);
