@@ -179,6 +179,13 @@ export class StatelessStack extends Stack {
     const integ = (f: LetheFunction) => new apigw.LambdaIntegration(f, { proxy: true });
 
     this.api.root.addResource('health').addMethod('GET', integ(health));
+    // The customer console: a static page from this API (eu-west-1), which then calls the API with the customer's token.
+    const consoleFn = fn('console', 'Serves the customer console page', { memorySize: 256 });
+    const consoleMethod = this.api.root.addResource('console').addMethod('GET', integ(consoleFn));
+    Validations.of(consoleMethod).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason: 'Serves a static page with no data; every data call it makes goes to token-authorized routes.' },
+      { id: 'AwsSolutions-COG4', reason: 'Serves a static page with no data; every data call it makes goes to token-authorized routes.' },
+    );
 
     const authorizerFn = fn('authorizer', 'Verifies management API tokens (role + account scope)');
     authorizerFn.readSecret('AUTH_SECRET_ARN', data.tokenKey);
@@ -240,6 +247,7 @@ export class StatelessStack extends Stack {
     managed(user.addResource('export'), 'GET');
     managed(account.addResource('findings'), 'GET');
     managed(account.addResource('audit'), 'GET');
+    managed(account.addResource('notices'), 'GET');
     const erasures = account.addResource('erasures');
     managed(erasures, 'POST');
     managed(v1.addResource('erasures').addResource('{requestId}'), 'GET');
@@ -247,7 +255,8 @@ export class StatelessStack extends Stack {
     managed(application.addResource('keys'), 'POST');
     managed(application.addResource('interactions'), 'GET');
 
-    // Per-account throttling of agents: a usage plan per tier; API keys are attached per account at onboarding.
+    // Throttling of agents: stage-wide limits plus a usage plan for the agent tier. Not yet done: attaching an
+    // API key per account at onboarding (apiKeyRequired on the ingest routes), which makes the plan per account.
     this.api.addUsagePlan('AgentPlan', {
       description: 'Default agent tier',
       throttle: { rateLimit: LIMITS.accountRatePerSecond, burstLimit: LIMITS.accountBurst },

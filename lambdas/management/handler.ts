@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as accounts from '#adapters/accounts-store.ts';
 import { appendAudit, listAudit } from '#adapters/audit-store.ts';
+import { noticesFor } from '#adapters/breach-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { httpErrors, jsonResponse } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
@@ -62,6 +63,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       }
       case 'GET /v1/accounts/{accountId}/applications/{applicationId}/interactions':
         return jsonResponse(200, await listAnonymousInteractions(ports, p, path.accountId!, path.applicationId!, q.cursor, q.limit ? Number(q.limit) : undefined));
+      case 'GET /v1/accounts/{accountId}/notices':
+        return jsonResponse(200, { notices: await audited(ports, p, 'notices:read', path.accountId, () => noticesFor(path.accountId!)) });
       case 'GET /v1/accounts/{accountId}/audit':
         return jsonResponse(200, { records: await audited(ports, p, 'audit:read', path.accountId, () => listAudit(path.accountId!)) });
       case 'GET /v1/accounts/{accountId}/findings':

@@ -114,3 +114,18 @@ export const breachPorts: BreachPorts = {
   },
   sleep: (ms) => sleep(ms),
 };
+
+/** The breach notices addressed to one account (what its console shows). */
+export async function noticesFor(accountId: string) {
+  const ids = (await queryAll('BREACHES', '')).map((b) => b.sk as string);
+  const out = [];
+  for (const id of ids) {
+    const rows = await queryAll(`BREACH#${id}`, `RCPT#${accountId}#`);
+    if (!rows.length) continue;
+    const b = await breachPorts.getBreach(id);
+    if (!b) continue;
+    const sent = rows.map((r) => r.sentAt).filter(Boolean).sort();
+    out.push({ breachId: id, discoveredAt: new Date(b.discoveredAt).toISOString(), description: b.description, consequences: b.consequences, measures: b.measures, contactPoint: b.contactPoint, sentAt: sent[0] ? new Date(sent[0]).toISOString() : undefined });
+  }
+  return out;
+}

@@ -28,6 +28,7 @@ export const OPERATIONS = {
   'breach:read': ['admin'],
   'audit:read': ['customer', 'admin'],
   'backup:manage': ['admin'],
+  'notices:read': ['customer', 'support', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Operation = keyof typeof OPERATIONS;
 

@@ -137,16 +137,29 @@ export async function terminateAccount(ports: ManagementPorts & { revokeKeys(acc
   });
 }
 
-export const ErasureRequestSchema = z.strictObject({ userId: z.string().min(1).max(256) });
+/** The person to erase: the identifier as the customer knows it, or the userKey a search returned. */
+export const ErasureRequestSchema = z.union([
+  z.strictObject({ userId: z.string().min(1).max(256) }),
+  z.strictObject({ userKey: z.string().regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search') }),
+]);
+
+/** userKey of the request, within the account (a key of another account is refused). */
+export function subjectKey(accountId: string, accountKey: Buffer, body: { userId?: string; userKey?: string }): string {
+  if (body.userKey !== undefined) {
+    if (!body.userKey.startsWith(`${accountId}#`)) throw badRequest('userKey', 'belongs to another account');
+    return body.userKey;
+  }
+  return userKeyOf(accountId, accountKey, body.userId!);
+}
 
 /**
  * Starts the erasure workflow for one user of an account. Only the keyed hash of the identifier leaves this
  * function: the request record, the execution input (and so its 90-day history) and the receipt.
  */
 export async function requestErasure(ports: ManagementPorts & ErasureAdminPorts, p: Principal, accountId: string, body: unknown) {
-  const { userId } = parseOr400(ErasureRequestSchema, body);
+  const subject = parseOr400(ErasureRequestSchema, body);
   const account = await ports.getAccount(accountId);
-  const userKey = account ? userKeyOf(accountId, account.accountKey, userId) : undefined;
+  const userKey = account ? subjectKey(accountId, account.accountKey, subject) : undefined;
   return audited(ports, p, 'erasure:request', accountId, async () => {
     if (!account || !userKey) throw forbidden('not allowed: erasure:request');
     const input: ErasureInput = { requestId: `er_${ports.newId()}`, accountId, userKey, requestedBy: p.sub, requestedAt: ports.clock.nowMs() };

@@ -41,6 +41,7 @@ export function openApiDocument() {
     },
     paths: {
       '/health': { get: { summary: 'liveness', responses: { 200: { description: 'ok' } } } },
+      '/console': { get: { summary: 'the customer console (HTML page; signs in with a token)', responses: { 200: { description: 'text/html' } } } },
       '/v1/events': {
         post: {
           summary: 'Signed batch from a server-side agent',
@@ -75,6 +76,7 @@ export function openApiDocument() {
       '/v1/accounts/{accountId}/users/{userKey}/interactions': { get: { security: [{ bearer: [] }], summary: "one user's interactions, newest first, paged (cursor, limit ≤ 500)", responses: { 200: { description: 'items, cursor' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/users/{userKey}/export': { get: { security: [{ bearer: [] }], summary: "CSV (RFC 4180, UTF-8) of one user's failed and slow interactions", responses: { 200: { description: 'text/csv' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/applications/{applicationId}/interactions': { get: { security: [{ bearer: [] }], summary: 'interactions of an application, newest first, identities removed', responses: { 200: { description: 'items, cursor' }, ...errors(400, 401, 403) } } },
+      '/v1/accounts/{accountId}/notices': { get: { security: [{ bearer: [] }], summary: 'breach notices addressed to the account', responses: { 200: { description: 'notices' }, ...errors(401, 403) } } },
       '/v1/accounts/{accountId}/audit': { get: { security: [{ bearer: [] }], summary: 'the audit trail of the account, newest first (who, role, operation, hashed subject, time, outcome)', responses: { 200: { description: 'records' }, ...errors(401, 403) } } },
       '/v1/accounts/{accountId}/findings': { get: { security: [{ bearer: [] }], summary: 'accidental personal data found by the scrubbing engine: counts, first/last seen, example shapes', responses: { 200: { description: 'findings' }, ...errors(401, 403) } } },
       '/v1/backups': {

@@ -5,7 +5,7 @@ import { csvStream } from './csv.ts';
 import { badRequest, forbidden } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
-import { type AuditEntry, audited, type ManagementPorts } from './management.ts';
+import { type AuditEntry, audited, type ManagementPorts, subjectKey } from './management.ts';
 import { isExpired, servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
@@ -109,11 +109,13 @@ export async function exportUserCsv(p: Ports, who: Principal, accountId: string,
 }
 
 /** Restriction (P12): later events for this user are stored without identity; `on: false` lifts it. */
-export async function restrictUser(p: Ports, who: Principal, accountId: string, body: { userId?: unknown; lift?: unknown }) {
-  if (typeof body?.userId !== 'string' || !body.userId || body.userId.length > 256) throw badRequest('userId', 'give the user identifier');
+export async function restrictUser(p: Ports, who: Principal, accountId: string, body: { userId?: unknown; userKey?: unknown; lift?: unknown }) {
+  const byKey = typeof body?.userKey === 'string';
+  if (!byKey && (typeof body?.userId !== 'string' || !body.userId || body.userId.length > 256)) throw badRequest('userId', 'give the user identifier (or the userKey from a search)');
+  if (byKey && !/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/.test(body.userKey as string)) throw badRequest('userKey', 'a userKey from a user search');
   if (body.lift !== undefined && typeof body.lift !== 'boolean') throw badRequest('lift', 'must be true or false');
   const account = await p.getAccount(accountId);
-  const userKey = account ? userKeyOf(accountId, account.accountKey, body.userId) : undefined;
+  const userKey = account ? subjectKey(accountId, account.accountKey, body as { userId?: string; userKey?: string }) : undefined;
   return audited(p, who, 'users:restrict', accountId, async () => {
     if (!account || !userKey) throw forbidden('not allowed: users:restrict');
     await p.setDoNotTrack(accountId, userKey, !body.lift, p.clock.nowMs());

@@ -142,8 +142,8 @@ describe('API: TLS, logging without personal data, request validation', () => {
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom.length).toBeGreaterThanOrEqual(4);
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
-    // only health and the two agent routes (which authenticate in the function) are open
-    expect(open).toHaveLength(3);
+    // only health, the console page and the two agent routes (which authenticate in the function) are open
+    expect(open).toHaveLength(4);
   });
 
   it('throttles agents per account through a usage plan and is behind a WAF', () => {

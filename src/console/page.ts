@@ -1,0 +1,207 @@
+/**
+ * The customer console: one self-contained page (no third-party scripts or fonts, nothing leaves the
+ * region), served by the API itself. It calls the management API with the customer's token.
+ */
+export const CONSOLE_HTML = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lethe console</title>
+<style>
+  :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #f6f7f9; }
+  body { margin: 0; }
+  header { background: #24304a; color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+  header h1 { font-size: 1.1rem; margin: 0 1rem 0 0; }
+  nav button { background: none; border: 0; color: #cfd8ea; padding: .4rem .7rem; font-size: .95rem; cursor: pointer; border-radius: 4px; }
+  nav button[aria-current="page"] { background: #3b4b70; color: #fff; }
+  nav button:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #f5b700; outline-offset: 2px; }
+  main { max-width: 1000px; margin: 1rem auto; padding: 0 1rem; }
+  section { background: #fff; border: 1px solid #d8dde6; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
+  label { display: block; font-weight: 600; margin: .4rem 0 .2rem; }
+  input, select, textarea { font: inherit; padding: .35rem .5rem; border: 1px solid #9aa5b8; border-radius: 4px; }
+  button.primary, button.secondary, button.danger { font: inherit; padding: .4rem .8rem; border-radius: 4px; border: 1px solid transparent; cursor: pointer; margin: .3rem .3rem .3rem 0; }
+  button.primary { background: #2f5fd0; color: #fff; } button.secondary { background: #e8ecf4; border-color: #9aa5b8; } button.danger { background: #b42318; color: #fff; }
+  table { border-collapse: collapse; width: 100%; font-size: .9rem; } th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
+  #status { min-height: 1.4rem; margin: .5rem 0; } .error { color: #b42318; font-weight: 600; } .ok { color: #1a7f37; }
+  progress { width: 16rem; } .muted { color: #5b6474; font-size: .85rem; } code { background: #eef1f6; padding: 0 .2rem; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Lethe</h1>
+  <nav aria-label="Pages">
+    <button data-page="applications">Applications</button>
+    <button data-page="users">Users</button>
+    <button data-page="findings">Findings</button>
+    <button data-page="notices">Notices</button>
+    <button data-page="settings">Settings</button>
+  </nav>
+</header>
+<main>
+  <section id="login">
+    <h2>Sign in</h2>
+    <form id="login-form" method="post" action="#">
+      <label for="token">Access token</label>
+      <input id="token" type="password" size="60" autocomplete="off" required>
+      <label for="account">Account id</label>
+      <input id="account" size="30" required placeholder="acc_…">
+      <button class="primary" type="submit">Open</button>
+    </form>
+  </section>
+  <div id="status" role="status" aria-live="polite"></div>
+  <div id="page"></div>
+</main>
+<script>
+(() => {
+  const $ = (sel, el = document) => el.querySelector(sel);
+  // the API is wherever this page is served from (locally the root, on AWS the stage path)
+  const BASE = location.pathname.replace(/[/]console[/]?$/, '');
+  const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  const state = { token: sessionStorage.getItem('lethe.token') || '', account: sessionStorage.getItem('lethe.account') || '', page: 'applications' };
+  const status = (msg, kind = '') => { const s = $('#status'); s.className = kind; s.textContent = msg; };
+  async function api(method, path, body) {
+    const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    let data; try { data = JSON.parse(text); } catch { data = text; }
+    if (!res.ok) throw new Error((data && data.message) || res.status + ' ' + res.statusText);
+    return data;
+  }
+  const acc = () => '/v1/accounts/' + encodeURIComponent(state.account);
+  const time = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '');
+
+  const pages = {
+    async applications(el) {
+      const a = await api('GET', acc());
+      el.innerHTML = '<section><h2>Applications of ' + esc(a.name) + '</h2><table><thead><tr><th>Application</th><th>Browser key</th><th>Allowed origins</th></tr></thead><tbody>' +
+        a.applications.map((p) => '<tr><td><code>' + esc(p.applicationId) + '</code></td><td><code>' + esc(p.browserKey) + '</code></td><td>' + esc(p.allowedOrigins.join(', ')) + '</td></tr>').join('') + '</tbody></table>' +
+        '<p class="muted">Retention ' + esc(a.retentionDays) + ' days · identifiers ' + (a.pseudonymise ? 'pseudonymised' : 'kept as sent') + ' · region eu-west-1</p></section>';
+    },
+    async users(el) {
+      el.innerHTML = '<section><h2>Users</h2><form id="search"><label for="q">User identifier</label><input id="q" name="q" required size="40"> <button class="primary" type="submit">Search</button></form><div id="results"></div></section><div id="detail"></div>';
+      $('#search', el).addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const q = $('#q', el).value.trim();
+        status('Searching…');
+        try {
+          const r = await api('GET', acc() + '/users?query=' + encodeURIComponent(q));
+          $('#results', el).innerHTML = r.users.length ? '<table><thead><tr><th>User</th><th>Last seen</th><th>Do-not-track</th><th></th></tr></thead><tbody>' +
+            r.users.map((u, i) => '<tr><td>' + esc(u.user) + '</td><td>' + time(u.lastSeen) + '</td><td>' + (u.doNotTrack ? 'yes' : 'no') + '</td><td><button class="secondary" data-open="' + i + '">Open</button></td></tr>').join('') + '</tbody></table>' : '<p>No user found.</p>';
+          status(r.users.length + ' user(s) found', 'ok');
+          $('#results', el).querySelectorAll('[data-open]').forEach((b) => b.addEventListener('click', () => openUser(r.users[Number(b.dataset.open)])));
+        } catch (err) { status('Search failed: ' + err.message, 'error'); }
+      });
+      async function openUser(u) {
+        const hash = u.userKey.split('#')[1];
+        const d = $('#detail', el);
+        status('Loading interactions…');
+        try {
+          const r = await api('GET', acc() + '/users/' + hash + '/interactions?limit=100');
+          const bad = r.items.filter((i) => i.outcome !== 'ok');
+          d.innerHTML = '<section aria-labelledby="user-h"><h2 id="user-h">User ' + esc(u.user) + '</h2>' +
+            '<button class="primary" id="csv">Download CSV</button> <progress id="csv-progress" hidden></progress> ' +
+            '<button class="secondary" id="dnt">' + (u.doNotTrack ? 'Lift do-not-track' : 'Mark do-not-track') + '</button> ' +
+            '<button class="danger" id="erase">Erase this user…</button>' +
+            '<div id="erase-confirm" hidden><p><strong>Erase ' + esc(u.user) + '?</strong> The identity is removed from every interaction. This cannot be undone.</p><button class="danger" id="erase-yes">Yes, erase</button><button class="secondary" id="erase-no">Cancel</button></div>' +
+            '<h3>Failed and slow interactions (' + bad.length + ')</h3><table><thead><tr><th>Time</th><th>Type</th><th>Outcome</th><th>Duration</th><th>URL</th><th>Label</th><th>Error</th></tr></thead><tbody>' +
+            bad.map((i) => '<tr><td>' + time(i.ts) + '</td><td>' + esc(i.type) + '</td><td>' + esc(i.outcome) + '</td><td>' + esc(i.duration) + ' ms</td><td>' + esc(i.url) + '</td><td>' + esc(i.label) + '</td><td>' + esc(i.error) + '</td></tr>').join('') + '</tbody></table></section>';
+          status('', '');
+          $('#csv', d).addEventListener('click', () => downloadCsv(hash));
+          $('#dnt', d).addEventListener('click', async () => {
+            try { await api('POST', acc() + '/users/restrict', { userKey: u.userKey, lift: !!u.doNotTrack }); u.doNotTrack = !u.doNotTrack; status(u.doNotTrack ? 'Marked do-not-track: later events carry no identity.' : 'Do-not-track lifted.', 'ok'); $('#dnt', d).textContent = u.doNotTrack ? 'Lift do-not-track' : 'Mark do-not-track'; }
+            catch (err) { status('Could not change do-not-track: ' + err.message, 'error'); }
+          });
+          $('#erase', d).addEventListener('click', () => { $('#erase-confirm', d).hidden = false; $('#erase-yes', d).focus(); });
+          $('#erase-no', d).addEventListener('click', () => { $('#erase-confirm', d).hidden = true; $('#erase', d).focus(); });
+          $('#erase-yes', d).addEventListener('click', () => erase(u.userKey));
+        } catch (err) { status('Could not load the user: ' + err.message, 'error'); }
+      }
+      async function downloadCsv(hash) {
+        const bar = $('#csv-progress'); bar.hidden = false; bar.removeAttribute('value');
+        status('Preparing CSV…');
+        try {
+          const res = await fetch(BASE + acc() + '/users/' + hash + '/export', { headers: { authorization: 'Bearer ' + state.token } });
+          if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
+          const reader = res.body.getReader(); const chunks = []; let got = 0;
+          for (;;) { const { done, value } = await reader.read(); if (done) break; chunks.push(value); got += value.length; status('Downloading CSV… ' + got + ' bytes'); }
+          const url = URL.createObjectURL(new Blob(chunks, { type: 'text/csv' }));
+          const a = document.createElement('a'); a.href = url; a.download = 'interactions.csv'; document.body.append(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10000);
+          status('CSV downloaded (' + got + ' bytes).', 'ok');
+        } catch (err) { status('CSV download failed: ' + err.message, 'error'); } finally { bar.hidden = true; }
+      }
+      async function erase(userKey) {
+        try {
+          const r = await api('POST', acc() + '/erasures', { userKey });
+          $('#detail', el).innerHTML = '<section><h2>Erasure ' + esc(r.requestId) + '</h2><p id="erasure-state">requested</p><progress></progress></section>';
+          for (let i = 0; i < 600; i++) {
+            const s = await api('GET', '/v1/erasures/' + r.requestId);
+            $('#erasure-state').textContent = s.status;
+            status('Erasure ' + s.status + '…');
+            if (s.status === 'completed') { $('#detail progress').remove(); $('#erasure-state').textContent = 'completed: ' + s.receipt.interactionsErased + ' interactions no longer carry the identity (verified)'; status('Erasure completed.', 'ok'); $('#results', el).innerHTML = ''; return; }
+            if (s.status === 'failed') { status('Erasure failed; operators were alerted.', 'error'); return; }
+            await new Promise((res) => setTimeout(res, 500));
+          }
+        } catch (err) { status('Erasure request failed: ' + err.message, 'error'); }
+      }
+    },
+    async findings(el) {
+      const r = await api('GET', acc() + '/findings');
+      el.innerHTML = '<section><h2>Findings</h2><p class="muted">Personal data your application sent by accident. It was removed before storage; values are never kept, only their shape.</p><table><thead><tr><th>Field</th><th>Detector</th><th>Count</th><th>First seen</th><th>Last seen</th><th>Example shape</th></tr></thead><tbody>' +
+        r.findings.map((f) => '<tr><td>' + esc(f.kind) + '</td><td>' + esc(f.detector) + '</td><td>' + esc(f.count) + '</td><td>' + time(f.firstSeen) + '</td><td>' + time(f.lastSeen) + '</td><td><code>' + esc(f.example) + '</code></td></tr>').join('') + '</tbody></table></section>';
+    },
+    async notices(el) {
+      const r = await api('GET', acc() + '/notices');
+      el.innerHTML = '<section><h2>Breach notices</h2>' + (r.notices.length ? '<table><thead><tr><th>Reference</th><th>Discovered</th><th>Description</th><th>Notified</th></tr></thead><tbody>' +
+        r.notices.map((n) => '<tr><td>' + esc(n.breachId) + '</td><td>' + esc(n.discoveredAt) + '</td><td>' + esc(n.description) + '</td><td>' + esc(n.sentAt || 'pending') + '</td></tr>').join('') + '</tbody></table>' : '<p>No breach notices.</p>') + '</section>';
+    },
+    async settings(el) {
+      const a = await api('GET', acc());
+      el.innerHTML = '<section><h2>Settings</h2><form id="settings-form">' +
+        '<label for="retention">Retention (days, 1–90)</label><input id="retention" type="number" min="1" max="90" required value="' + esc(a.retentionDays) + '">' +
+        '<label for="pseudo">User identifiers</label><select id="pseudo"><option value="off"' + (a.pseudonymise ? '' : ' selected') + '>kept as sent</option><option value="on"' + (a.pseudonymise ? ' selected' : '') + '>pseudonymised at ingest</option></select>' +
+        '<label for="allow">Query parameters never scrubbed (comma-separated)</label><input id="allow" size="50" value="' + esc((a.scrubRules.allowParams || []).join(', ')) + '">' +
+        '<div><button class="primary" type="submit">Save settings</button></div></form></section>' +
+        '<section><h2>Agent keys</h2><table><thead><tr><th>Key</th><th>Application</th><th>Created</th><th>Retires</th></tr></thead><tbody>' +
+        a.keys.map((k) => '<tr><td><code>' + esc(k.keyId) + '</code></td><td>' + esc(k.applicationId) + '</td><td>' + time(k.createdAt) + '</td><td>' + (k.retiresAt ? time(k.retiresAt * 1000) : 'active') + '</td></tr>').join('') + '</tbody></table>' +
+        a.applications.map((p) => '<button class="secondary" data-rotate="' + esc(p.applicationId) + '">Rotate key of ' + esc(p.applicationId) + '</button>').join('') + '<div id="new-key"></div></section>';
+      $('#settings-form', el).addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          await api('PATCH', acc(), { retentionDays: Number($('#retention', el).value), pseudonymise: $('#pseudo', el).value === 'on', scrubRules: { allowParams: $('#allow', el).value.split(',').map((s) => s.trim()).filter(Boolean) } });
+          status('Settings saved.', 'ok');
+        } catch (err) { status('Could not save: ' + err.message, 'error'); }
+      });
+      el.querySelectorAll('[data-rotate]').forEach((b) => b.addEventListener('click', async () => {
+        try {
+          const k = await api('POST', acc() + '/applications/' + b.dataset.rotate + '/keys');
+          $('#new-key', el).innerHTML = '<p class="ok">New key <code>' + esc(k.keyId) + '</code>, secret <code>' + esc(k.secret) + '</code> — shown once; older keys stop working ' + time(k.previousKeysRetireAt * 1000) + '.</p>';
+          status('Key rotated.', 'ok');
+        } catch (err) { status('Rotation failed: ' + err.message, 'error'); }
+      }));
+    },
+  };
+
+  async function show(page) {
+    state.page = page;
+    document.querySelectorAll('nav button').forEach((b) => b.setAttribute('aria-current', b.dataset.page === page ? 'page' : 'false'));
+    const el = $('#page');
+    if (!state.token) { el.innerHTML = ''; return; }
+    el.innerHTML = '<p>Loading…</p>';
+    try { status(''); await pages[page](el); const h = el.querySelector('h2'); if (h) { h.tabIndex = -1; h.focus(); } }
+    catch (err) { el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error'); }
+  }
+  document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.page)));
+  $('#login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    state.token = $('#token').value.trim(); state.account = $('#account').value.trim();
+    sessionStorage.setItem('lethe.token', state.token); sessionStorage.setItem('lethe.account', state.account);
+    $('#login').hidden = true;
+    show('applications');
+  });
+  if (state.token) { $('#login').hidden = true; show(state.page); }
+})();
+</script>
+</body>
+</html>
+`;

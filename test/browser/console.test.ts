@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken, localSigningKey } from '#adapters/auth.ts';
+import { sendBatch } from '../../src/client/agent.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
+
+let rt: Runtime;
+let browser: Browser;
+let page: Page;
+let acc: Awaited<ReturnType<typeof createAccount>>;
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  rt = await bootRuntime();
+  acc = await createAccount(rt);
+  const now = Date.now();
+  await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
+    ...Array.from({ length: 12 }, (_, i) => event(acc.applicationId, { id: `ui-${i}`, userId: 'ada@example.com', outcome: i % 3 === 0 ? 'ok' : i % 3 === 1 ? 'slow' : 'failed', timestamp: now - i * 60_000, label: i === 1 ? '=cmd|calc' : 'Checkout', url: 'https://shop.acme.test/cart?email=ada@example.com' })),
+    event(acc.applicationId, { id: 'ui-other', userId: 'alan@example.com', outcome: 'failed' }),
+  ]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  page = await browser.newPage({ acceptDownloads: true });
+  const token = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 'customer-ui', role: 'customer', accounts: [acc.accountId] }, 3600);
+  await page.goto(`${rt.endpoints.api}/console`);
+  // keyboard only: type the token and account, submit with Enter
+  await page.getByLabel('Access token').fill(token);
+  await page.getByLabel('Account id').fill(acc.accountId);
+  await page.getByLabel('Account id').press('Enter');
+  await page.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+});
+
+describe('customer console in headless Chromium', () => {
+  it('shows the applications page', async () => {
+    await page.getByRole('cell', { name: acc.applicationId }).waitFor();
+    expect(await page.content()).toContain(acc.browserKey);
+    await shot('1-applications');
+  });
+
+  it('Users tab: search, open a user, see failed and slow interactions', async () => {
+    await page.getByRole('button', { name: 'Users' }).click();
+    await page.getByLabel('User identifier').fill('ada');
+    await page.keyboard.press('Enter');
+    await page.getByRole('cell', { name: 'ada@example.com' }).waitFor();
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: /Failed and slow interactions \(8\)/ }).waitFor();
+    await shot('2-user');
+  });
+
+  it('Download CSV gives the failed and slow interactions, formula-safe', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const file = path.join(ARTIFACTS, 'interactions.csv');
+    await download.saveAs(file);
+    const csv = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('time,application,type,outcome,duration_ms,url,label,error,browser,event_id');
+    expect(lines).toHaveLength(9);
+    expect(csv).toContain(`'=cmd|calc`);
+    expect(csv).not.toContain('ada@example.com');
+    await page.getByText(/CSV downloaded/).waitFor();
+  });
+
+  it('says clearly when something fails', async () => {
+    await page.route('**/users/restrict', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"temporarily unavailable, retry later"}' }));
+    await page.getByRole('button', { name: 'Mark do-not-track' }).click();
+    await page.getByText('Could not change do-not-track: temporarily unavailable, retry later').waitFor();
+    await page.unroute('**/users/restrict');
+    await shot('3-error');
+  });
+
+  it('erase with confirmation, watch its status, and the user is gone', async () => {
+    await page.getByRole('button', { name: 'Erase this user…' }).click();
+    await page.getByRole('button', { name: 'Yes, erase' }).click();
+    await page.getByText(/completed: 12 interactions no longer carry the identity/).waitFor({ timeout: 60_000 });
+    await shot('4-erased');
+    await page.getByLabel('User identifier').fill('ada');
+    await page.keyboard.press('Enter');
+    await page.getByText('No user found.').waitFor();
+    expect(JSON.stringify(await scanAll(rt, 'Interactions'))).not.toContain('ada@example.com');
+  });
+
+  it('Findings, Notices and Settings pages', async () => {
+    await page.getByRole('button', { name: 'Findings' }).click();
+    await page.getByRole('cell', { name: 'param:email' }).waitFor();
+    await shot('5-findings');
+    await page.getByRole('button', { name: 'Notices' }).click();
+    await page.getByText('No breach notices.').waitFor();
+    await shot('6-notices');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Retention (days, 1–90)').fill('30');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    await page.getByRole('button', { name: `Rotate key of ${acc.applicationId}` }).click();
+    await page.getByText(/shown once/).waitFor();
+    await shot('7-settings');
+    const account = (await scanAll(rt, 'Accounts')).find((r) => r.pk === `ACCOUNT#${acc.accountId}` && r.sk === 'META');
+    expect(account?.retentionDays).toBe(30);
+  });
+});
