@@ -11,6 +11,7 @@ import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
 import { createBuckets, createTables, dynamoClient, LOCAL_CREDENTIALS, s3Client, startDynamo, startS3 } from './engines.ts';
 import { Resolver } from './intrinsics.ts';
+import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
 import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
 import { lifecycleRulesOf, schedulesOf, sweepLifecycle, sweepTtl, ttlTablesOf } from './sweepers.ts';
@@ -85,6 +86,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const s3 = s3Client(s3Engine.endpoint);
     closers.push(async () => { dynamo.destroy(); s3.destroy(); });
     const tables = await createTables(model, dynamo);
+    // An unclean stop (crash, SIGKILL) leaves the running marker behind: repair what dynalite may have half-written.
+    const marker = path.join(dataDir, 'running.pid');
+    if (fs.existsSync(marker) || fs.readdirSync(dataDir).some((f) => f.startsWith('repair-'))) await repairIndexes(model, dynamo, dataDir, log);
+    fs.writeFileSync(marker, String(process.pid));
+    closers.push(async () => fs.rmSync(marker, { force: true }));
     const buckets = await createBuckets(model, s3);
 
     const fns = functionsOf(model, resolver);
