@@ -57,6 +57,19 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.usersTable, data.users, 'readwrite', [USER_LABEL_INDEX]);
     management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
 
+    const schedule = (id: string, description: string, rate: Duration, target: LetheFunction) =>
+      new eventbridge.Rule(this, id, { description, schedule: eventbridge.Schedule.rate(rate), targets: [new targets.LambdaFunction(target, { retryAttempts: 2 })] });
+    /** An alarm to the operators when a Lethe metric (Powertools EMF, namespace Lethe) reaches 1 in a period. */
+    const alarmOn = (id: string, metricName: string, period: Duration, alarmDescription: string) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: new cloudwatch.Metric({ namespace: 'Lethe', metricName, dimensionsMap: { service: 'lethe' }, statistic: 'Sum', period }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
+
     // Operators are alerted here (erasure failures, breach deadlines, retention auditor).
     this.operatorsTopic = new sns.Topic(this, 'OperatorsTopic', { displayName: 'Lethe operators', masterKey: data.key, enforceSSL: true });
 
@@ -82,19 +95,8 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.auditTable, data.audit, 'append')
       .allowScan(data.accounts);
     retention.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', 'Lethe');
-    new eventbridge.Rule(this, 'RetentionSchedule', {
-      description: 'Runs the retention auditor every hour',
-      schedule: eventbridge.Schedule.rate(Duration.hours(1)),
-      targets: [new targets.LambdaFunction(retention, { retryAttempts: 2 })],
-    });
-    new cloudwatch.Alarm(this, 'RetentionOverdueAlarm', {
-      alarmDescription: 'Items were found more than 2 days past their expiry: DynamoDB TTL is not keeping up or is off (P7). The auditor deleted them; check the TTL setting.',
-      metric: new cloudwatch.Metric({ namespace: 'Lethe', metricName: 'OverdueExpiredItemsDeleted', dimensionsMap: { service: 'lethe' }, statistic: 'Sum', period: Duration.hours(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
+    schedule('RetentionSchedule', 'Runs the retention auditor every hour', Duration.hours(1), retention);
+    alarmOn('RetentionOverdueAlarm', 'OverdueExpiredItemsDeleted', Duration.hours(1), 'Items were found more than 2 days past their expiry: DynamoDB TTL is not keeping up or is off (P7). The auditor deleted them; check the TTL setting.');
 
     // Backups (P9): daily point-in-time export of the personal-data tables to the eu-west-1 backup bucket.
     const backup = fn('backup', 'Daily DynamoDB export to the backup bucket; restore with erasures re-applied', { timeout: Duration.minutes(15), memorySize: 1024 });
@@ -107,11 +109,7 @@ export class StatelessStack extends Stack {
       .useKey(ENV.keyId, data.key, ['kms:Decrypt', 'kms:GenerateDataKey']);
     backup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ExportTableToPointInTime'], resources: [data.interactions.tableArn, data.users.tableArn] }));
     backup.addEnvironment('BACKUP_REGION', IRELAND);
-    new eventbridge.Rule(this, 'BackupSchedule', {
-      description: 'Daily export of the personal-data tables to the eu-west-1 backup bucket',
-      schedule: eventbridge.Schedule.rate(Duration.days(1)),
-      targets: [new targets.LambdaFunction(backup, { retryAttempts: 2 })],
-    });
+    schedule('BackupSchedule', 'Daily export of the personal-data tables to the eu-west-1 backup bucket', Duration.days(1), backup);
 
     // Breach notification (P14): report + notify via the API; a 15-minute watch escalates before the 48 h deadline.
     const breach = fn('breach', 'Breach records, notification of every affected account, deadline watch', { timeout: Duration.minutes(10) });
@@ -123,19 +121,8 @@ export class StatelessStack extends Stack {
     breach.addEnvironment('OPERATORS_TOPIC_ARN', this.operatorsTopic.topicArn);
     breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.operatorsTopic.topicArn] }));
     breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [data.key.keyArn] }));
-    new eventbridge.Rule(this, 'BreachDeadlineWatch', {
-      description: 'Sends pending breach notifications and escalates those still pending 12 h before the 48 h deadline',
-      schedule: eventbridge.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(breach, { retryAttempts: 2 })],
-    });
-    new cloudwatch.Alarm(this, 'BreachDeadlineMissedAlarm', {
-      alarmDescription: 'CRITICAL: a breach notification is past its 48-hour deadline with recipients not notified (P14). See lethe breach status.',
-      metric: new cloudwatch.Metric({ namespace: 'Lethe', metricName: 'BreachRecipientsPastDeadline', dimensionsMap: { service: 'lethe' }, statistic: 'Sum', period: Duration.minutes(15) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cwActions.SnsAction(this.operatorsTopic));
+    schedule('BreachDeadlineWatch', 'Sends pending breach notifications and escalates those still pending 12 h before the 48 h deadline', Duration.minutes(15), breach);
+    alarmOn('BreachDeadlineMissedAlarm', 'BreachRecipientsPastDeadline', Duration.minutes(15), 'CRITICAL: a breach notification is past its 48-hour deadline with recipients not notified (P14). See lethe breach status.');
 
     // ---- API ----
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {

@@ -66,3 +66,14 @@ export function event(applicationId: string, overrides: Record<string, unknown> 
     ...overrides,
   };
 }
+
+/** Polls an erasure through the API until it ends (completed or failed). */
+export async function waitForErasure(rt: Runtime, requestId: string, timeoutMs = 120_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api(rt, 'GET', `/v1/erasures/${requestId}`);
+    if (r.body.status === 'completed' || r.body.status === 'failed') return r.body;
+    if (Date.now() > deadline) throw new Error(`erasure ${requestId} still ${r.body.status}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}

@@ -4,19 +4,10 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from '../helpers/runtime.ts';
 
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
-
-async function waitErasure(requestId: string) {
-  for (let i = 0; i < 300; i++) {
-    const r = await api(rt, 'GET', `/v1/erasures/${requestId}`);
-    if (r.body.status === 'completed') return r.body;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('erasure did not complete');
-}
 
 beforeAll(async () => {
   rt = await bootRuntime();
@@ -44,7 +35,7 @@ describe('restore drill (P9): an erased identity never comes back from a backup'
     expect(keys).toEqual(expect.arrayContaining([`exports/AWSDynamoDB/${ix.exportId}/manifest-summary.json`, expect.stringMatching(/\/data\/\d+\.json\.gz$/)]));
 
     const er = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'forget-me@example.org' });
-    await waitErasure(er.body.requestId);
+    expect((await waitForErasure(rt, er.body.requestId)).status).toBe('completed');
 
     // disaster: the table's items are lost
     const all = await scanAll(rt, 'Interactions');

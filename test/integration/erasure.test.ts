@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamo } from '#adapters/aws.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from '../helpers/runtime.ts';
 
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
@@ -18,14 +18,7 @@ async function ingestFor(userId: string, n: number, prefix: string) {
   }
 }
 
-async function waitFor(requestId: string) {
-  for (let i = 0; i < 1800; i++) {
-    const r = await api(rt, 'GET', `/v1/erasures/${requestId}`);
-    if (r.body.status === 'completed' || r.body.status === 'failed') return r.body;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error('erasure did not end');
-}
+const waitFor = (requestId: string) => waitForErasure(rt, requestId, 180_000);
 
 const everything = async () => {
   const tables = await Promise.all(['Interactions', 'Users', 'Accounts', 'Audit'].map((t) => scanAll(rt, t)));

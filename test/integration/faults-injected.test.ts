@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamo, s3Client } from '#adapters/aws.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from '../helpers/runtime.ts';
 
 /** Faults the embedded engines cannot produce (throttling, S3 errors), injected as SDK middleware. */
 let rt: Runtime;
@@ -56,13 +56,7 @@ describe('S3 errors', () => {
     let left = 2;
     const fault = inject(s3Client(), 'ledgerDown', (c) => c === 'PutObjectCommand' && left-- > 0, s3Down);
     const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 's3-fault' });
-    let status: any;
-    for (let i = 0; i < 300; i++) {
-      status = (await api(rt, 'GET', `/v1/erasures/${started.body.requestId}`)).body;
-      if (status.status === 'completed' || status.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    fault.remove();
+    const status = await waitForErasure(rt, started.body.requestId).finally(() => fault.remove());
     expect(fault.fired()).toBe(2);
     expect(status.status).toBe('completed');
   }, 60_000);
