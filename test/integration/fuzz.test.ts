@@ -7,6 +7,8 @@ import { adminToken, bootRuntime, createAccount, scanAll } from '../helpers/runt
 
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
+/** A valid body may legitimately terminate an account: the fuzzer gets one of its own for that route. */
+let victim: Awaited<ReturnType<typeof createAccount>>;
 
 const unicode = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 50 }), fc.constantFrom('\u0000', '\uD800', '\uFFFF', '\u202E', 'e\u0301', '💩'.repeat(100), '\r\n', '\\u0000'));
 const deep = fc.integer({ min: 100, max: 20_000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
@@ -29,6 +31,7 @@ function onlyClientErrors(status: number) {
 beforeAll(async () => {
   rt = await bootRuntime();
   acc = await createAccount(rt);
+  victim = await createAccount(rt, { name: 'Victim' });
 });
 afterAll(async () => rt?.stop());
 
@@ -64,7 +67,7 @@ describe('fuzz: every public endpoint answers bad input with a 4xx and stores no
   it('management endpoints with a valid admin token', async () => {
     const routes: Array<[string, string]> = [
       ['POST', '/v1/accounts'], ['PATCH', `/v1/accounts/${acc.accountId}`], ['POST', `/v1/accounts/${acc.accountId}/erasures`],
-      ['POST', `/v1/accounts/${acc.accountId}/users/restrict`], ['POST', '/v1/breaches'], ['POST', `/v1/accounts/${acc.accountId}/terminate`], ['POST', '/v1/backups/restores'],
+      ['POST', `/v1/accounts/${acc.accountId}/users/restrict`], ['POST', '/v1/breaches'], ['POST', `/v1/accounts/${victim.accountId}/terminate`], ['POST', '/v1/backups/restores'],
     ];
     await fc.assert(fc.asyncProperty(fc.constantFrom(...routes), fc.oneof(malformed, wrongTypes, deep, deepObject, fc.anything().map((a) => JSON.stringify({ userId: a, retentionDays: a, graceDays: a, exportId: a, accounts: a }) ?? 'x')), async ([method, route], raw) => {
       const res = await fetch(`${rt.endpoints.api}${route}`, { method, body: raw, headers: { authorization: `Bearer ${adminToken(rt)}`, 'content-type': 'application/json' } });
