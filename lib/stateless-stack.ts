@@ -10,6 +10,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IRELAND } from '#core/region.ts';
+import { AGENT_USAGE_PLAN_NAME } from '#core/accounts.ts';
 import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
@@ -134,6 +135,8 @@ export class StatelessStack extends Stack {
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // Every body reaches the handler as bytes, so gzip and signatures over the raw body work.
       binaryMediaTypes: ['*/*'],
+      // Agents are throttled per account: the agents' authorizer names the account's usage-plan key.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       minCompressionSize: undefined,
       cloudWatchRole: true,
       deployOptions: {
@@ -181,10 +184,19 @@ export class StatelessStack extends Stack {
       resultsCacheTtl: Duration.seconds(0),
     });
 
+    // Agents: the request authorizer names the account (usage-plan key); the function verifies the signature.
+    const agentAuthorizerFn = fn('agent-authorizer', 'Names the account behind an agent key, for per-account throttling');
+    agentAuthorizerFn.bindTable(ENV.accountsTable, data.accounts, 'read');
+    const serverAgents = new apigw.RequestAuthorizer(this, 'ServerAgentAuthorizer', { handler: agentAuthorizerFn, identitySources: [apigw.IdentitySource.header('X-Lethe-Key-Id')], resultsCacheTtl: Duration.minutes(5) });
+    const browserAgents = new apigw.RequestAuthorizer(this, 'BrowserAgentAuthorizer', { handler: agentAuthorizerFn, identitySources: [apigw.IdentitySource.queryString('key')], resultsCacheTtl: Duration.minutes(5) });
+
     const v1 = this.api.root.addResource('v1');
     // Agents: authenticated in the function (HMAC signature or browser key + origin), see docs/agent-protocol.md.
     const events = v1.addResource('events');
     events.addMethod('POST', integ(ingestServer), {
+      authorizer: serverAgents,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+      apiKeyRequired: true,
       requestValidator,
       requestParameters: {
         'method.request.header.X-Lethe-Key-Id': true,
@@ -193,6 +205,9 @@ export class StatelessStack extends Stack {
       },
     });
     v1.addResource('browser-events').addMethod('POST', integ(ingestBrowser), {
+      authorizer: browserAgents,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+      apiKeyRequired: true,
       requestValidator,
       requestParameters: { 'method.request.querystring.key': true },
     });
@@ -242,13 +257,19 @@ export class StatelessStack extends Stack {
     managed(application.addResource('keys'), 'POST');
     managed(application.addResource('interactions'), 'GET');
 
-    // Throttling of agents: stage-wide limits plus a usage plan for the agent tier. Not yet done: attaching an
-    // API key per account at onboarding (apiKeyRequired on the ingest routes), which makes the plan per account.
+    // Throttling of agents per account: every account gets an API key in this plan at onboarding; the agents
+    // authorizer names it for each request (apiKeySourceType AUTHORIZER), and the ingest routes require it.
     this.api.addUsagePlan('AgentPlan', {
-      description: 'Default agent tier',
+      name: AGENT_USAGE_PLAN_NAME,
+      description: 'Agents: one API key per account (created at onboarding), throttled per account',
       throttle: { rateLimit: LIMITS.accountRatePerSecond, burstLimit: LIMITS.accountBurst },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
+    // Onboarding registers each account's key in the plan (found by name: an id here would make a cycle
+    // management → plan → stage → deployment → management).
+    management.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: [`arn:aws:apigateway:${IRELAND}::/usageplans`] }));
+    management.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['apigateway:POST'], resources: [`arn:aws:apigateway:${IRELAND}::/apikeys`, `arn:aws:apigateway:${IRELAND}::/usageplans/*/keys`] }));
+    Validations.of(management.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::arn:aws:apigateway:${IRELAND}::/usageplans/*/keys]`, reason: 'Adds one API key per new account to the agents usage plan; the plan id is looked up by name at run time (a template reference would be circular).' });
 
     const waf = new wafv2.CfnWebACL(this, 'ApiWaf', {
       scope: 'REGIONAL',
@@ -274,21 +295,18 @@ export class StatelessStack extends Stack {
     });
 
     // ---- cdk-nag acknowledgements, each scoped to the resource it concerns ----
-    for (const method of [events, this.api.root.getResource('health')!]) {
-      for (const m of method.node.children) {
+    for (const resource of [events, v1.getResource('browser-events')!]) {
+      for (const m of resource.node.children) {
         if (m instanceof apigw.Method) {
-          Validations.of(m).acknowledge(
-            { id: 'AwsSolutions-APIG4', reason: method === events ? 'Agents are verified inside the function by an HMAC signature over the body with replay protection (docs/agent-protocol.md); API Gateway authorizers cannot verify a body signature.' : 'Liveness probe: returns a constant, reads no data.' },
-            { id: 'AwsSolutions-COG4', reason: 'Machine clients (agents, probes) do not use Cognito user pools.' },
-          );
+          Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Machine clients (agents) are identified by their agent key through the request authorizer and verified by signature or origin in the function; end users have no user pool.' });
         }
       }
     }
-    for (const m of v1.getResource('browser-events')!.node.children) {
+    for (const m of this.api.root.getResource('health')!.node.children) {
       if (m instanceof apigw.Method) {
         Validations.of(m).acknowledge(
-          { id: 'AwsSolutions-APIG4', reason: 'Browser agents cannot keep a secret; the function checks the public application key against the allowed origins and applies tighter limits (docs/agent-protocol.md).' },
-          { id: 'AwsSolutions-COG4', reason: 'End users of customer sites are anonymous; no user pool exists for them.' },
+          { id: 'AwsSolutions-APIG4', reason: 'Liveness probe: returns a constant, reads no data.' },
+          { id: 'AwsSolutions-COG4', reason: 'Liveness probe: returns a constant, reads no data.' },
         );
       }
     }

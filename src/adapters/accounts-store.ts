@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Account, AgentKey, Application } from '#core/accounts.ts';
+import { registerUsagePlanKey } from './usage-plans.ts';
 import { ENV } from '#core/schema.ts';
 import { env, dynamo } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
@@ -36,6 +37,14 @@ export async function findKey(keyId: string): Promise<AgentKey | undefined> {
   const row = await get(`KEY#${keyId}`, META);
   if (!row || row.revoked) return undefined;
   return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher), retiresAt: row.retiresAt };
+}
+
+/** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
+export async function findKeyOwner(keyId: string): Promise<string | undefined> {
+  if (!/^key_[a-f0-9]{16}$/.test(keyId)) return undefined;
+  const row = await get(`KEY#${keyId}`, META);
+  if (!row || row.revoked || (row.retiresAt !== undefined && row.retiresAt <= Math.floor(Date.now() / 1000))) return undefined;
+  return row.accountId;
 }
 
 export async function findBrowserApp(browserKey: string): Promise<Application | undefined> {
@@ -96,6 +105,7 @@ export async function createAccount(input: { name: string; creatorEmail: string;
   await put({ pk: `ACCOUNT#${accountId}`, sk: `APP#${applicationId}`, name: 'default', browserKey, allowedOrigins: input.allowedOrigins });
   await put({ pk: `BKEY#${browserKey}`, sk: META, accountId, applicationId });
   const key = await issueKey(accountId, applicationId, input.nowMs);
+  await registerUsagePlanKey(accountId);
   return { accountId, applicationId, keyId: key.keyId, secret: key.secret, browserKey };
 }
 

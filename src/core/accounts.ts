@@ -39,3 +39,11 @@ export interface AgentKey {
 export function defaultAccount(partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>): Account {
   return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, ...partial };
 }
+
+/** The API Gateway usage-plan key of an account: its agents are throttled per account by it. */
+export function usagePlanKeyOf(accountId: string): string {
+  return `lethe-agents-${accountId}`;
+}
+
+/** The usage plan that throttles agents, one API key per account. */
+export const AGENT_USAGE_PLAN_NAME = 'lethe-agents';

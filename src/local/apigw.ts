@@ -12,7 +12,8 @@ interface Route {
   pattern: RegExp;
   params: string[];
   functionArn: string;
-  authorizer?: { functionArn: string; header: string };
+  authorizer?: { functionArn: string; type: 'TOKEN' | 'REQUEST'; headers: string[]; query: string[] };
+  apiKeyRequired: boolean;
   requiredHeaders: string[];
   requiredQuery: string[];
 }
@@ -21,6 +22,7 @@ export interface ApiModel {
   routes: Route[];
   binaryAll: boolean;
   stage: string;
+  apiKeysFromAuthorizer: boolean;
 }
 
 /** API Gateway's own payload limit. */
@@ -59,9 +61,12 @@ export function apiFromTemplate(model: CloudModel, fnArn: (logicalId: string) =>
     let authorizer: Route['authorizer'];
     if (p.AuthorizationType === 'CUSTOM') {
       const a = byId.get(p.AuthorizerId.Ref)!;
+      const sources = String(a.Properties!.IdentitySource).split(',').map((x) => x.trim());
       authorizer = {
         functionArn: fnArn(findFunctionArn(a.Properties!.AuthorizerUri)!),
-        header: String(a.Properties!.IdentitySource).replace('method.request.header.', '').toLowerCase(),
+        type: a.Properties!.Type,
+        headers: sources.filter((x) => x.startsWith('method.request.header.')).map((x) => x.slice('method.request.header.'.length).toLowerCase()),
+        query: sources.filter((x) => x.startsWith('method.request.querystring.')).map((x) => x.slice('method.request.querystring.'.length)),
       };
     }
     const req = Object.entries((p.RequestParameters ?? {}) as Record<string, boolean>).filter(([, v]) => v).map(([k]) => k);
@@ -72,6 +77,7 @@ export function apiFromTemplate(model: CloudModel, fnArn: (logicalId: string) =>
       params,
       functionArn: fnArn(fn),
       authorizer,
+      apiKeyRequired: !!p.ApiKeyRequired,
       requiredHeaders: req.filter((k) => k.startsWith('method.request.header.')).map((k) => k.slice('method.request.header.'.length)),
       requiredQuery: req.filter((k) => k.startsWith('method.request.querystring.')).map((k) => k.slice('method.request.querystring.'.length)),
     });
@@ -81,6 +87,7 @@ export function apiFromTemplate(model: CloudModel, fnArn: (logicalId: string) =>
   return {
     routes,
     binaryAll: (api?.resource.Properties?.BinaryMediaTypes ?? []).includes('*/*'),
+    apiKeysFromAuthorizer: api?.resource.Properties?.ApiKeySourceType === 'AUTHORIZER',
     stage: stage?.resource.Properties?.StageName ?? 'local',
   };
 }
@@ -147,18 +154,24 @@ export function createApiServer({ api, lambdas, extra }: LocalApiOptions): http.
       const requestId = randomUUID();
       let authorizerContext: Record<string, unknown> | undefined;
       if (route.authorizer) {
-        const token = lower[route.authorizer.header];
-        if (!token) return json(res, 401, { message: 'Unauthorized' });
+        const a = route.authorizer;
+        // API Gateway answers 401 without calling the authorizer when an identity source is missing
+        if (a.headers.some((h) => !lower[h]) || a.query.some((q) => !(q in query))) return json(res, 401, { message: 'Unauthorized' });
         const methodArn = `arn:aws:execute-api:eu-west-1:${LOCAL_ACCOUNT}:local/${api.stage}/${method}${url.pathname}`;
+        const authEvent = a.type === 'TOKEN'
+          ? { type: 'TOKEN', authorizationToken: lower[a.headers[0]!], methodArn }
+          : { type: 'REQUEST', methodArn, resource: route.resourcePath, path: url.pathname, httpMethod: method, headers, queryStringParameters: Object.keys(query).length ? query : null, pathParameters, requestContext: { stage: api.stage } };
         let policy: any;
         try {
-          policy = await lambdas.invoke(route.authorizer.functionArn, { type: 'TOKEN', authorizationToken: token, methodArn });
+          policy = await lambdas.invoke(a.functionArn, authEvent);
         } catch (e) {
           if ((e as Error).message === 'Unauthorized') return json(res, 401, { message: 'Unauthorized' });
           throw e;
         }
         const allowed = (policy?.policyDocument?.Statement ?? []).some((s: any) => s.Effect === 'Allow' && [s.Resource].flat().some((r: string) => r === methodArn || (r.endsWith('*') && methodArn.startsWith(r.slice(0, -1)))));
         if (!allowed) return json(res, 403, { message: 'User is not authorized to access this resource with an explicit deny' });
+        // with API keys sourced from the authorizer, a method that requires one gets 403 without it
+        if (route.apiKeyRequired && api.apiKeysFromAuthorizer && !policy.usageIdentifierKey) return json(res, 403, { message: 'Forbidden' });
         authorizerContext = { ...(policy.context ?? {}), principalId: policy.principalId };
       }
 

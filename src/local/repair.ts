@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, type DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { physicalName } from './intrinsics.ts';
 import { type CloudModel, resources } from './template.ts';
 
@@ -27,11 +27,15 @@ export async function repairIndexes(model: CloudModel, client: DynamoDBClient, d
       fs.writeFileSync(`${file}.tmp`, lines.join('\n'));
       fs.renameSync(`${file}.tmp`, file);
       await client.send(new DeleteTableCommand({ TableName: name })).catch(() => {});
+      await waitFor(async () => !(await exists(client, name)), `${name} to be deleted`);
+    }
+    if (!(await exists(client, name))) {
       await client.send(new CreateTableCommand({
         TableName: name, KeySchema: p.KeySchema, AttributeDefinitions: p.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
         GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
       }));
     }
+    await waitFor(async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === 'ACTIVE', `${name} to be active`);
     const items = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     for (let i = 0; i < items.length; i += 25) {
       let req = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
@@ -40,4 +44,22 @@ export async function repairIndexes(model: CloudModel, client: DynamoDBClient, d
     fs.unlinkSync(file);
     log(`repaired the indexes of ${name} after an unclean stop (${items.length} items)`);
   }
+}
+
+async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+    return true;
+  } catch (e) {
+    if ((e as Error).name === 'ResourceNotFoundException') return false;
+    throw e;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`local runtime: timed out waiting for ${what}`);
 }

@@ -142,8 +142,18 @@ describe('API: TLS, logging without personal data, request validation', () => {
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom.length).toBeGreaterThanOrEqual(4);
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
-    // only health, the console page and the two agent routes (which authenticate in the function) are open
-    expect(open).toHaveLength(4);
+    // only health and the console page are open
+    expect(open).toHaveLength(2);
+  });
+
+  it('throttles agents per account: an agents authorizer names each account’s usage-plan key, which the ingest routes require', () => {
+    t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    const authorizers = Object.values(t.stateless.findResources('AWS::ApiGateway::Authorizer')) as any[];
+    expect(authorizers.filter((a) => a.Properties.Type === 'REQUEST').map((a) => a.Properties.IdentitySource).sort()).toEqual(['method.request.header.X-Lethe-Key-Id', 'method.request.querystring.key']);
+    const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];
+    const agentRoutes = methods.filter((m) => m.Properties.ApiKeyRequired === true);
+    expect(agentRoutes).toHaveLength(2);
+    t.stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'lethe-agents' });
   });
 
   it('throttles agents per account through a usage plan and is behind a WAF', () => {

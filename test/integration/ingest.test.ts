@@ -141,7 +141,7 @@ describe('refused requests answer as documented and store nothing', () => {
 
   it('bad signature → 401', () => refused(() => post(JSON.stringify({ events: [event(acc.applicationId)] }), { secret: 'sk_wrong' }), 401, /signature/));
   it('stale timestamp (more than 300 s off) → 401', () => refused(() => post(JSON.stringify({ events: [event(acc.applicationId)] }), { ts: Math.floor(Date.now() / 1000) - 301 }), 401, /timestamp/));
-  it('unknown key → 401', () => refused(() => post(JSON.stringify({ events: [event(acc.applicationId)] }), { keyId: 'key_doesnotexist' }), 401, /key/));
+  it('unknown key → 401 (from the agents authorizer, before the function)', () => refused(() => post(JSON.stringify({ events: [event(acc.applicationId)] }), { keyId: 'key_doesnotexist' }), 401, /Unauthorized/));
   it('missing signature headers → 400 from the gateway', () => refused(async () => {
     const res = await fetch(`${rt.endpoints.api}/v1/events`, { method: 'POST', body: '{}' });
     return { status: res.status, body: await res.json() };
