@@ -1,4 +1,4 @@
-import { BatchWriteItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '#core/clock.ts';

@@ -6,7 +6,7 @@ import { badRequest, forbidden } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
 import { type AuditEntry, audited, type ManagementPorts, subjectKey } from './management.ts';
-import { isExpired, servable } from './retention.ts';
+import { servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
 export interface UserRow {

@@ -33,7 +33,7 @@ export class Resolver {
   private readonly types = new Map<string, string>();
   private readonly exports = new Map<string, unknown>();
 
-  constructor(private readonly model: CloudModel) {
+  constructor(model: CloudModel) {
     for (const { stack, id, resource } of resources(model)) this.types.set(`${stack}/${id}`, resource.Type);
     for (const [stack, t] of Object.entries(model.stacks)) {
       for (const out of Object.values(t.Outputs ?? {})) {
