@@ -213,8 +213,9 @@ export class StatelessStack extends Stack {
     });
 
     const managedOptions = { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM } as const;
-    const managed = (resource: apigw.IResource, verb: string) => {
-      const m = resource.addMethod(verb, integ(management), managedOptions);
+    /** A token-authorized route (role + account scope checked per operation by the function). */
+    const managed = (resource: apigw.IResource, verb: string, target: LetheFunction = management) => {
+      const m = resource.addMethod(verb, integ(target), managedOptions);
       Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
       return m;
     };
@@ -225,22 +226,14 @@ export class StatelessStack extends Stack {
     managed(account, 'PATCH');
     managed(account.addResource('terminate'), 'POST');
     const backups = v1.addResource('backups');
-    const backupMethod = (r: apigw.IResource, verb: string) => {
-      const m = r.addMethod(verb, integ(backup), managedOptions);
-      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
-    };
-    backupMethod(backups, 'GET');
-    backupMethod(backups, 'POST');
-    backupMethod(backups.addResource('restores'), 'POST');
+    managed(backups, 'GET', backup);
+    managed(backups, 'POST', backup);
+    managed(backups.addResource('restores'), 'POST', backup);
     const breaches = v1.addResource('breaches');
-    const breachMethod = (r: apigw.IResource, verb: string) => {
-      const m = r.addMethod(verb, integ(breach), managedOptions);
-      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
-    };
-    breachMethod(breaches, 'POST');
+    managed(breaches, 'POST', breach);
     const oneBreach = breaches.addResource('{breachId}');
-    breachMethod(oneBreach, 'GET');
-    breachMethod(oneBreach.addResource('notify'), 'POST');
+    managed(oneBreach, 'GET', breach);
+    managed(oneBreach.addResource('notify'), 'POST', breach);
     const users = account.addResource('users');
     managed(users, 'GET');
     managed(users.addResource('restrict'), 'POST');
