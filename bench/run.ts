@@ -7,18 +7,21 @@ import { ROOT } from './harness.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const only = process.argv.slice(2);
-const want = (name: string) => only.length === 0 || only.includes(name);
+const want = (name: string) => only.filter((o) => !o.startsWith('--')).length === 0 || only.includes(name);
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
+const out = path.join(ROOT, 'bench', 'results', 'latest.json');
+// A partial run (`npm run bench -- ingest`) replaces only its own figures in latest.json.
+const previous = only.length && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {};
+const results: Record<string, unknown> = { ...previous, date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
 // Each benchmark runs in its own process: clean module state (SDK clients, caches) and no interference.
 function run(name: string): unknown {
   console.error(`running ${name}…`);
   const out = execFileSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   return JSON.parse(out.slice(out.indexOf('{')));
 }
-for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart']) if (want(name)) results[name] = run(name);
+const tableOnly = only.includes('--table-only');
+if (!tableOnly) for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart']) if (want(name)) results[name] = run(name);
 
-const out = path.join(ROOT, 'bench', 'results', 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
