@@ -91,7 +91,7 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 /** Order matters: structured tokens first, so an e-mail inside a JWT is not half-replaced. */
 export const DETECTORS: Detector[] = [
   { name: 'jwt', label: 'jwt', gate: (f, t) => f.dots >= 2 && t.includes('eyJ'), pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
-  { name: 'bearer-token', label: 'token', gate: (_f, t) => /bearer|basic|token/i.test(t), pattern: /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/-]{8,}=*/gi },
+  { name: 'bearer-token', label: 'token', gate: (f, t) => f.longestWord >= 8 && /bearer|basic|token/i.test(t), pattern: /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/-]{8,}=*/gi },
   { name: 'url-credentials', label: 'credentials', gate: (f) => f.at && f.colons > 0, pattern: /(?<=\/\/)[^\s/:@]+:[^\s/@]+(?=@)/g },
   { name: 'email', label: 'email', gate: (f) => f.at, pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   { name: 'api-key', label: 'secret', gate: (f) => f.longestWord >= 16, pattern: /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/g },
@@ -100,10 +100,11 @@ export const DETECTORS: Detector[] = [
   { name: 'national-id-ee', label: 'national-id', gate: (f) => f.digits >= 11, pattern: /\b[1-6]\d{10}\b/g, valid: isikukoodValid },
   { name: 'national-id-us', label: 'national-id', gate: (f) => f.digits >= 9 && f.dashes >= 2, pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
   { name: 'ipv4', label: 'ip', gate: (f) => f.digits >= 4 && f.dots >= 3, pattern: new RegExp(`(?<!\\d)(?<!\\d\\.)${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'g') },
-  { name: 'ipv6', label: 'ip', gate: (f) => f.colons >= 2, pattern: /(?<![:\w])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?<![:\w])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/g },
+  // a full IPv6 address has seven colons; a compressed one has '::'
+  { name: 'ipv6', label: 'ip', gate: (f, t) => f.colons >= 7 || (f.colons >= 2 && t.includes('::')), pattern: /(?<![:\w])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?<![:\w])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/g },
   { name: 'phone', label: 'phone', gate: (f) => f.digits >= 8, pattern: /(?<![\w+])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)|(?<![\w.:-])\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/g },
   { name: 'home-directory', label: 'user', gate: (f, t) => f.slashOrBackslash && (t.includes('/home/') || t.includes('Users')), pattern: /(?<=(?:\/home\/|\/Users\/|[A-Za-z]:\\Users\\|[A-Za-z]:\/Users\/))[^/\\\s:]+/g },
-  { name: 'password', label: 'password', gate: (_f, t) => /pass|pwd/i.test(t), pattern: /(?<=\b(?:password|passwd|pwd|pass)\s*[=:]\s*)[^\s&;,]+/gi },
+  { name: 'password', label: 'password', gate: (f, t) => (f.colons > 0 || t.includes('=')) && /pass|pwd/i.test(t), pattern: /(?<=\b(?:password|passwd|pwd|pass)\s*[=:]\s*)[^\s&;,]+/gi },
   // a long run of letters, digits, _ and - that mixes upper case, lower case and digits: a secret, not a word or a hex id
   { name: 'secret-token', label: 'token', gate: (f) => f.longestWord >= 32, pattern: /\b[A-Za-z0-9_-]{32,}\b/g, valid: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) },
 ];
