@@ -32,18 +32,23 @@ async function put(item: Record<string, unknown>, condition?: string): Promise<v
   await retryable('accounts store', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: condition })));
 }
 
-export async function findKey(keyId: string): Promise<AgentKey | undefined> {
+/** The row of a key that exists and is not revoked (a malformed id cannot exist and is not looked up). */
+async function liveKeyRow(keyId: string): Promise<Record<string, any> | undefined> {
   if (!/^key_[a-f0-9]{16}$/.test(keyId)) return undefined;
   const row = await get(`KEY#${keyId}`, META);
-  if (!row || row.revoked) return undefined;
+  return row && !row.revoked ? row : undefined;
+}
+
+export async function findKey(keyId: string): Promise<AgentKey | undefined> {
+  const row = await liveKeyRow(keyId);
+  if (!row) return undefined;
   return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher), retiresAt: row.retiresAt };
 }
 
 /** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
 export async function findKeyOwner(keyId: string): Promise<string | undefined> {
-  if (!/^key_[a-f0-9]{16}$/.test(keyId)) return undefined;
-  const row = await get(`KEY#${keyId}`, META);
-  if (!row || row.revoked || (row.retiresAt !== undefined && row.retiresAt <= Math.floor(Date.now() / 1000))) return undefined;
+  const row = await liveKeyRow(keyId);
+  if (!row || (row.retiresAt !== undefined && row.retiresAt <= Math.floor(Date.now() / 1000))) return undefined;
   return row.accountId;
 }
 
