@@ -35,7 +35,7 @@ export function processingRecord(f: ConfigFacts) {
       'account contacts: creator and administrative e-mail addresses',
     ],
     notProcessed: ['IP addresses', 'user-agent strings', `special categories (Art. 9, 10): ${Object.keys(SPECIAL_CATEGORIES).join(', ')} — refused at ingest`],
-    accidentalDataRemoved: DETECTORS.map((d) => d.name),
+    accidentalDataRemoved: [...DETECTORS.map((d) => d.name), 'uuid', 'long-number', 'personal query parameters'],
     location: { region: f.region, transfersOutsideEEA: 'none: every resource is in ' + f.region + '; replication out of the region is denied' },
     retention: {
       interactionsDays: `${DEFAULT_RETENTION_DAYS} by default, configurable per account from 1 to ${MAX_RETENTION_DAYS}; enforced by TTL, filtered on every read, audited hourly`,

@@ -1,64 +1,56 @@
 /**
- * Detectors of accidental personal data. Each finds spans in a string; checksums keep false positives down
- * (Luhn for cards, mod-97 for IBAN, the Estonian isikukood check digit).
+ * Detectors of accidental personal data, run as one left-to-right scan of the text.
+ *
+ * The scan looks at each position once and only tries a detector where its first characters can start
+ * (a word start for cards, IBANs, keys…, an '@' for e-mail, a '+' for phones…). Each detector is an anchored
+ * (sticky) regular expression tried at that position, so a text with nothing personal in it costs one pass
+ * over its characters. Checksums keep false positives down (Luhn for cards, mod-97 for IBAN, the Estonian
+ * isikukood check digit). When two detectors could match at the same position the earlier one in
+ * `DETECTORS` wins; the leftmost match always wins.
  */
-export interface Detector {
+
+export interface DetectorInfo {
   name: string;
   /** placeholder text, e.g. "email" → {email} */
   label: string;
-  pattern: RegExp;
-  /** optional validation of a match (checksums) */
-  valid?: (match: string) => boolean;
-  /** cheap precondition on the text's features: when false the pattern cannot match, so it is not run */
-  gate?: (f: Features, text: string) => boolean;
 }
 
-/** One pass over the text; detectors use these to skip regular expressions that cannot match. */
-export interface Features {
-  digits: number;
-  upper: number;
-  at: boolean;
-  colons: number;
-  dots: number;
-  plus: boolean;
-  dashes: number;
-  slashOrBackslash: boolean;
-  longestWord: number;
-}
+export const DETECTORS: readonly DetectorInfo[] = [
+  { name: 'jwt', label: 'jwt' },
+  { name: 'bearer-token', label: 'token' },
+  { name: 'url-credentials', label: 'credentials' },
+  { name: 'email', label: 'email' },
+  { name: 'api-key', label: 'secret' },
+  { name: 'iban', label: 'iban' },
+  { name: 'payment-card', label: 'card' },
+  { name: 'national-id-ee', label: 'national-id' },
+  { name: 'national-id-us', label: 'national-id' },
+  { name: 'ipv4', label: 'ip' },
+  { name: 'ipv6', label: 'ip' },
+  { name: 'phone', label: 'phone' },
+  { name: 'home-directory', label: 'user' },
+  { name: 'password', label: 'password' },
+  { name: 'secret-token', label: 'token' },
+];
+const [JWT, BEARER, CREDENTIALS, EMAIL, API_KEY, IBAN, CARD, EE_ID, US_ID, IPV4, IPV6, PHONE, HOME, PASSWORD, SECRET] = DETECTORS;
 
-export function features(text: string): Features {
-  const f: Features = { digits: 0, upper: 0, at: false, colons: 0, dots: 0, plus: false, dashes: 0, slashOrBackslash: false, longestWord: 0 };
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) { f.digits++; run++; }
-    else if (c >= 65 && c <= 90) { f.upper++; run++; }
-    else if ((c >= 97 && c <= 122) || c === 95) run++;
-    else {
-      if (c === 45) { f.dashes++; run++; continue; }
-      if (run > f.longestWord) f.longestWord = run;
-      run = 0;
-      if (c === 64) f.at = true;
-      else if (c === 58) f.colons++;
-      else if (c === 46) f.dots++;
-      else if (c === 43) f.plus = true;
-      else if (c === 47 || c === 92) f.slashOrBackslash = true;
-    }
-  }
-  if (run > f.longestWord) f.longestWord = run;
-  return f;
-}
+/**
+ * Receives each match and returns the text that replaces it. `joined` names detectors whose matches
+ * overlapped this one and were merged into it.
+ */
+export interface Replacer { onMatch(detector: DetectorInfo, original: string, joined?: DetectorInfo[]): string }
 
 export function luhn(digits: string): boolean {
-  const d = digits.replace(/\D/g, '');
-  if (d.length < 13 || d.length > 19) return false;
   let sum = 0;
-  for (let i = 0; i < d.length; i++) {
-    let n = d.charCodeAt(d.length - 1 - i) - 48;
-    if (i % 2 === 1) { n *= 2; if (n > 9) n -= 9; }
+  let k = 0;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    const c = digits.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    let n = c - 48;
+    if (k++ % 2 === 1) { n *= 2; if (n > 9) n -= 9; }
     sum += n;
   }
-  return sum % 10 === 0;
+  return k >= 13 && k <= 19 && sum % 10 === 0;
 }
 
 export function ibanValid(raw: string): boolean {
@@ -66,9 +58,9 @@ export function ibanValid(raw: string): boolean {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
   const moved = s.slice(4) + s.slice(0, 4);
   let rem = 0;
-  for (const ch of moved) {
-    const v = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const c of v) rem = (rem * 10 + (c.charCodeAt(0) - 48)) % 97;
+  for (let i = 0; i < moved.length; i++) {
+    const c = moved.charCodeAt(i);
+    rem = c >= 65 ? (rem * 100 + (c - 55)) % 97 : (rem * 10 + (c - 48)) % 97;
   }
   return rem === 1;
 }
@@ -76,35 +68,332 @@ export function ibanValid(raw: string): boolean {
 /** Estonian personal identification code: GYYMMDDSSSC with a two-pass weighted check digit. */
 export function isikukoodValid(code: string): boolean {
   if (!/^[1-6]\d{10}$/.test(code)) return false;
-  const d = [...code].map(Number);
-  const w1 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 1];
-  const w2 = [3, 4, 5, 6, 7, 8, 9, 1, 2, 3];
-  let c = w1.reduce((s, w, i) => s + w * d[i]!, 0) % 11;
-  if (c === 10) { c = w2.reduce((s, w, i) => s + w * d[i]!, 0) % 11; if (c === 10) c = 0; }
-  const month = Number(code.slice(3, 5));
-  const day = Number(code.slice(5, 7));
-  return c === d[10] && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  const d = (i: number) => code.charCodeAt(i) - 48;
+  let c = 0;
+  for (let i = 0; i < 10; i++) c += ((i % 9) + 1) * d(i);
+  c %= 11;
+  if (c === 10) {
+    c = 0;
+    for (let i = 0; i < 10; i++) c += (((i + 2) % 9) + 1) * d(i);
+    c %= 11;
+    if (c === 10) c = 0;
+  }
+  const month = d(3) * 10 + d(4);
+  const day = d(5) * 10 + d(6);
+  return c === d(10) && month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+// ---- character classes (ASCII) ----
+const WORD = 1; // \w
+const DIGIT = 2;
+const UPPER = 4;
+const LOWER = 8;
+const HEX = 16;
+const LOCAL = 32; // e-mail local part: [A-Za-z0-9._%+-]
+const TOKEN = 64; // [A-Za-z0-9_-]
+const PHONE_PRE = 128; // what may not precede a national phone number: [\w.:-]
+const TRIGGER = 256; // a non-word character where a detector may start: white space = : + ( / \\
+const SPACE_ONLY = 512; // ASCII white space
+const CLS = new Uint16Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let f = 0;
+  if (/\w/.test(ch)) f |= WORD;
+  if (/\d/.test(ch)) f |= DIGIT;
+  if (/[A-Z]/.test(ch)) f |= UPPER;
+  if (/[a-z]/.test(ch)) f |= LOWER;
+  if (/[0-9a-fA-F]/.test(ch)) f |= HEX;
+  if (/[A-Za-z0-9._%+-]/.test(ch)) f |= LOCAL;
+  if (/[A-Za-z0-9_-]/.test(ch)) f |= TOKEN;
+  if (/[\w.:-]/.test(ch)) f |= PHONE_PRE;
+  if (/[\s=:+(/\\]/.test(ch)) f |= TRIGGER;
+  if (/\s/.test(ch)) f |= SPACE_ONLY;
+  CLS[c] = f;
+}
+const cls = (c: number) => (c < 128 ? CLS[c]! : 0);
+/** class of text[i]; 0 past either end */
+const clsAt = (text: string, i: number) => { if (i < 0 || i >= text.length) return 0; const c = text.charCodeAt(i); return c < 128 ? CLS[c]! : 0; };
+/** text[i] as a code, 0 past either end: charCodeAt's NaN there would make every comparison slow */
+const ch = (text: string, i: number) => (i >= 0 && i < text.length ? text.charCodeAt(i) : 0);
 
-/** Order matters: structured tokens first, so an e-mail inside a JWT is not half-replaced. */
-export const DETECTORS: Detector[] = [
-  { name: 'jwt', label: 'jwt', gate: (f, t) => f.dots >= 2 && t.includes('eyJ'), pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
-  { name: 'bearer-token', label: 'token', gate: (f, t) => f.longestWord >= 8 && /bearer|basic|token/i.test(t), pattern: /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/-]{8,}=*/gi },
-  { name: 'url-credentials', label: 'credentials', gate: (f) => f.at && f.colons > 0, pattern: /(?<=\/\/)[^\s/:@]+:[^\s/@]+(?=@)/g },
-  { name: 'email', label: 'email', gate: (f) => f.at, pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
-  { name: 'api-key', label: 'secret', gate: (f) => f.longestWord >= 16, pattern: /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/g },
-  { name: 'iban', label: 'iban', gate: (f) => f.digits >= 13 && f.upper >= 2, pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, valid: ibanValid },
-  { name: 'payment-card', label: 'card', gate: (f) => f.digits >= 13, pattern: /\b\d(?:[ -]?\d){12,18}\b/g, valid: luhn },
-  { name: 'national-id-ee', label: 'national-id', gate: (f) => f.digits >= 11, pattern: /\b[1-6]\d{10}\b/g, valid: isikukoodValid },
-  { name: 'national-id-us', label: 'national-id', gate: (f) => f.digits >= 9 && f.dashes >= 2, pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
-  { name: 'ipv4', label: 'ip', gate: (f) => f.digits >= 4 && f.dots >= 3, pattern: new RegExp(`(?<!\\d)(?<!\\d\\.)${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'g') },
-  // a full IPv6 address has seven colons; a compressed one has '::'
-  { name: 'ipv6', label: 'ip', gate: (f, t) => f.colons >= 7 || (f.colons >= 2 && t.includes('::')), pattern: /(?<![:\w])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?<![:\w])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/g },
-  { name: 'phone', label: 'phone', gate: (f) => f.digits >= 8, pattern: /(?<![\w+])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)|(?<![\w.:-])\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/g },
-  { name: 'home-directory', label: 'user', gate: (f, t) => f.slashOrBackslash && (t.includes('/home/') || t.includes('Users')), pattern: /(?<=(?:\/home\/|\/Users\/|[A-Za-z]:\\Users\\|[A-Za-z]:\/Users\/))[^/\\\s:]+/g },
-  { name: 'password', label: 'password', gate: (f, t) => (f.colons > 0 || t.includes('=')) && /pass|pwd/i.test(t), pattern: /(?<=\b(?:password|passwd|pwd|pass)\s*[=:]\s*)[^\s&;,]+/gi },
-  // a long run of letters, digits, _ and - that mixes upper case, lower case and digits: a secret, not a word or a hex id
-  { name: 'secret-token', label: 'token', gate: (f) => f.longestWord >= 32, pattern: /\b[A-Za-z0-9_-]{32,}\b/g, valid: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) },
-];
+// ---- anchored patterns, tried only where a scan says they can start ----
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const JWT_Y = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/y;
+const BEARER_Y = /[A-Za-z0-9._~+/-]{8,}=*/y;
+const CREDENTIALS_Y = /[^\s/:@]+:[^\s/@]+(?=@)/y;
+const DOMAIN_Y = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/y;
+const API_KEY_Y = /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
+const IBAN_Y = /[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/y;
+const CARD_Y = /\d(?:[ -]?\d){12,18}\b/y;
+const EE_ID_Y = /[1-6]\d{10}\b/y;
+const US_ID_Y = /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/y;
+const IPV4_Y = new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'y');
+const IPV6_Y = /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/y;
+const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)/y;
+const PHONE_NATIONAL_Y = /\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/y;
+const SECRET_Y = /[A-Za-z0-9_-]{32,}\b/y;
+const PASSWORD_VALUE_Y = /\s*[=:]\s*([^\s&;,]+)/y;
+const HOME_NAME_Y = /[^/\\\s:]+/y;
+
+/** End of the sticky pattern's match at i, or -1. */
+function at(re: RegExp, text: string, i: number): number {
+  re.lastIndex = i;
+  return re.test(text) ? re.lastIndex : -1;
+}
+
+function hasUpperLowerDigit(text: string, s: number, e: number): boolean {
+  let f = 0;
+  for (let i = s; i < e; i++) f |= clsAt(text, i);
+  return (f & (UPPER | LOWER | DIGIT)) === (UPPER | LOWER | DIGIT);
+}
+
+/** Case-insensitive comparison of text[i, i+len) with a lower-case ASCII word. */
+function wordIs(text: string, i: number, len: number, word: string): boolean {
+  if (len !== word.length) return false;
+  for (let k = 0; k < len; k++) if ((ch(text, i + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** \s of JavaScript regular expressions */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const BEARER_WORDS = ['bearer', 'basic', 'token'];
+const PASSWORD_WORDS = ['password', 'passwd', 'pwd', 'pass'];
+/** Whether the whole \w run that ends at `end` is one of `words` (any case). */
+function keywordBefore(text: string, end: number, words: string[]): boolean {
+  let s = end;
+  while (s > 0 && end - s <= 8 && clsAt(text, s - 1) & WORD) s--;
+  if (s > 0 && clsAt(text, s - 1) & WORD) return false;
+  for (const w of words) if (wordIs(text, s, end - s, w)) return true;
+  return false;
+}
+
+/** The match found at one position: [start, end) replaced as `det` (start may lie after the position). */
+let mStart = 0;
+let mEnd = -1;
+let mDet: DetectorInfo = JWT!;
+/** after no match: the next position where a match can start */
+let mSkip = 0;
+function found(det: DetectorInfo, start: number, end: number): boolean {
+  mDet = det; mStart = start; mEnd = end;
+  return true;
+}
+
+/** Tries, in priority order, every detector that can start at position i (other than e-mail). */
+function matchAt(text: string, i: number, c: number, colons: boolean, at_: boolean): boolean {
+  const n = text.length;
+  mSkip = i + 1;
+  const pc = ch(text, i - 1);
+  const pcls = cls(pc);
+  const f = cls(c);
+  let e: number;
+  if (f & WORD) {
+    const wordStart = (pcls & WORD) === 0;
+    if (wordStart) {
+      if (f & (UPPER | LOWER)) {
+        let w = i + 1; // end of the \w run
+        for (; w < n; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+        const lc = c | 0x20;
+        if (c === 101 && ch(text, i + 1) === 121 && ch(text, i + 2) === 74 && (e = at(JWT_Y, text, i)) > 0) return found(JWT!, i, e);
+        if ((w - i >= 16 ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65 : text.startsWith('xox', i) || text.startsWith('AIza', i)) && (e = at(API_KEY_Y, text, i)) > 0) return found(API_KEY!, i, e);
+        if (f & UPPER && clsAt(text, i + 1) & UPPER && clsAt(text, i + 2) & DIGIT && clsAt(text, i + 3) & DIGIT && (e = at(IBAN_Y, text, i)) > 0 && ibanValid(text.slice(i, e))) return found(IBAN!, i, e);
+        if (colons && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+        if ((w - i >= 32 || ch(text, w) === 45) && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+        // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
+        let k = w;
+        if (ch(text, w) === 46) while (k > i + 1 && clsAt(text, k - 1) & DIGIT) k--;
+        mSkip = k;
+        return false;
+      }
+      if (f & DIGIT) {
+        let d = i + 1; // end of the digit run
+        for (; d < n; d++) { const x = text.charCodeAt(d); if (x < 48 || x > 57) break; }
+        const run = d - i;
+        if (run >= 13 || cardDigits(text, d, run) >= 13) {
+          if ((e = at(CARD_Y, text, i)) > 0 && luhn(text.slice(i, e))) return found(CARD!, i, e);
+        }
+        if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e))) return found(EE_ID!, i, e);
+        if (run === 3 && ch(text, d) === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
+      } else if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); // starts with _
+    }
+    if (f & DIGIT) {
+      if (run3Dot(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
+      if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+      if (c === 48 && !(pcls & PHONE_PRE) && clsAt(text, i + 1) & DIGIT && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
+      if (wordStart && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+    }
+    return false;
+  }
+  if (isSpace(c)) { // "Bearer <token>": looked for from the space, so it holds even when the keyword was part of another match
+    const lp = pc | 0x20;
+    if ((lp === 114 || lp === 99 || lp === 110) && keywordBefore(text, i, BEARER_WORDS)) {
+      let s = i + 1;
+      while (s < n && isSpace(ch(text, s))) s++;
+      if ((e = at(BEARER_Y, text, s)) > 0) return found(BEARER!, s, e);
+    }
+    return false;
+  }
+  if (c === 61 || c === 58) { // "password = <value>", looked for from the '=' or ':'
+    let k = i;
+    while (k > 0 && isSpace(ch(text, k - 1))) k--;
+    const lp = ch(text, k - 1) | 0x20;
+    if ((lp === 100 || lp === 115) && keywordBefore(text, k, PASSWORD_WORDS)) {
+      let s = i + 1;
+      while (s < n && isSpace(ch(text, s))) s++;
+      let v = s;
+      for (; v < n; v++) { const x = ch(text, v); if (x === 38 || x === 59 || x === 44 || isSpace(x)) break; }
+      if (v > s) return found(PASSWORD!, s, v);
+    }
+    return false;
+  }
+  if (c === 43) { // +
+    if (!(pcls & WORD) && pc !== 43 && clsAt(text, i + 1) & DIGIT && (e = at(PHONE_INTL_Y, text, i)) > 0) return found(PHONE!, i, e);
+    return false;
+  }
+  if (c === 40) { // (
+    if (!(pcls & PHONE_PRE) && ch(text, i + 1) === 48 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
+    return false;
+  }
+  if (c === 47 || c === 92) { // / or \
+    if (c === 47 && at_ && ch(text, i + 1) === 47 && (e = at(CREDENTIALS_Y, text, i + 2)) > 0) return found(CREDENTIALS!, i + 2, e);
+    const p = text.startsWith(c === 47 ? 'Users/' : 'Users\\', i + 1) ? i + 7 : c === 47 && text.startsWith('home/', i + 1) ? i + 6 : -1;
+    if (p > 0 && (e = at(HOME_NAME_Y, text, p)) > 0) return found(HOME!, p, e);
+    return false;
+  }
+  return false;
+}
+
+/** Digits from i on, counting single ' ' or '-' separators between them (a card number's shape). */
+function cardDigits(text: string, i: number, count: number): number {
+  const n = text.length;
+  while (i + 1 < n && count < 13) {
+    const sep = ch(text, i);
+    if (sep !== 32 && sep !== 45) break;
+    let j = i + 1;
+    while (j < n && clsAt(text, j) & DIGIT) j++;
+    if (j === i + 1) break;
+    count += j - i - 1;
+    i = j;
+  }
+  return count;
+}
+
+/** A dotted quad can start here: 1–3 digits then '.', not preceded by a digit or by "digit.". */
+function run3Dot(text: string, i: number, pc: number): boolean {
+  if (cls(pc) & DIGIT) return false;
+  if (pc === 46 && clsAt(text, i - 2) & DIGIT) return false;
+  for (let k = 1; k <= 3; k++) {
+    const c = ch(text, i + k);
+    if (c === 46) return true;
+    if (!(cls(c) & DIGIT)) return false;
+  }
+  return false;
+}
+
+function ipv6At(text: string, i: number): number {
+  const pc = ch(text, i - 1);
+  if (pc === 58 || cls(pc) & WORD) return -1;
+  for (let k = 1; k <= 4; k++) {
+    const c = ch(text, i + k);
+    if (c === 58) return at(IPV6_Y, text, i);
+    if (!(cls(c) & HEX)) return -1;
+  }
+  return -1;
+}
+
+/** end of the last [A-Za-z0-9_-] run examined for a secret (a later start inside it cannot do better) */
+let tokenSeen = 0;
+function secretAt(text: string, i: number): number {
+  const n = text.length;
+  if (n - i < 32 || i < tokenSeen) return -1;
+  let t = i;
+  while (t < n && clsAt(text, t) & TOKEN) t++;
+  tokenSeen = t;
+  if (t - i < 32) return -1;
+  const e = at(SECRET_Y, text, i);
+  return e > 0 && hasUpperLowerDigit(text, i, e) ? e : -1;
+}
+
+/** The e-mail address around the first '@' at or after `from` whose local part starts at or after `lo`. */
+let eStart = -1;
+let eEnd = -1;
+function nextEmail(text: string, from: number, lo: number): void {
+  eStart = -1;
+  for (let a = text.indexOf('@', from); a >= 0; a = text.indexOf('@', a + 1)) {
+    let s = a;
+    while (s > lo && clsAt(text, s - 1) & LOCAL) s--;
+    if (s === a) continue;
+    const e = at(DOMAIN_Y, text, a + 1);
+    if (e > 0) { eStart = s; eEnd = e; return; }
+  }
+}
+
+/**
+ * The leftmost match starting in [i, n) (e-mail included); sets mStart, mEnd and mDet.
+ * Most characters are passed over at the cost of one table look-up: inside a word nothing can start except a
+ * dotted quad after letters (v1.2.3.4), and outside words only at white space, = : + ( / and \\.
+ */
+function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: boolean): boolean {
+  let prev = clsAt(text, i - 1);
+  while (i < n) {
+    if (i === eStart) return found(EMAIL!, eStart, eEnd);
+    const c = text.charCodeAt(i);
+    const f = c < 128 ? CLS[c]! : 0;
+    if (f & WORD ? prev & WORD && (prev & DIGIT || !(f & DIGIT)) : !(f & TRIGGER) && !(c > 127 && isSpace(c))) {
+      prev = f;
+      i++;
+      continue;
+    }
+    if (f & (UPPER | LOWER) && !(prev & WORD)) {
+      // a word: most cannot start anything (no e-mail before its end); pass over them without the full check
+      let w = i + 1;
+      for (; w < n; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+      const after = w < text.length ? text.charCodeAt(w) : 0;
+      if (!(c === 101 || c === 120 || w - i >= 16 || after === 45 || after === 46 || (f & UPPER && clsAt(text, i + 1) & UPPER) || (colons && f & HEX)) && !(eStart > i && eStart < w)) {
+        prev = WORD;
+        i = w;
+        continue;
+      }
+    } else if (f & SPACE_ONLY) {
+      const lp = prev & WORD ? text.charCodeAt(i - 1) | 0x20 : 0;
+      if (lp !== 114 && lp !== 99 && lp !== 110) { prev = f; i++; continue; } // not after bearer, basic, token
+    }
+    if (matchAt(text, i, c, colons, hasAt)) return true;
+    i = eStart > i && eStart < mSkip ? eStart : mSkip; // never past the next e-mail
+    prev = clsAt(text, i - 1);
+  }
+  return false;
+}
+
+/** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */
+export function detect(text: string, replacer: Replacer): string {
+  const n = text.length;
+  let out = '';
+  let last = 0;
+  const hasAt = text.indexOf('@') >= 0;
+  const first = text.indexOf(':');
+  const colons = first >= 0 && text.indexOf(':', first + 1) >= 0;
+  tokenSeen = 0;
+  if (hasAt) nextEmail(text, 0, 0); else eStart = -1;
+  let i = 0;
+  while (i < n && nextMatch(text, i, n, colons, hasAt)) {
+    const det = mDet;
+    const start = mStart;
+    let end = mEnd;
+    let joined: DetectorInfo[] | undefined;
+    // a match that starts inside a loosely delimited one and runs past it (a phone after "password=") joins it
+    if (det === PASSWORD || det === BEARER || det === CREDENTIALS || det === HOME) for (let j = start + 1; j < end && nextMatch(text, j, end, colons, hasAt); j = mStart + 1) {
+      if (mEnd > end && !(mDet === EMAIL && det === CREDENTIALS)) {
+        (joined ??= []).push(mDet);
+        end = mEnd;
+      }
+    }
+    out += text.slice(last, start) + replacer.onMatch(det, text.slice(start, end), joined);
+    last = i = end;
+    if (eStart >= 0 && eStart < end) nextEmail(text, end, end);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DETECTORS, type Detector, features } from './detectors.ts';
+import { type DetectorInfo, detect } from './detectors.ts';
 import { specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 
@@ -40,6 +40,9 @@ const PERSONAL_PARAMS: Record<string, string[]> = {
 const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
 
 function personalParam(name: string): string | undefined {
+  let simple = true;
+  for (let i = 0; i < name.length && simple; i++) { const c = name.charCodeAt(i); simple = c >= 97 && c <= 122; }
+  if (simple) return PARAM_LABEL.get(name);
   return PARAM_LABEL.get(safeDecode(name).toLowerCase().replace(/[-_]/g, ''));
 }
 
@@ -52,27 +55,39 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Compiled detector lists per rule set (the account's rules object is reused across a batch). */
-const compiled = new WeakMap<object, Detector[]>();
-function detectorsFor(rules: ScrubRules): Detector[] {
-  if (!rules.extraPatterns?.length) return DETECTORS;
+interface Custom { name: string; label: string; pattern: RegExp }
+/** Compiled per-account patterns (the account's rules object is reused across a batch). */
+const compiled = new WeakMap<object, Custom[]>();
+function customFor(rules: ScrubRules): Custom[] | undefined {
+  if (!rules.extraPatterns?.length) return undefined;
   let d = compiled.get(rules.extraPatterns);
   if (!d) {
-    d = [...rules.extraPatterns.map((p) => ({ name: `custom:${p.name}`, label: p.name, pattern: new RegExp(p.pattern, 'g') })), ...DETECTORS];
+    d = rules.extraPatterns.map((p) => ({ name: `custom:${p.name}`, label: p.name, pattern: new RegExp(p.pattern, 'g') }));
     compiled.set(rules.extraPatterns, d);
   }
   return d;
 }
+const NO_PARAMS = new Set<string>();
+const allowed = new WeakMap<object, Set<string>>();
+function allowFor(rules: ScrubRules): Set<string> {
+  if (!rules.allowParams?.length) return NO_PARAMS;
+  let a = allowed.get(rules.allowParams);
+  if (!a) allowed.set(rules.allowParams, (a = new Set(rules.allowParams.map((p) => p.toLowerCase()))));
+  return a;
+}
 
 class Redactor {
-  readonly found = new Set<string>();
-  private readonly detectors: Detector[];
+  /** names of the detectors that fired, each once */
+  readonly found: string[] = [];
+  private readonly custom: Custom[] | undefined;
+  readonly allow: Set<string>;
   constructor(private readonly rules: ScrubRules) {
-    this.detectors = detectorsFor(rules);
+    this.custom = customFor(rules);
+    this.allow = allowFor(rules);
   }
 
   replacement(detector: string, label: string, original: string): string {
-    this.found.add(detector);
+    if (!this.found.includes(detector)) this.found.push(detector);
     switch (this.rules.method ?? 'placeholder') {
       case 'remove': return '';
       case 'mask': return original.length <= 2 ? '**' : `${original[0]}${'*'.repeat(Math.min(original.length - 1, 8))}`;
@@ -84,68 +99,119 @@ class Redactor {
     }
   }
 
+  onMatch(d: DetectorInfo, original: string, joined?: DetectorInfo[]): string {
+    if (joined) for (const j of joined) if (!this.found.includes(j.name)) this.found.push(j.name);
+    return this.replacement(d.name, d.label, original);
+  }
+
+  /** The account's own patterns first, then the built-in detectors in one scan. */
   text(value: string): string {
     let out = value;
-    const f = features(value);
-    for (const d of this.detectors) {
-      if (d.gate && !d.gate(f, value)) continue;
-      d.pattern.lastIndex = 0;
-      out = out.replace(d.pattern, (m: string) => (d.valid && !d.valid(m) ? m : this.replacement(d.name, d.label, m)));
+    if (this.custom) {
+      for (const d of this.custom) {
+        d.pattern.lastIndex = 0;
+        out = out.replace(d.pattern, (m: string) => this.replacement(d.name, d.label, m));
+      }
     }
-    return out;
+    return detect(out, this);
   }
 }
 
+/** A path segment that is only a word (letters, '.', '~', '-'; up to 24): nothing personal can hide in it. */
+function plainSegment(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  if (n > 24) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 97 && c <= 122) continue;
+    if (i > 0 && (c === 0x2e || c === 0x7e || c === 0x2d)) continue; // . ~ - (with the case bit set)
+    return false;
+  }
+  return true;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && UUID.test(s);
+const LONG_NUMBER = /^\d{6,}$/;
+const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
 
 /** One path segment: detectors on the decoded text; UUIDs and long numbers become {id}. */
-const PLAIN_SEGMENT = /^[A-Za-z][A-Za-z.~-]{0,23}$/;
 function scrubSegment(seg: string, r: Redactor): string {
-  if (seg === '' || PLAIN_SEGMENT.test(seg)) return seg;
+  if (plainSegment(seg)) return seg;
   const decoded = safeDecode(seg);
-  if (UUID.test(decoded)) return r.replacement('uuid', 'id', decoded);
-  if (/^\d{6,}$/.test(decoded) && !/^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/.test(decoded)) return r.replacement('long-number', 'id', decoded);
+  if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
+  if (decoded.length >= 6 && LONG_NUMBER.test(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
   const cleaned = r.text(decoded);
   return cleaned === decoded ? seg : cleaned;
 }
 
-function scrubQuery(q: string, r: Redactor, allow: Set<string>): string {
-  return q
-    .split('&')
-    .map((pair) => {
-      if (pair === '') return pair;
-      const eq = pair.indexOf('=');
-      const name = eq < 0 ? pair : pair.slice(0, eq);
-      if (eq < 0) return scrubSegment(name, r);
-      const value = pair.slice(eq + 1);
-      if (allow.has(safeDecode(name).toLowerCase())) return pair;
-      const label = personalParam(name);
-      if (label && value !== '') return `${name}=${r.replacement(`param:${label}`, label, value)}`;
-      const decoded = safeDecode(value);
-      const cleaned = UUID.test(decoded) ? r.replacement('uuid', 'id', decoded) : r.text(decoded);
-      return cleaned === decoded ? pair : `${name}=${cleaned}`;
-    })
-    .join('&');
+function scrubPair(pair: string, r: Redactor): string {
+  if (pair === '') return pair;
+  const eq = pair.indexOf('=');
+  if (eq < 0) return scrubSegment(pair, r);
+  const name = pair.slice(0, eq);
+  const value = pair.slice(eq + 1);
+  if (r.allow.size && r.allow.has(safeDecode(name).toLowerCase())) return pair;
+  const label = personalParam(name);
+  if (label && value !== '') return `${name}=${r.replacement(`param:${label}`, label, value)}`;
+  const decoded = safeDecode(value);
+  const cleaned = isUuid(decoded) ? r.replacement('uuid', 'id', decoded) : r.text(decoded);
+  return cleaned === decoded ? pair : `${name}=${cleaned}`;
 }
 
-/** URL policy: keep scheme, host, path shape and parameter names; replace what is personal. */
-export function scrubUrl(url: string, r: Redactor, allow: Set<string>): string {
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(url);
-  if (!m) return r.text(url);
-  const [, scheme = '', authority = '', path = '', query = '', fragment = ''] = m;
-  let auth = authority;
-  if (scheme) {
-    // credentials in the authority, and an IP address as host
-    auth = auth.replace(/^[^@]*@/, (cred) => `${r.replacement('url-credentials', 'credentials', cred)}@`);
-    auth = r.text(auth);
-  } else if (auth) {
-    // relative URL: the first "segment" is part of the path
-    return scrubUrl(`x://h/${url}`, r, allow).replace(/^x:\/\/h\//, '');
+/** Applies `each` to the parts of `s` between separators; returns `s` itself when no part changed. */
+function mapParts(s: string, sep: string, each: (part: string, r: Redactor) => string, r: Redactor): string {
+  let out = '';
+  let changed = false;
+  let from = 0;
+  for (;;) {
+    const to = s.indexOf(sep, from);
+    const part = to < 0 ? s.slice(from) : s.slice(from, to);
+    const clean = each(part, r);
+    if (clean !== part) changed = true;
+    out += to < 0 ? clean : clean + sep;
+    if (to < 0) break;
+    from = to + 1;
   }
-  const cleanPath = path.split('/').map((s) => scrubSegment(s, r)).join('/');
-  const cleanQuery = query ? `?${scrubQuery(query.slice(1), r, allow)}` : '';
-  const cleanFragment = fragment ? `#${fragment.includes('=') ? scrubQuery(fragment.slice(1), r, allow) : r.text(safeDecode(fragment.slice(1)))}` : '';
-  return `${scheme}${auth}${cleanPath}${cleanQuery}${cleanFragment}`;
+  return changed ? out : s;
+}
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/** URL policy: keep scheme, host, path shape and parameter names; replace what is personal. */
+function scrubUrl(url: string, r: Redactor): string {
+  let hash = url.indexOf('#');
+  let query = url.indexOf('?');
+  if (hash >= 0 && query > hash) query = -1;
+  if (hash >= 0 && LINE_BREAK.test(url.slice(hash))) return r.text(url); // not a URL
+  const end = query >= 0 ? query : hash >= 0 ? hash : url.length;
+  let out = '';
+  let pathStart = 0;
+  const scheme = url.indexOf('://') > 0 ? SCHEME.exec(url) : null;
+  if (scheme) {
+    // the authority: credentials, and an IP address as host
+    let a = scheme[0].length;
+    while (a < end && url.charCodeAt(a) !== 47) a++;
+    pathStart = a;
+    let auth = url.slice(scheme[0].length, a);
+    const cred = auth.indexOf('@');
+    if (cred >= 0) auth = `${r.replacement('url-credentials', 'credentials', auth.slice(0, cred + 1))}@${auth.slice(cred + 1)}`;
+    out = scheme[0] + r.text(auth);
+  }
+  out += mapParts(url.slice(pathStart, end), '/', scrubSegment, r);
+  if (query >= 0) out += `?${mapParts(url.slice(query + 1, hash >= 0 ? hash : url.length), '&', scrubPair, r)}`;
+  if (hash >= 0) {
+    const fragment = url.slice(hash + 1);
+    if (fragment.includes('=')) out += `#${mapParts(fragment, '&', scrubPair, r)}`;
+    else {
+      const decoded = safeDecode(fragment);
+      const cleaned = r.text(decoded);
+      out += `#${cleaned === decoded ? fragment : cleaned}`;
+    }
+  }
+  return out;
 }
 
 /**
@@ -153,16 +219,15 @@ export function scrubUrl(url: string, r: Redactor, allow: Set<string>): string {
  */
 export function scrub(kind: FieldKind, value: string, rules: ScrubRules = {}): ScrubResult {
   if (kind !== 'query') {
-    const special = specialCategoryOf(kind === 'url' || kind === 'service-url' ? safeDecode(value) : value);
+    const special = specialCategoryOf(value); // reads percent-escapes itself
     if (special) return { value: undefined, detectors: [`special:${special}`], specialCategory: special };
   }
   const r = new Redactor(rules);
-  const allow = new Set((rules.allowParams ?? []).map((p) => p.toLowerCase()));
   let out: string;
   switch (kind) {
     case 'url':
     case 'service-url':
-      out = scrubUrl(value, r, allow);
+      out = scrubUrl(value, r);
       break;
     case 'query':
       out = r.text(scrubSql(value));
@@ -170,7 +235,7 @@ export function scrub(kind: FieldKind, value: string, rules: ScrubRules = {}): S
     default:
       out = r.text(value);
   }
-  return { value: out, detectors: [...r.found] };
+  return { value: out, detectors: r.found };
 }
 
 export type { Redactor };

@@ -58,21 +58,109 @@ export function fold(text: string): string {
   return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[_\-+./]+/g, ' ');
 }
 
-/** term (folded, words joined by one space) → category */
-const TERMS = new Map<string, string>();
-for (const [cat, terms] of Object.entries(SPECIAL_CATEGORIES)) {
-  for (const t of terms) TERMS.set(fold(t).split(/\s+/).join(' '), cat);
+/** first word of a term → the terms that start with it (most words first), each as its words and category */
+const BY_FIRST = new Map<string, Array<{ words: string[]; category: string }>>();
+/** filter on (length, first letter, last letter) of first words: a word whose entry is 0 starts no term */
+const FILTER = new Uint8Array(32 * 128 * 128);
+const keyOf = (len: number, first: number, last: number) => (len & 31) * 16384 + (first | 0x20) * 128 + (last | 0x20);
+for (const [category, terms] of Object.entries(SPECIAL_CATEGORIES)) {
+  for (const t of terms) {
+    const words = fold(t).split(/\s+/);
+    const list = BY_FIRST.get(words[0]!) ?? [];
+    list.push({ words, category });
+    list.sort((a, b) => b.words.join(' ').length - a.words.join(' ').length);
+    BY_FIRST.set(words[0]!, list);
+    FILTER[keyOf(words[0]!.length, words[0]!.charCodeAt(0), words[0]!.charCodeAt(words[0]!.length - 1))] = 1;
+  }
 }
-// One alternation over every term, longest first, with letter/digit boundaries (a single regex pass is
-// about 8× faster than splitting the text into words and looking each up).
-const MATCHER = new RegExp(
-  `(?<![a-z0-9])(?:${[...TERMS.keys()].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[^a-z0-9]+')).join('|')})(?![a-z0-9])`,
-  'i',
-);
-const ASCII = /^[\x00-\x7f]*$/;
 
-/** The first special category whose terms occur as whole words in the text, or undefined. */
+const ALNUM = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ALNUM[c] = /[A-Za-z0-9]/.test(String.fromCharCode(c)) ? 1 : 0;
+const isAlnum = (c: number) => c < 128 && ALNUM[c] === 1;
+const hexVal = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
+/** code of the percent-escape at i ("%2F" → 0x2f), or -1 */
+const escapeAt = (t: string, i: number) => {
+  if (t.charCodeAt(i) !== 37) return -1;
+  const a = hexVal(t.charCodeAt(i + 1));
+  const b = hexVal(t.charCodeAt(i + 2));
+  return a < 0 || b < 0 ? -1 : a * 16 + b;
+};
+const FALLBACK = -2;
+
+/** Start of the next word at or after i (separators, escaped ones too, skipped); FALLBACK on text this scan cannot read. */
+function wordStart(t: string, i: number): number {
+  const n = t.length;
+  while (i < n) {
+    const c = t.charCodeAt(i);
+    if (isAlnum(c)) return i;
+    if (c > 127) return FALLBACK;
+    if (c === 37) {
+      const e = escapeAt(t, i);
+      if (e >= 0) { if (e > 127 || isAlnum(e)) return FALLBACK; i += 3; continue; }
+    }
+    i++;
+  }
+  return n;
+}
+
+/** Whether the word ending at e may go on in a character this scan cannot read (é, %C3%A9, %41). */
+function unreadableAfter(t: string, e: number): boolean {
+  const c = t.charCodeAt(e);
+  if (c > 127) return true;
+  if (c !== 37) return false;
+  const x = escapeAt(t, e);
+  return x > 127 || (x >= 0 && isAlnum(x));
+}
+
+/** The category of the term whose first word is t[s, e), undefined, or FALLBACK. */
+function termAt(t: string, s: number, e: number): string | undefined | typeof FALLBACK {
+  const candidates = BY_FIRST.get(t.slice(s, e).toLowerCase());
+  if (!candidates) return undefined;
+  next: for (const { words, category } of candidates) {
+    let end = e;
+    for (let k = 1; k < words.length; k++) {
+      if (end >= t.length || !(t.charCodeAt(end) === 37 || !isAlnum(t.charCodeAt(end)))) continue next;
+      const ws = wordStart(t, end);
+      if (ws === FALLBACK) return FALLBACK;
+      if (ws === end || ws >= t.length) continue next;
+      let we = ws;
+      while (we < t.length && isAlnum(t.charCodeAt(we))) we++;
+      if (unreadableAfter(t, we)) return FALLBACK;
+      if (t.slice(ws, we).toLowerCase() !== words[k]) continue next;
+      end = we;
+    }
+    return category;
+  }
+  return undefined;
+}
+
+/**
+ * The first special category whose terms occur as whole words in the text, or undefined. One pass over the
+ * text: each word's hash is checked against the filter of first words, and only a hit is looked up. Percent
+ * escapes of separators ("%20") are read as separators; anything else non-ASCII is folded (accents removed)
+ * and decoded first.
+ */
 export function specialCategoryOf(text: string): string | undefined {
-  const m = MATCHER.exec(ASCII.test(text) ? text : fold(text));
-  return m ? TERMS.get(m[0].toLowerCase().split(/[^a-z0-9]+/).join(' ')) : undefined;
+  const found = scan(text);
+  if (found !== FALLBACK) return found as string | undefined;
+  let decoded = text;
+  try { decoded = decodeURIComponent(text.replace(/\+/g, ' ')); } catch { /* not an encoded text */ }
+  const r = scan(fold(decoded).replace(/[^\x00-\x7f%]/g, ' ').replace(/%/g, ' '));
+  return r === FALLBACK ? undefined : (r as string | undefined);
+}
+
+function scan(t: string): string | undefined | typeof FALLBACK {
+  const n = t.length;
+  let i = wordStart(t, 0);
+  while (i >= 0 && i < n) {
+    let e = i + 1;
+    for (; e < n; e++) { const c = t.charCodeAt(e); if (c > 127 || ALNUM[c] === 0) break; }
+    if (e < n && unreadableAfter(t, e)) return FALLBACK;
+    if (e - i >= 3 && e - i < 32 && FILTER[keyOf(e - i, t.charCodeAt(i), t.charCodeAt(e - 1))]) {
+      const category = termAt(t, i, e);
+      if (category) return category;
+    }
+    i = wordStart(t, e);
+  }
+  return i === FALLBACK ? FALLBACK : undefined;
 }
