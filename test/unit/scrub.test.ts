@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ibanValid, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
+import { DETECTORS, ibanValid, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
 import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
 import { specialCategoryOf } from '#core/scrub/special.ts';
 
@@ -127,5 +129,61 @@ describe('per-account rules', () => {
     const h1 = scrub('label', 'mail a@b.co', { method: 'hash', hashKey: k }).value;
     expect(h1).toMatch(/^mail \{email:[0-9a-f]{10}\}$/);
     expect(scrub('label', 'again a@b.co', { method: 'hash', hashKey: k }).value).toBe(h1!.replace('mail', 'again'));
+  });
+});
+
+describe('labelled corpus (test/golden/scrub.json): every detector, benign controls and special categories per field kind', () => {
+  const corpus: Array<{ kind: (typeof FIELD_KINDS)[number]; input: string; value: string | null; detectors: string[]; specialCategory?: string }> = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../golden/scrub.json'), 'utf8'));
+  for (const c of corpus) {
+    it(`[${c.kind}] ${c.input.slice(0, 70)}`, () => {
+      const r = scrub(c.kind, c.input);
+      expect(r.value ?? null).toBe(c.value);
+      expect([...r.detectors].sort()).toEqual(c.detectors);
+      expect(r.specialCategory).toBe(c.specialCategory);
+    });
+  }
+  it('covers every built-in detector', () => {
+    const fired = new Set(corpus.flatMap((c) => c.detectors));
+    for (const d of DETECTORS) expect(fired, d.name).toContain(d.name);
+  });
+});
+
+describe('property: overlapping and loosely delimited values', () => {
+  const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
+  it('a phone number that starts inside a password value is removed with it', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'abcXYZ019?='), minLength: 1, maxLength: 12 }), digits(3), digits(4), digits(4), (pw, a, b, c) => {
+      const phone = `(0${a}) ${b} ${c}`;
+      const out = scrub('error', `login password=${pw}${phone} rejected`).value!;
+      expect(out).not.toContain(`${b} ${c}`);
+      expect(out.endsWith(' rejected')).toBe(true);
+    }), { numRuns: 150 });
+  });
+  it('a bearer token is removed even when its keyword ended a password value', () => {
+    fc.assert(fc.property(token, (t) => {
+      expect(scrub('label', `password=x?q=Bearer ${t.slice(0, 30)}`).value).not.toContain(t.slice(0, 30));
+    }), { numRuns: 100 });
+  });
+  it('IBANs with letters in the account part (NL, GB) are found', () => {
+    const ibanOf = (country: string, bban: string) => {
+      const num = BigInt([...`${bban}${country}00`].map((c) => (c >= 'A' ? String(c.charCodeAt(0) - 55) : c)).join(''));
+      return `${country}${String(98n - (num % 97n)).padStart(2, '0')}${bban}`;
+    };
+    const bank = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), minLength: 4, maxLength: 4 });
+    fc.assert(fc.property(bank, digits(10), digits(14), (b, nl, gb) => {
+      for (const iban of [ibanOf('NL', b + nl), ibanOf('GB', b + gb)]) expect(scrub('label', `pay ${iban} now`).value).toBe('pay {iban} now');
+    }), { numRuns: 100 });
+  });
+});
+
+describe('special categories in percent-encoded and accented text', () => {
+  it('escapes of separators are read as separators, escapes of letters and accents are decoded first', () => {
+    expect(specialCategoryOf('topic=trade%20union')).toBe('trade-union-membership');
+    expect(specialCategoryOf('q=trade%2Bunion')).toBe('trade-union-membership');
+    expect(specialCategoryOf('q=h%49v')).toBe('health');
+    expect(specialCategoryOf('q=grossesse%C3%A9')).toBeUndefined(); // "grossessee" is not a term
+    expect(specialCategoryOf('r%C3%A9sultats grossesse')).toBe('health');
+    expect(specialCategoryOf('F%C3%BChrungszeugnis beantragen')).toBe('criminal-convictions');
+    expect(specialCategoryOf('hivé')).toBeUndefined(); // one word with an accented letter, not "hiv"
+    expect(specialCategoryOf('100% sure')).toBeUndefined();
   });
 });

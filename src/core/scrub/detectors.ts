@@ -371,6 +371,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
 /** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */
 export function detect(text: string, replacer: Replacer): string {
   const n = text.length;
+  if (n < 4) return text; // the shortest match is four characters ("1::1")
   let out = '';
   let last = 0;
   const hasAt = text.indexOf('@') >= 0;

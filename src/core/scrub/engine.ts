@@ -35,6 +35,7 @@ const PERSONAL_PARAMS: Record<string, string[]> = {
   search: ['q', 'query', 'search', 'searchterm', 'term', 'keyword', 'keywords', 's', 'text'],
   token: ['token', 'accesstoken', 'idtoken', 'refreshtoken', 'auth', 'authorization', 'code', 'session', 'sessionid', 'sid', 'jsessionid', 'phpsessid', 'apikey', 'key', 'secret', 'clientsecret', 'signature', 'sig'],
   password: ['password', 'passwd', 'pwd', 'pass', 'pin', 'otp'],
+  user: ['user', 'userid', 'uid', 'customer', 'customerid', 'member', 'memberid', 'owner'],
   id: ['ssn', 'nationalid', 'personalcode', 'isikukood', 'iban', 'card', 'cardnumber', 'cc', 'cvv'],
 };
 const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
