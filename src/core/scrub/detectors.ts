@@ -182,98 +182,101 @@ function found(det: DetectorInfo, start: number, end: number): boolean {
   return true;
 }
 
-/** Tries, in priority order, every detector that can start at position i (other than e-mail). */
-function matchAt(text: string, i: number, c: number, colons: boolean, at_: boolean): boolean {
+// Each kind of starting character has its own small function: TurboFan inlines the character-class look-ups
+// only in functions this small, and an inlined look-up costs a load where a call costs twenty.
+
+/** A word of letters at [i, w) (its \\w run): JWT, API key, IBAN, IPv6, secret token. */
+function wordMatch(text: string, i: number, c: number, f: number, w: number, colons: boolean): boolean {
   const n = text.length;
-  mSkip = i + 1;
-  const pc = ch(text, i - 1);
-  const pcls = cls(pc);
-  const f = cls(c);
+  const len = w - i;
+  const after = w < n ? text.charCodeAt(w) : 0;
+  const lc = c | 0x20;
   let e: number;
-  if (f & WORD) {
-    const wordStart = (pcls & WORD) === 0;
-    if (wordStart) {
-      if (f & (UPPER | LOWER)) {
-        let w = i + 1; // end of the \w run
-        for (; w < n; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
-        const lc = c | 0x20;
-        if (c === 101 && ch(text, i + 1) === 121 && ch(text, i + 2) === 74 && (e = at(JWT_Y, text, i)) > 0) return found(JWT!, i, e);
-        if ((w - i >= 16 ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65 : text.startsWith('xox', i) || text.startsWith('AIza', i)) && (e = at(API_KEY_Y, text, i)) > 0) return found(API_KEY!, i, e);
-        if (f & UPPER && clsAt(text, i + 1) & UPPER && clsAt(text, i + 2) & DIGIT && clsAt(text, i + 3) & DIGIT && (e = at(IBAN_Y, text, i)) > 0 && ibanValid(text.slice(i, e))) return found(IBAN!, i, e);
-        if (colons && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-        if ((w - i >= 32 || ch(text, w) === 45) && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
-        // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
-        let k = w;
-        if (ch(text, w) === 46) while (k > i + 1 && clsAt(text, k - 1) & DIGIT) k--;
-        mSkip = k;
-        return false;
-      }
-      if (f & DIGIT) {
-        let d = i + 1; // end of the digit run
-        for (; d < n; d++) { const x = text.charCodeAt(d); if (x < 48 || x > 57) break; }
-        const run = d - i;
-        if (run >= 13 || cardDigits(text, d, run) >= 13) {
-          if ((e = at(CARD_Y, text, i)) > 0 && luhn(text.slice(i, e))) return found(CARD!, i, e);
-        }
-        if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e))) return found(EE_ID!, i, e);
-        if (run === 3 && ch(text, d) === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
-      } else if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); // starts with _
-    }
-    if (f & DIGIT) {
-      if (run3Dot(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
-      if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-      if (c === 48 && !(pcls & PHONE_PRE) && clsAt(text, i + 1) & DIGIT && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
-      if (wordStart && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
-    }
-    return false;
+  if (c === 101 && len >= 3 && text.charCodeAt(i + 1) === 121 && text.charCodeAt(i + 2) === 74 && (e = at(JWT_Y, text, i)) > 0) return found(JWT!, i, e);
+  if ((len >= 16 ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65 : (c === 120 && len === 4 && text.charCodeAt(i + 1) === 111) || (c === 65 && len >= 4 && text.charCodeAt(i + 1) === 73)) && (e = at(API_KEY_Y, text, i)) > 0) return found(API_KEY!, i, e);
+  if (f & UPPER && len >= 4) {
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if (c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && (e = at(IBAN_Y, text, i)) > 0 && ibanValid(text.slice(i, e))) return found(IBAN!, i, e);
   }
-  if (isSpace(c)) { // "Bearer <token>": looked for from the space, so it holds even when the keyword was part of another match
-    const lp = pc | 0x20;
-    if ((lp === 114 || lp === 99 || lp === 110) && keywordBefore(text, i, BEARER_WORDS)) {
-      let s = i + 1;
-      while (s < n && isSpace(ch(text, s))) s++;
-      if ((e = at(BEARER_Y, text, s)) > 0) return found(BEARER!, s, e);
-    }
-    return false;
-  }
-  if (c === 61 || c === 58) { // "password = <value>", looked for from the '=' or ':'
-    let k = i;
-    while (k > 0 && isSpace(ch(text, k - 1))) k--;
-    const lp = ch(text, k - 1) | 0x20;
-    if ((lp === 100 || lp === 115) && keywordBefore(text, k, PASSWORD_WORDS)) {
-      let s = i + 1;
-      while (s < n && isSpace(ch(text, s))) s++;
-      let v = s;
-      for (; v < n; v++) { const x = ch(text, v); if (x === 38 || x === 59 || x === 44 || isSpace(x)) break; }
-      if (v > s) return found(PASSWORD!, s, v);
-    }
-    return false;
-  }
-  if (c === 43) { // +
-    if (!(pcls & WORD) && pc !== 43 && clsAt(text, i + 1) & DIGIT && (e = at(PHONE_INTL_Y, text, i)) > 0) return found(PHONE!, i, e);
-    return false;
-  }
-  if (c === 40) { // (
-    if (!(pcls & PHONE_PRE) && ch(text, i + 1) === 48 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
-    return false;
-  }
-  if (c === 47 || c === 92) { // / or \
-    if (c === 47 && at_ && ch(text, i + 1) === 47 && (e = at(CREDENTIALS_Y, text, i + 2)) > 0) return found(CREDENTIALS!, i + 2, e);
-    const p = text.startsWith(c === 47 ? 'Users/' : 'Users\\', i + 1) ? i + 7 : c === 47 && text.startsWith('home/', i + 1) ? i + 6 : -1;
-    if (p > 0 && (e = at(HOME_NAME_Y, text, p)) > 0) return found(HOME!, p, e);
-    return false;
-  }
+  if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+  if ((len >= 32 || after === 45) && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
+  let k = w;
+  if (after === 46) while (k > i + 1) { const x = text.charCodeAt(k - 1); if (x < 48 || x > 57) break; k--; }
+  mSkip = k;
   return false;
+}
+
+/** A digit at i: card, national ids, IPv4, IPv6, national phone, secret token. */
+function digitMatch(text: string, i: number, c: number, pc: number, colons: boolean): boolean {
+  const n = text.length;
+  const pcls = pc < 128 ? CLS[pc]! : 0;
+  const wordStart = (pcls & WORD) === 0;
+  let e: number;
+  if (wordStart) {
+    let d = i + 1; // end of the digit run
+    for (; d < n; d++) { const x = text.charCodeAt(d); if (x < 48 || x > 57) break; }
+    const run = d - i;
+    const after = d < n ? text.charCodeAt(d) : 0;
+    if ((run >= 13 || ((after === 32 || after === 45) && cardDigits(text, d, run) >= 13)) && (e = at(CARD_Y, text, i)) > 0 && luhn(text.slice(i, e))) return found(CARD!, i, e);
+    if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e))) return found(EE_ID!, i, e);
+    if (run === 3 && after === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
+  }
+  if (run3Dot(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
+  if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+  if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
+  if (wordStart && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  return false;
+}
+
+/** White space at i after "bearer", "basic" or "token": the token that follows. */
+function bearerMatch(text: string, i: number): boolean {
+  if (!keywordBefore(text, i, BEARER_WORDS)) return false;
+  const n = text.length;
+  let s = i + 1;
+  while (s < n && isSpace(text.charCodeAt(s))) s++;
+  const e = at(BEARER_Y, text, s);
+  return e > 0 && found(BEARER!, s, e);
+}
+
+/** '=' or ':' at i after "password", "passwd", "pwd" or "pass": the value that follows. */
+function passwordMatch(text: string, i: number): boolean {
+  let k = i;
+  while (k > 0 && isSpace(text.charCodeAt(k - 1))) k--;
+  if (k === 0) return false;
+  const lp = text.charCodeAt(k - 1) | 0x20;
+  if ((lp !== 100 && lp !== 115) || !keywordBefore(text, k, PASSWORD_WORDS)) return false;
+  const n = text.length;
+  let s = i + 1;
+  while (s < n && isSpace(text.charCodeAt(s))) s++;
+  let v = s;
+  for (; v < n; v++) { const x = text.charCodeAt(v); if (x === 38 || x === 59 || x === 44 || isSpace(x)) break; }
+  return v > s && found(PASSWORD!, s, v);
+}
+
+/** '+', '(', '/' or '\\' at i: phones, URL credentials, home directories. */
+function punctMatch(text: string, i: number, c: number, pc: number, hasAt: boolean): boolean {
+  const n = text.length;
+  const pcls = pc < 128 ? CLS[pc]! : 0;
+  const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+  let e: number;
+  if (c === 43) return !(pcls & WORD) && pc !== 43 && next >= 48 && next <= 57 && (e = at(PHONE_INTL_Y, text, i)) > 0 && found(PHONE!, i, e);
+  if (c === 40) return !(pcls & PHONE_PRE) && next === 48 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0 && found(PHONE!, i, e);
+  if (c === 47 && next === 47) return hasAt && (e = at(CREDENTIALS_Y, text, i + 2)) > 0 && found(CREDENTIALS!, i + 2, e);
+  const p = next === 85 && text.startsWith(c === 47 ? 'Users/' : 'Users\\', i + 1) ? i + 7 : c === 47 && next === 104 && text.startsWith('home/', i + 1) ? i + 6 : -1;
+  return p > 0 && (e = at(HOME_NAME_Y, text, p)) > 0 && found(HOME!, p, e);
 }
 
 /** Digits from i on, counting single ' ' or '-' separators between them (a card number's shape). */
 function cardDigits(text: string, i: number, count: number): number {
   const n = text.length;
   while (i + 1 < n && count < 13) {
-    const sep = ch(text, i);
+    const sep = text.charCodeAt(i);
     if (sep !== 32 && sep !== 45) break;
     let j = i + 1;
-    while (j < n && clsAt(text, j) & DIGIT) j++;
+    for (; j < n; j++) { const x = text.charCodeAt(j); if (x < 48 || x > 57) break; }
     if (j === i + 1) break;
     count += j - i - 1;
     i = j;
@@ -334,36 +337,44 @@ function nextEmail(text: string, from: number, lo: number): void {
 /**
  * The leftmost match starting in [i, n) (e-mail included); sets mStart, mEnd and mDet.
  * Most characters are passed over at the cost of one table look-up: inside a word nothing can start except a
- * dotted quad after letters (v1.2.3.4), and outside words only at white space, = : + ( / and \\.
+ * dotted quad after letters (v1.2.3.4), a word of letters needs a closer look only when its shape allows a
+ * detector, and outside words only white space after bearer/basic/token, = : + ( / and \\ can start one.
  */
 function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: boolean): boolean {
-  let prev = clsAt(text, i - 1);
+  const len = text.length;
+  let pc = i > 0 ? text.charCodeAt(i - 1) : 0;
+  let prev = pc < 128 ? CLS[pc]! : 0;
   while (i < n) {
     if (i === eStart) return found(EMAIL!, eStart, eEnd);
     const c = text.charCodeAt(i);
     const f = c < 128 ? CLS[c]! : 0;
-    if (f & WORD ? prev & WORD && (prev & DIGIT || !(f & DIGIT)) : !(f & TRIGGER) && !(c > 127 && isSpace(c))) {
-      prev = f;
-      i++;
-      continue;
-    }
-    if (f & (UPPER | LOWER) && !(prev & WORD)) {
-      // a word: most cannot start anything (no e-mail before its end); pass over them without the full check
-      let w = i + 1;
-      for (; w < n; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
-      const after = w < text.length ? text.charCodeAt(w) : 0;
-      if (!(c === 101 || c === 120 || w - i >= 16 || after === 45 || after === 46 || (f & UPPER && clsAt(text, i + 1) & UPPER) || (colons && f & HEX)) && !(eStart > i && eStart < w)) {
-        prev = WORD;
-        i = w;
-        continue;
+    mSkip = i + 1;
+    if (f & WORD) {
+      if (prev & WORD) {
+        // inside a word: only a digit after a letter may start a dotted quad
+        if (f & DIGIT && !(prev & DIGIT) && digitMatch(text, i, c, pc, colons)) return true;
+      } else if (f & (UPPER | LOWER)) {
+        let w = i + 1;
+        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+        if (!(eStart > i && eStart < w)) {
+          if (wordMatch(text, i, c, f, w, colons)) return true;
+        } else mSkip = eStart;
+      } else if (f & DIGIT) {
+        if (digitMatch(text, i, c, pc, colons)) return true;
+      } else {
+        const e = secretAt(text, i); // a word that starts with _
+        if (e > 0) return found(SECRET!, i, e);
       }
-    } else if (f & SPACE_ONLY) {
-      const lp = prev & WORD ? text.charCodeAt(i - 1) | 0x20 : 0;
-      if (lp !== 114 && lp !== 99 && lp !== 110) { prev = f; i++; continue; } // not after bearer, basic, token
+    } else if (f & SPACE_ONLY || (c > 127 && isSpace(c))) {
+      const lp = prev & WORD ? pc | 0x20 : 0;
+      if ((lp === 114 || lp === 99 || lp === 110) && bearerMatch(text, i)) return true;
+    } else if (f & TRIGGER) {
+      if (c === 61 || c === 58 ? passwordMatch(text, i) : punctMatch(text, i, c, pc, hasAt)) return true;
     }
-    if (matchAt(text, i, c, colons, hasAt)) return true;
-    i = eStart > i && eStart < mSkip ? eStart : mSkip; // never past the next e-mail
-    prev = clsAt(text, i - 1);
+    const to = eStart > i && eStart < mSkip ? eStart : mSkip; // never past the next e-mail
+    if (to !== i + 1) { pc = text.charCodeAt(to - 1); prev = pc < 128 ? CLS[pc]! : 0; }
+    else { pc = c; prev = f; }
+    i = to;
   }
   return false;
 }

@@ -48,9 +48,10 @@ function personalParam(name: string): string | undefined {
 }
 
 function safeDecode(s: string): string {
-  if (!s.includes('%') && !s.includes('+')) return s;
+  const plus = s.indexOf('+') >= 0;
+  if (!plus && s.indexOf('%') < 0) return s;
   try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
+    return decodeURIComponent(plus ? s.replace(/\+/g, ' ') : s);
   } catch {
     return s;
   }
