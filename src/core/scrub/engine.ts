@@ -47,15 +47,31 @@ function personalParam(name: string): string | undefined {
   return PARAM_LABEL.get(safeDecode(name).toLowerCase().replace(/[-_]/g, ''));
 }
 
+/** Percent-decoding ('+' as space) that never throws: a malformed escape leaves the text as it is. */
 function safeDecode(s: string): string {
-  const plus = s.indexOf('+') >= 0;
-  if (!plus && s.indexOf('%') < 0) return s;
-  try {
-    return decodeURIComponent(plus ? s.replace(/\+/g, ' ') : s);
-  } catch {
-    return s;
+  const pct = s.indexOf('%');
+  const plus = s.indexOf('+');
+  if (pct < 0 && plus < 0) return s;
+  // the common case, escapes of ASCII characters only, decoded here; UTF-8 sequences by decodeURIComponent
+  let out = '';
+  let from = 0;
+  for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43) { out += `${s.slice(from, i)} `; from = i + 1; continue; }
+    if (c !== 37) continue;
+    const h = hex(s.charCodeAt(i + 1));
+    const l = hex(s.charCodeAt(i + 2));
+    if (h < 0 || l < 0) return s; // malformed: decodeURIComponent would throw
+    if (h >= 8) {
+      try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
+    }
+    out += s.slice(from, i) + String.fromCharCode(h * 16 + l);
+    from = i + 3;
+    i += 2;
   }
+  return out + s.slice(from);
 }
+const hex = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
 
 interface Custom { name: string; label: string; pattern: RegExp }
 /** Compiled per-account patterns (the account's rules object is reused across a batch). */
@@ -162,52 +178,65 @@ function scrubPair(pair: string, r: Redactor): string {
   return cleaned === decoded ? pair : `${name}=${cleaned}`;
 }
 
-/** Applies `each` to the parts of `s` between separators; returns `s` itself when no part changed. */
-function mapParts(s: string, sep: string, each: (part: string, r: Redactor) => string, r: Redactor): string {
+/** Applies `each` to the parts of s[from, to) between separators; returns that slice itself when no part changed. */
+function mapParts(s: string, from: number, to: number, sep: number, each: (part: string, r: Redactor) => string, r: Redactor): string {
   let out = '';
-  let changed = false;
-  let from = 0;
-  for (;;) {
-    const to = s.indexOf(sep, from);
-    const part = to < 0 ? s.slice(from) : s.slice(from, to);
-    const clean = each(part, r);
-    if (clean !== part) changed = true;
-    out += to < 0 ? clean : clean + sep;
-    if (to < 0) break;
-    from = to + 1;
+  let copied = from; // s[from, copied) is in out; nothing is built until a part changes
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (i < to && s.charCodeAt(i) !== sep) continue;
+    if (i > start) {
+      const part = s.slice(start, i);
+      const clean = each(part, r);
+      if (clean !== part) {
+        out += s.slice(copied, start) + clean;
+        copied = i;
+      }
+    }
+    start = i + 1;
   }
-  return changed ? out : s;
+  return copied === from ? s.slice(from, to) : out + s.slice(copied, to);
 }
 
-const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
+/** Length of the "scheme://" at the start of the URL, or 0. */
+function schemeLength(url: string): number {
+  const p = url.indexOf('://');
+  if (p <= 0) return 0;
+  for (let i = 0; i < p; i++) {
+    const c = url.charCodeAt(i);
+    const letter = (c | 0x20) >= 97 && (c | 0x20) <= 122;
+    if (!(letter || (i > 0 && ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)))) return 0;
+  }
+  return p + 3;
+}
 
 /** URL policy: keep scheme, host, path shape and parameter names; replace what is personal. */
 function scrubUrl(url: string, r: Redactor): string {
-  let hash = url.indexOf('#');
+  const n = url.length;
+  const hash = url.indexOf('#');
   let query = url.indexOf('?');
   if (hash >= 0 && query > hash) query = -1;
-  if (hash >= 0 && LINE_BREAK.test(url.slice(hash))) return r.text(url); // not a URL
-  const end = query >= 0 ? query : hash >= 0 ? hash : url.length;
+  if (hash >= 0) for (let i = hash; i < n; i++) { const c = url.charCodeAt(i); if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return r.text(url); } // not a URL
+  const end = query >= 0 ? query : hash >= 0 ? hash : n;
   let out = '';
   let pathStart = 0;
-  const scheme = url.indexOf('://') > 0 ? SCHEME.exec(url) : null;
+  const scheme = schemeLength(url);
   if (scheme) {
     // the authority: credentials, and an IP address as host
-    let a = scheme[0].length;
+    let a = scheme;
     while (a < end && url.charCodeAt(a) !== 47) a++;
     pathStart = a;
-    let auth = url.slice(scheme[0].length, a);
+    let auth = url.slice(scheme, a);
     const cred = auth.indexOf('@');
     if (cred >= 0) auth = `${r.replacement('url-credentials', 'credentials', auth.slice(0, cred + 1))}@${auth.slice(cred + 1)}`;
-    out = scheme[0] + r.text(auth);
+    out = url.slice(0, scheme) + r.text(auth);
   }
-  out += mapParts(url.slice(pathStart, end), '/', scrubSegment, r);
-  if (query >= 0) out += `?${mapParts(url.slice(query + 1, hash >= 0 ? hash : url.length), '&', scrubPair, r)}`;
+  out += mapParts(url, pathStart, end, 47, scrubSegment, r);
+  if (query >= 0) out += `?${mapParts(url, query + 1, hash >= 0 ? hash : n, 38, scrubPair, r)}`;
   if (hash >= 0) {
-    const fragment = url.slice(hash + 1);
-    if (fragment.includes('=')) out += `#${mapParts(fragment, '&', scrubPair, r)}`;
+    if (url.indexOf('=', hash) >= 0) out += `#${mapParts(url, hash + 1, n, 38, scrubPair, r)}`;
     else {
+      const fragment = url.slice(hash + 1);
       const decoded = safeDecode(fragment);
       const cleaned = r.text(decoded);
       out += `#${cleaned === decoded ? fragment : cleaned}`;
