@@ -342,13 +342,13 @@ function nextEmail(text: string, from: number, lo: number): void {
  */
 function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: boolean): boolean {
   const len = text.length;
+  const email = eStart; // the next e-mail's start: fixed during this call (module state read once)
   let pc = i > 0 ? text.charCodeAt(i - 1) : 0;
   let prev = pc < 128 ? CLS[pc]! : 0;
   while (i < n) {
-    if (i === eStart) return found(EMAIL!, eStart, eEnd);
+    if (i === email) return found(EMAIL!, email, eEnd);
     const c = text.charCodeAt(i);
     const f = c < 128 ? CLS[c]! : 0;
-    mSkip = i + 1;
     if (f & WORD) {
       if (prev & WORD) {
         // inside a word: only a digit after a letter may start a dotted quad
@@ -356,9 +356,12 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
         for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
-        if (!(eStart > i && eStart < w)) {
-          if (wordMatch(text, i, c, f, w, colons)) return true;
-        } else mSkip = eStart;
+        const to = email > i && email < w ? email : wordMatch(text, i, c, f, w, colons) ? -1 : mSkip;
+        if (to < 0) return true;
+        i = to;
+        pc = text.charCodeAt(i - 1);
+        prev = pc < 128 ? CLS[pc]! : 0;
+        continue;
       } else if (f & DIGIT) {
         if (digitMatch(text, i, c, pc, colons)) return true;
       } else {
@@ -371,10 +374,9 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
     } else if (f & TRIGGER) {
       if (c === 61 || c === 58 ? passwordMatch(text, i) : punctMatch(text, i, c, pc, hasAt)) return true;
     }
-    const to = eStart > i && eStart < mSkip ? eStart : mSkip; // never past the next e-mail
-    if (to !== i + 1) { pc = text.charCodeAt(to - 1); prev = pc < 128 ? CLS[pc]! : 0; }
-    else { pc = c; prev = f; }
-    i = to;
+    pc = c;
+    prev = f;
+    i++;
   }
   return false;
 }
