@@ -54,12 +54,25 @@ export function luhn(digits: string): boolean {
 }
 
 export function ibanValid(raw: string): boolean {
-  const s = raw.replace(/\s+/g, '').toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
-  const moved = s.slice(4) + s.slice(0, 4);
+  // two letters, two digits, then 11–30 letters or digits (white space ignored); mod 97 of the number made by
+  // moving the first four characters to the end, with letters as 10–35, must be 1
   let rem = 0;
-  for (let i = 0; i < moved.length; i++) {
-    const c = moved.charCodeAt(i);
+  let k = 0;
+  let head = 0; // the first four characters, packed
+  for (let i = 0; i < raw.length; i++) {
+    let c = raw.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    if (c >= 97 && c <= 122) c -= 32;
+    const letter = c >= 65 && c <= 90;
+    const digit = c >= 48 && c <= 57;
+    if (k < 2 ? !letter : k < 4 ? !digit : !(letter || digit)) return false;
+    if (k < 4) head = head * 128 + c;
+    else rem = letter ? (rem * 100 + (c - 55)) % 97 : (rem * 10 + (c - 48)) % 97;
+    k++;
+  }
+  if (k < 15 || k > 34) return false;
+  for (let j = 3; j >= 0; j--) {
+    const c = Math.floor(head / 128 ** j) % 128;
     rem = c >= 65 ? (rem * 100 + (c - 55)) % 97 : (rem * 10 + (c - 48)) % 97;
   }
   return rem === 1;

@@ -95,8 +95,8 @@ function allowFor(rules: ScrubRules): Set<string> {
 }
 
 class Redactor {
-  /** names of the detectors that fired, each once */
-  readonly found: string[] = [];
+  /** names of the detectors that fired, each once (allocated on the first) */
+  found: string[] | undefined;
   private readonly custom: Custom[] | undefined;
   readonly allow: Set<string>;
   constructor(private readonly rules: ScrubRules) {
@@ -105,7 +105,7 @@ class Redactor {
   }
 
   replacement(detector: string, label: string, original: string): string {
-    if (!this.found.includes(detector)) this.found.push(detector);
+    this.note(detector);
     switch (this.rules.method ?? 'placeholder') {
       case 'remove': return '';
       case 'mask': return original.length <= 2 ? '**' : `${original[0]}${'*'.repeat(Math.min(original.length - 1, 8))}`;
@@ -117,8 +117,13 @@ class Redactor {
     }
   }
 
+  private note(detector: string): void {
+    if (!this.found) this.found = [detector];
+    else if (!this.found.includes(detector)) this.found.push(detector);
+  }
+
   onMatch(d: DetectorInfo, original: string, joined?: DetectorInfo[]): string {
-    if (joined) for (const j of joined) if (!this.found.includes(j.name)) this.found.push(j.name);
+    if (joined) for (const j of joined) this.note(j.name);
     return this.replacement(d.name, d.label, original);
   }
 
@@ -266,7 +271,7 @@ export function scrub(kind: FieldKind, value: string, rules: ScrubRules = {}): S
     default:
       out = r.text(value);
   }
-  return { value: out, detectors: r.found };
+  return { value: out, detectors: r.found ?? [] };
 }
 
 export type { Redactor };

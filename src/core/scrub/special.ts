@@ -152,16 +152,29 @@ export function specialCategoryOf(text: string): string | undefined {
 
 function scan(t: string): string | undefined | typeof FALLBACK {
   const n = t.length;
-  let i = wordStart(t, 0);
-  while (i >= 0 && i < n) {
-    let e = i + 1;
-    for (; e < n; e++) { const c = t.charCodeAt(e); if (c > 127 || ALNUM[c] === 0) break; }
-    if (e < n && unreadableAfter(t, e)) return FALLBACK;
-    if (e - i >= 3 && e - i < 32 && FILTER[keyOf(e - i, t.charCodeAt(i), t.charCodeAt(e - 1))]) {
-      const category = termAt(t, i, e);
-      if (category) return category;
+  let s = -1; // start of the current word; -1 between words
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 32;
+    if (c < 128 && ALNUM[c] === 1) {
+      if (s < 0) s = i;
+      continue;
     }
-    i = wordStart(t, e);
+    let skip = 0;
+    if (c > 127) return FALLBACK;
+    if (c === 37) {
+      const x = escapeAt(t, i);
+      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return FALLBACK;
+      if (x >= 0) skip = 2; // an escaped separator
+    }
+    if (s >= 0) {
+      const len = i - s;
+      if (len >= 3 && len < 32 && FILTER[keyOf(len, t.charCodeAt(s), t.charCodeAt(i - 1))]) {
+        const category = termAt(t, s, i);
+        if (category) return category;
+      }
+      s = -1;
+    }
+    i += skip;
   }
-  return i === FALLBACK ? FALLBACK : undefined;
+  return undefined;
 }
