@@ -184,21 +184,21 @@ function scrubPair(pair: string, r: Redactor): string {
 }
 
 /** Applies `each` to the parts of s[from, to) between separators; returns that slice itself when no part changed. */
-function mapParts(s: string, from: number, to: number, sep: number, each: (part: string, r: Redactor) => string, r: Redactor): string {
+function mapParts(s: string, from: number, to: number, sep: string, each: (part: string, r: Redactor) => string, r: Redactor): string {
   let out = '';
   let copied = from; // s[from, copied) is in out; nothing is built until a part changes
-  let start = from;
-  for (let i = from; i <= to; i++) {
-    if (i < to && s.charCodeAt(i) !== sep) continue;
-    if (i > start) {
-      const part = s.slice(start, i);
+  for (let start = from; start < to;) {
+    let end = s.indexOf(sep, start);
+    if (end < 0 || end > to) end = to;
+    if (end > start) {
+      const part = s.slice(start, end);
       const clean = each(part, r);
       if (clean !== part) {
         out += s.slice(copied, start) + clean;
-        copied = i;
+        copied = end;
       }
     }
-    start = i + 1;
+    start = end + 1;
   }
   return copied === from ? s.slice(from, to) : out + s.slice(copied, to);
 }
@@ -236,10 +236,10 @@ function scrubUrl(url: string, r: Redactor): string {
     if (cred >= 0) auth = `${r.replacement('url-credentials', 'credentials', auth.slice(0, cred + 1))}@${auth.slice(cred + 1)}`;
     out = url.slice(0, scheme) + r.text(auth);
   }
-  out += mapParts(url, pathStart, end, 47, scrubSegment, r);
-  if (query >= 0) out += `?${mapParts(url, query + 1, hash >= 0 ? hash : n, 38, scrubPair, r)}`;
+  out += mapParts(url, pathStart, end, '/', scrubSegment, r);
+  if (query >= 0) out += `?${mapParts(url, query + 1, hash >= 0 ? hash : n, '&', scrubPair, r)}`;
   if (hash >= 0) {
-    if (url.indexOf('=', hash) >= 0) out += `#${mapParts(url, hash + 1, n, 38, scrubPair, r)}`;
+    if (url.indexOf('=', hash) >= 0) out += `#${mapParts(url, hash + 1, n, '&', scrubPair, r)}`;
     else {
       const fragment = url.slice(hash + 1);
       const decoded = safeDecode(fragment);
