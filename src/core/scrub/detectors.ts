@@ -214,7 +214,8 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
     if (c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && (e = at(IBAN_Y, text, i)) > 0 && ibanValid(text.slice(i, e))) return found(IBAN!, i, e);
   }
   if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-  if ((len >= 32 || after === 45) && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  if (after === 45) { if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); }
+  else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) return found(SECRET!, i, w); // the word itself is the token
   // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
   let k = w;
   if (after === 46) while (k > i + 1) { const x = text.charCodeAt(k - 1); if (x < 48 || x > 57) break; k--; }
@@ -240,7 +241,10 @@ function digitMatch(text: string, i: number, c: number, pc: number, colons: bool
   if (run3Dot(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
   if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
-  if (wordStart && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  if (wordStart && n - i >= 32) {
+    const x = text.charCodeAt(i + 1);
+    if (x < 128 && CLS[x]! & TOKEN && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  }
   return false;
 }
 
