@@ -358,6 +358,8 @@ function nextEmail(text: string, from: number, lo: number): void {
  * detector, and outside words only white space after bearer/basic/token, = : + ( / and \\ can start one.
  */
 function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: boolean): boolean {
+  // The shape checks below are necessary conditions of the detectors; only when one holds is the detector's
+  // function called (a call costs more here than the checks).
   const len = text.length;
   const email = eStart; // the next e-mail's start: fixed during this call (module state read once)
   let pc = i > 0 ? text.charCodeAt(i - 1) : 0;
@@ -368,19 +370,45 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
     const f = c < 128 ? CLS[c]! : 0;
     if (f & WORD) {
       if (prev & WORD) {
-        // inside a word: only a digit after a letter may start a dotted quad
-        if (f & DIGIT && !(prev & DIGIT) && digitMatch(text, i, c, pc, colons)) return true;
+        // inside a word: only 1–3 digits after a letter, then '.', may start a dotted quad
+        if (f & DIGIT && !(prev & DIGIT)) {
+          let k = i + 1;
+          while (k < len && k - i < 4 && isDigitCode(text.charCodeAt(k))) k++;
+          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, colons)) return true;
+        }
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
         for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
-        const to = email > i && email < w ? email : wordMatch(text, i, c, f, w, colons) ? -1 : mSkip;
-        if (to < 0) return true;
-        i = to;
+        if (email > i && email < w) { i = email; pc = text.charCodeAt(i - 1); prev = pc < 128 ? CLS[pc]! : 0; continue; }
+        const wl = w - i;
+        const after = w < len ? text.charCodeAt(w) : 0;
+        const c1 = wl > 1 ? text.charCodeAt(i + 1) : 0;
+        const maybe = wl >= 16 || (c === 101 && c1 === 121) || (c === 120 && wl === 4) || (c === 65 && c1 === 73) ||
+          (f & UPPER && c1 >= 65 && c1 <= 90 && wl >= 4 && isDigitCode(text.charCodeAt(i + 2))) ||
+          (colons && after === 58 && wl <= 4 && f & HEX) || (after === 45 && len - i >= 32) ||
+          (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
+        if (maybe) {
+          if (wordMatch(text, i, c, f, w, colons)) return true;
+          i = mSkip;
+        } else i = w;
         pc = text.charCodeAt(i - 1);
         prev = pc < 128 ? CLS[pc]! : 0;
         continue;
       } else if (f & DIGIT) {
-        if (digitMatch(text, i, c, pc, colons)) return true;
+        let d = i + 1;
+        while (d < len && isDigitCode(text.charCodeAt(d))) d++;
+        const run = d - i;
+        const after = d < len ? text.charCodeAt(d) : 0;
+        const fa = after < 128 ? CLS[after]! : 0;
+        const maybe = run >= 11 || ((after === 32 || after === 45) && d + 1 < len && isDigitCode(text.charCodeAt(d + 1))) ||
+          (after === 46 && run <= 3) || (colons && run <= 4 && (after === 58 || fa & HEX)) || (c === 48 && run >= 2) ||
+          (fa & TOKEN && len - i >= 32);
+        if (maybe && digitMatch(text, i, c, pc, colons)) return true;
+        if (email > i && email < d) d = email;
+        i = d;
+        pc = text.charCodeAt(d - 1);
+        prev = DIGIT | WORD | HEX | LOCAL | TOKEN | PHONE_PRE;
+        continue;
       } else {
         const e = secretAt(text, i); // a word that starts with _
         if (e > 0) return found(SECRET!, i, e);
@@ -389,7 +417,13 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
       const lp = prev & WORD ? pc | 0x20 : 0;
       if ((lp === 114 || lp === 99 || lp === 110) && bearerMatch(text, i)) return true;
     } else if (f & TRIGGER) {
-      if (c === 61 || c === 58 ? passwordMatch(text, i) : punctMatch(text, i, c, pc, hasAt)) return true;
+      const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
+      if (c === 61 || c === 58) {
+        const lp = pc | 0x20;
+        if ((lp === 100 || lp === 115 || prev & SPACE_ONLY) && passwordMatch(text, i)) return true;
+      } else if (c === 43 ? isDigitCode(next) : c === 40 ? next === 48 : c === 47 ? (next === 47 && hasAt) || next === 85 || next === 104 : next === 85) {
+        if (punctMatch(text, i, c, pc, hasAt)) return true;
+      }
     }
     pc = c;
     prev = f;
@@ -397,6 +431,8 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
   }
   return false;
 }
+
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
 
 /** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */
 export function detect(text: string, replacer: Replacer): string {
