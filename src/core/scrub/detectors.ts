@@ -452,10 +452,14 @@ export function detect(text: string, replacer: Replacer): string {
     let end = mEnd;
     let joined: DetectorInfo[] | undefined;
     // a match that starts inside a loosely delimited one and runs past it (a phone after "password=") joins it
-    if (det === PASSWORD || det === BEARER || det === CREDENTIALS || det === HOME) for (let j = start + 1; j < end && nextMatch(text, j, end, colons, hasAt); j = mStart + 1) {
-      if (mEnd > end && !(mDet === EMAIL && det === CREDENTIALS)) {
-        (joined ??= []).push(mDet);
-        end = mEnd;
+    // (a match that ends inside it is passed over whole: a value of repeated "password=" stays linear)
+    if (det === PASSWORD || det === BEARER || det === CREDENTIALS || det === HOME) {
+      for (let j = start + 1; j < end && nextMatch(text, j, end, colons, hasAt);) {
+        if (mEnd > end && !(mDet === EMAIL && det === CREDENTIALS)) {
+          (joined ??= []).push(mDet);
+          end = mEnd;
+          j = mStart + 1;
+        } else j = Math.max(mStart + 1, mEnd);
       }
     }
     out += text.slice(last, start) + replacer.onMatch(det, text.slice(start, end), joined);
