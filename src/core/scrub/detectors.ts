@@ -156,8 +156,12 @@ function at(re: RegExp, text: string, i: number): number {
 
 function hasUpperLowerDigit(text: string, s: number, e: number): boolean {
   let f = 0;
-  for (let i = s; i < e; i++) f |= clsAt(text, i);
-  return (f & (UPPER | LOWER | DIGIT)) === (UPPER | LOWER | DIGIT);
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) f |= CLS[c]!;
+    if ((f & (UPPER | LOWER | DIGIT)) === (UPPER | LOWER | DIGIT)) return true;
+  }
+  return false;
 }
 
 /** Case-insensitive comparison of text[i, i+len) with a lower-case ASCII word. */
