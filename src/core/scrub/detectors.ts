@@ -145,7 +145,6 @@ const IPV6_Y = /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]
 const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)/y;
 const PHONE_NATIONAL_Y = /\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/y;
 const SECRET_Y = /[A-Za-z0-9_-]{32,}\b/y;
-const PASSWORD_VALUE_Y = /\s*[=:]\s*([^\s&;,]+)/y;
 const HOME_NAME_Y = /[^/\\\s:]+/y;
 
 /** End of the sticky pattern's match at i, or -1. */
@@ -411,7 +410,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         if (email > i && email < d) d = email;
         i = d;
         pc = text.charCodeAt(d - 1);
-        prev = DIGIT | WORD | HEX | LOCAL | TOKEN | PHONE_PRE;
+        prev = pc < 128 ? CLS[pc]! : 0;
         continue;
       } else {
         const e = secretAt(text, i); // a word that starts with _

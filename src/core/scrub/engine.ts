@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect } from './detectors.ts';
-import { specialCategoryOf } from './special.ts';
+import { hexVal, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 
 export const FIELD_KINDS = ['url', 'label', 'error', 'query', 'service-url'] as const;
@@ -59,8 +59,8 @@ function safeDecode(s: string): string {
     const c = s.charCodeAt(i);
     if (c === 43) { out += `${s.slice(from, i)} `; from = i + 1; continue; }
     if (c !== 37) continue;
-    const h = hex(s.charCodeAt(i + 1));
-    const l = hex(s.charCodeAt(i + 2));
+    const h = hexVal(s.charCodeAt(i + 1));
+    const l = hexVal(s.charCodeAt(i + 2));
     if (h < 0 || l < 0) return s; // malformed: decodeURIComponent would throw
     if (h >= 8) {
       try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
@@ -71,7 +71,6 @@ function safeDecode(s: string): string {
   }
   return out + s.slice(from);
 }
-const hex = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
 
 interface Custom { name: string; label: string; pattern: RegExp }
 /** Compiled per-account patterns (the account's rules object is reused across a batch). */

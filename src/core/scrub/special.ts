@@ -78,7 +78,8 @@ for (const [category, terms] of Object.entries(SPECIAL_CATEGORIES)) {
 const ALNUM = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ALNUM[c] = /[A-Za-z0-9]/.test(String.fromCharCode(c)) ? 1 : 0;
 const isAlnum = (c: number) => c < 128 && ALNUM[c] === 1;
-const hexVal = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
+/** value of a hexadecimal digit's code, or -1 */
+export const hexVal = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
 /** code of the percent-escape at i ("%2F" → 0x2f), or -1 */
 const escapeAt = (t: string, i: number) => {
   if (t.charCodeAt(i) !== 37) return -1;
