@@ -202,7 +202,7 @@ function found(det: DetectorInfo, start: number, end: number): boolean {
 // only in functions this small, and an inlined look-up costs a load where a call costs twenty.
 
 /** A word of letters at [i, w) (its \\w run): JWT, API key, IBAN, IPv6, secret token. */
-function wordMatch(text: string, i: number, c: number, f: number, w: number, colons: boolean): boolean {
+function wordMatch(text: string, i: number, c: number, f: number, w: number, u: number, colons: boolean): boolean {
   const n = text.length;
   const len = w - i;
   const after = w < n ? text.charCodeAt(w) : 0;
@@ -218,7 +218,7 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
   }
   if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (after === 45) { if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); }
-  else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) return found(SECRET!, i, w); // the word itself is the token
+  else if (len >= 32 && i >= tokenSeen && (u & (UPPER | LOWER | DIGIT)) === (UPPER | LOWER | DIGIT)) return found(SECRET!, i, w); // the word itself is the token
   // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
   let k = w;
   if (after === 46) while (k > i + 1) { const x = text.charCodeAt(k - 1); if (x < 48 || x > 57) break; k--; }
@@ -241,7 +241,7 @@ function digitMatch(text: string, i: number, c: number, pc: number, colons: bool
     if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e))) return found(EE_ID!, i, e);
     if (run === 3 && after === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
   }
-  if (run3Dot(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
+  if (quadShape(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
   if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
   if (wordStart && n - i >= 32) {
@@ -304,16 +304,18 @@ function cardDigits(text: string, i: number, count: number): number {
   return count;
 }
 
-/** A dotted quad can start here: 1–3 digits then '.', not preceded by a digit or by "digit.". */
-function run3Dot(text: string, i: number, pc: number): boolean {
+/** A dotted quad's shape starts here (1–3 digits and '.', three times, then a digit), not after a digit or "digit.". */
+function quadShape(text: string, i: number, pc: number): boolean {
   if (cls(pc) & DIGIT) return false;
   if (pc === 46 && clsAt(text, i - 2) & DIGIT) return false;
-  for (let k = 1; k <= 3; k++) {
-    const c = ch(text, i + k);
-    if (c === 46) return true;
-    if (!(cls(c) & DIGIT)) return false;
+  let k = i;
+  for (let part = 0; part < 3; part++) {
+    const s = k;
+    while (k - s < 3 && isDigitCode(ch(text, k))) k++;
+    if (k === s || ch(text, k) !== 46) return false;
+    k++;
   }
-  return false;
+  return isDigitCode(ch(text, k));
 }
 
 function ipv6At(text: string, i: number): number {
@@ -333,9 +335,10 @@ function secretAt(text: string, i: number): number {
   const n = text.length;
   if (n - i < 32 || i < tokenSeen) return -1;
   let t = i;
-  while (t < n && clsAt(text, t) & TOKEN) t++;
+  let u = 0; // the classes seen in the run
+  for (; t < n; t++) { const x = text.charCodeAt(t); if (x > 127 || !(CLS[x]! & TOKEN)) break; u |= CLS[x]!; }
   tokenSeen = t;
-  if (t - i < 32) return -1;
+  if (t - i < 32 || (u & (UPPER | LOWER | DIGIT)) !== (UPPER | LOWER | DIGIT)) return -1; // nor can any part of it
   const e = at(SECRET_Y, text, i);
   return e > 0 && hasUpperLowerDigit(text, i, e) ? e : -1;
 }
@@ -381,7 +384,8 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         }
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
-        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+        let u = f; // the classes of the word's characters
+        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; u |= CLS[x]!; }
         if (email > i && email < w) { i = email; pc = text.charCodeAt(i - 1); prev = pc < 128 ? CLS[pc]! : 0; continue; }
         const wl = w - i;
         const after = w < len ? text.charCodeAt(w) : 0;
@@ -391,7 +395,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           (colons && after === 58 && wl <= 4 && f & HEX) || (after === 45 && len - i >= 32) ||
           (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
         if (maybe) {
-          if (wordMatch(text, i, c, f, w, colons)) return true;
+          if (wordMatch(text, i, c, f, w, u, colons)) return true;
           i = mSkip;
         } else i = w;
         pc = text.charCodeAt(i - 1);
@@ -407,6 +411,13 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           (after === 46 && run <= 3) || (colons && run <= 4 && (after === 58 || fa & HEX)) || (c === 48 && run >= 2) ||
           (fa & TOKEN && len - i >= 32);
         if (maybe && digitMatch(text, i, c, pc, colons)) return true;
+        if (fa & WORD) {
+          // the word goes on after the digits: nothing starts inside it but a dotted quad in its last digits
+          let w = d + 1;
+          for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+          if (w < len && text.charCodeAt(w) === 46) while (isDigitCode(text.charCodeAt(w - 1))) w--;
+          d = w;
+        }
         if (email > i && email < d) d = email;
         i = d;
         pc = text.charCodeAt(d - 1);
