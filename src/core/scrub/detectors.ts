@@ -202,7 +202,7 @@ function found(det: DetectorInfo, start: number, end: number): boolean {
 // only in functions this small, and an inlined look-up costs a load where a call costs twenty.
 
 /** A word of letters at [i, w) (its \\w run): JWT, API key, IBAN, IPv6, secret token. */
-function wordMatch(text: string, i: number, c: number, f: number, w: number, u: number, colons: boolean): boolean {
+function wordMatch(text: string, i: number, c: number, f: number, w: number, colons: boolean): boolean {
   const n = text.length;
   const len = w - i;
   const after = w < n ? text.charCodeAt(w) : 0;
@@ -218,7 +218,7 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, u: 
   }
   if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (after === 45) { if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); }
-  else if (len >= 32 && i >= tokenSeen && (u & (UPPER | LOWER | DIGIT)) === (UPPER | LOWER | DIGIT)) return found(SECRET!, i, w); // the word itself is the token
+  else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) return found(SECRET!, i, w); // the word itself is the token
   // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
   let k = w;
   if (after === 46) while (k > i + 1) { const x = text.charCodeAt(k - 1); if (x < 48 || x > 57) break; k--; }
@@ -226,15 +226,13 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, u: 
   return false;
 }
 
-/** A digit at i: card, national ids, IPv4, IPv6, national phone, secret token. */
-function digitMatch(text: string, i: number, c: number, pc: number, colons: boolean): boolean {
+/** A digit at i (its digit run ends at d): card, national ids, IPv4, IPv6, national phone, secret token. */
+function digitMatch(text: string, i: number, c: number, pc: number, d: number, colons: boolean): boolean {
   const n = text.length;
   const pcls = pc < 128 ? CLS[pc]! : 0;
   const wordStart = (pcls & WORD) === 0;
   let e: number;
   if (wordStart) {
-    let d = i + 1; // end of the digit run
-    for (; d < n; d++) { const x = text.charCodeAt(d); if (x < 48 || x > 57) break; }
     const run = d - i;
     const after = d < n ? text.charCodeAt(d) : 0;
     if ((run >= 13 || ((after === 32 || after === 45) && cardDigits(text, d, run) >= 13)) && (e = at(CARD_Y, text, i)) > 0 && luhn(text.slice(i, e))) return found(CARD!, i, e);
@@ -380,22 +378,21 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         if (f & DIGIT && !(prev & DIGIT)) {
           let k = i + 1;
           while (k < len && k - i < 4 && isDigitCode(text.charCodeAt(k))) k++;
-          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, colons)) return true;
+          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k, colons)) return true;
         }
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
-        let u = f; // the classes of the word's characters
-        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; u |= CLS[x]!; }
+        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
         if (email > i && email < w) { i = email; pc = text.charCodeAt(i - 1); prev = pc < 128 ? CLS[pc]! : 0; continue; }
         const wl = w - i;
         const after = w < len ? text.charCodeAt(w) : 0;
         const c1 = wl > 1 ? text.charCodeAt(i + 1) : 0;
         const maybe = wl >= 16 || (c === 101 && c1 === 121) || (c === 120 && wl === 4) || (c === 65 && c1 === 73) ||
           (f & UPPER && c1 >= 65 && c1 <= 90 && wl >= 4 && isDigitCode(text.charCodeAt(i + 2))) ||
-          (colons && after === 58 && wl <= 4 && f & HEX) || (after === 45 && len - i >= 32) ||
+          (colons && after === 58 && wl <= 4 && f & HEX && pc !== 58) || (after === 45 && len - i >= 32) ||
           (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
         if (maybe) {
-          if (wordMatch(text, i, c, f, w, u, colons)) return true;
+          if (wordMatch(text, i, c, f, w, colons)) return true;
           i = mSkip;
         } else i = w;
         pc = text.charCodeAt(i - 1);
@@ -408,9 +405,9 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         const after = d < len ? text.charCodeAt(d) : 0;
         const fa = after < 128 ? CLS[after]! : 0;
         const maybe = run >= 11 || ((after === 32 || after === 45) && d + 1 < len && isDigitCode(text.charCodeAt(d + 1))) ||
-          (after === 46 && run <= 3) || (colons && run <= 4 && (after === 58 || fa & HEX)) || (c === 48 && run >= 2) ||
-          (fa & TOKEN && len - i >= 32);
-        if (maybe && digitMatch(text, i, c, pc, colons)) return true;
+          (after === 46 && run <= 3) || (colons && run <= 4 && pc !== 58 && (after === 58 || fa & HEX)) || (c === 48 && run >= 2) ||
+          (fa & TOKEN && len - i >= 32 && i >= tokenSeen);
+        if (maybe && digitMatch(text, i, c, pc, d, colons)) return true;
         if (fa & WORD) {
           // the word goes on after the digits: nothing starts inside it but a dotted quad in its last digits
           let w = d + 1;

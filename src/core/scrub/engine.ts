@@ -39,11 +39,15 @@ const PERSONAL_PARAMS: Record<string, string[]> = {
   id: ['ssn', 'nationalid', 'personalcode', 'isikukood', 'iban', 'card', 'cardnumber', 'cc', 'cvv'],
 };
 const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
+/** filter on (length, first letter, last letter) of the names above: most names ('page', 'ref') stop here */
+const paramKey = (name: string) => ((name.length & 31) << 10) | ((name.charCodeAt(0) & 31) << 5) | (name.charCodeAt(name.length - 1) & 31);
+const PARAM_FILTER = new Uint8Array(32 * 32 * 32);
+for (const n of PARAM_LABEL.keys()) PARAM_FILTER[paramKey(n)] = 1;
 
 function personalParam(name: string): string | undefined {
-  let simple = true;
+  let simple = name.length > 0;
   for (let i = 0; i < name.length && simple; i++) { const c = name.charCodeAt(i); simple = c >= 97 && c <= 122; }
-  if (simple) return PARAM_LABEL.get(name);
+  if (simple) return PARAM_FILTER[paramKey(name)] ? PARAM_LABEL.get(name) : undefined;
   return PARAM_LABEL.get(safeDecode(name).toLowerCase().replace(/[-_]/g, ''));
 }
 
@@ -155,7 +159,12 @@ function plainSegment(s: string): boolean {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && UUID.test(s);
-const LONG_NUMBER = /^\d{6,}$/;
+/** six digits or more, and nothing else */
+function longNumber(s: string): boolean {
+  if (s.length < 6) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return true;
+}
 const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
 
 /** One path segment: detectors on the decoded text; UUIDs and long numbers become {id}. */
@@ -163,7 +172,7 @@ function scrubSegment(seg: string, r: Redactor): string {
   if (plainSegment(seg)) return seg;
   const decoded = safeDecode(seg);
   if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
-  if (decoded.length >= 6 && LONG_NUMBER.test(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
+  if (longNumber(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
   const cleaned = r.text(decoded);
   return cleaned === decoded ? seg : cleaned;
 }
@@ -227,8 +236,8 @@ function scrubUrl(url: string, r: Redactor): string {
   const scheme = schemeLength(url);
   if (scheme) {
     // the authority: credentials, and an IP address as host
-    let a = scheme;
-    while (a < end && url.charCodeAt(a) !== 47) a++;
+    let a = url.indexOf('/', scheme);
+    if (a < 0 || a > end) a = end;
     pathStart = a;
     let auth = url.slice(scheme, a);
     const cred = auth.indexOf('@');

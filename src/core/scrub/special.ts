@@ -153,29 +153,28 @@ export function specialCategoryOf(text: string): string | undefined {
 
 function scan(t: string): string | undefined | typeof FALLBACK {
   const n = t.length;
-  let s = -1; // start of the current word; -1 between words
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? t.charCodeAt(i) : 32;
+  let i = 0;
+  while (i < n) {
+    let c = t.charCodeAt(i);
     if (c < 128 && ALNUM[c] === 1) {
-      if (s < 0) s = i;
-      continue;
-    }
-    let skip = 0;
-    if (c > 127) return FALLBACK;
-    if (c === 37) {
-      const x = escapeAt(t, i);
-      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return FALLBACK;
-      if (x >= 0) skip = 2; // an escaped separator
-    }
-    if (s >= 0) {
+      // a word: to its end in a tight loop, then its (length, first, last) through the filter
+      const s = i;
+      for (i++; i < n; i++) { c = t.charCodeAt(i); if (c > 127 || ALNUM[c] !== 1) break; }
+      if (i < n && unreadableAfter(t, i)) return FALLBACK; // the word may go on in what this scan cannot read
       const len = i - s;
       if (len >= 3 && len < 32 && FILTER[keyOf(len, t.charCodeAt(s), t.charCodeAt(i - 1))]) {
         const category = termAt(t, s, i);
         if (category) return category;
       }
-      s = -1;
+      continue; // the separator at i is read by the next turn
     }
-    i += skip;
+    if (c > 127) return FALLBACK;
+    if (c === 37) {
+      const x = escapeAt(t, i);
+      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return FALLBACK;
+      if (x >= 0) i += 2; // an escaped separator
+    }
+    i++;
   }
   return undefined;
 }
