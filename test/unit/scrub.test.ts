@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DETECTORS, ibanValid, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
+import { DETECTORS, detect, ibanValid, inert, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
 import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
 import { specialCategoryOf } from '#core/scrub/special.ts';
 
@@ -185,5 +185,38 @@ describe('special categories in percent-encoded and accented text', () => {
     expect(specialCategoryOf('F%C3%BChrungszeugnis beantragen')).toBe('criminal-convictions');
     expect(specialCategoryOf('hivé')).toBeUndefined(); // one word with an accented letter, not "hiv"
     expect(specialCategoryOf('100% sure')).toBeUndefined();
+  });
+});
+
+describe('text that no detector can match is passed over unscanned', () => {
+  const replacer = { onMatch: (d: { label: string }) => `{${d.label}}` };
+  it('property: whatever inert() accepts, the detectors leave unchanged', () => {
+    // lower-case look-alikes of every detector's start, so that a detector which could match such text is found
+    const piece = fc.constantFrom('a', 'z', '.', '-', '~', 'eyj', 'akia', 'aiza', 'sk-live-', 'ghp-', 'xox', 'xoxb-', 'bearer', 'password', 'home', 'users', 'de', 'fe', 'abcdef', 'cafe', 'qwertyuiopasdfghjklzxcvbnm');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }).map((p) => p.join('')), (text) => {
+      if (inert(text)) expect(detect(text, replacer)).toBe(text);
+    }), { numRuns: 3000 });
+  });
+  it('secrets made of letters in a URL path are found (they passed as "plain words" before)', () => {
+    expect(scrub('url', 'https://x.example.com/AKIAABCDEFGHIJKLMNOP/x').value).toBe('https://x.example.com/{secret}/x');
+    expect(scrub('url', 'https://x.example.com/eyJabcdefgh.eyJabcdefgh./y').value).toBe('https://x.example.com/{jwt}/y');
+    expect(scrub('url', 'https://x.example.com/a/xoxb-abcdefghijk').value).toBe('https://x.example.com/a/{secret}');
+    expect(scrub('url', 'https://x.example.com/abcdefab-abcd-abcd-abcd-abcdefabcdef').value).toBe('https://x.example.com/{id}');
+  });
+  it("an account's patterns apply to every path segment and to the host", () => {
+    const rules = { extraPatterns: [{ name: 'codename', pattern: 'projectx' }] };
+    expect(scrub('url', 'https://projectx.example.com/projectx/y', rules).value).toBe('https://{codename}.example.com/{codename}/y');
+  });
+});
+
+describe('queries', () => {
+  it("a password column compared with a placeholder is not a password (the statement keeps its shape, no finding)", () => {
+    for (const q of ['UPDATE users SET password = $1 WHERE id = $2', "UPDATE users SET password = 'hunter2' WHERE id = 7", 'SELECT id FROM users WHERE pwd=?']) {
+      const r = scrub('query', q);
+      expect(r.value).toMatch(/(password|pwd) ?= ?\? WHERE|pwd=\?$/);
+      expect(r.detectors).toEqual([]);
+    }
+    expect(scrub('label', 'password=? x').detectors).toEqual([]);
+    expect(scrub('label', 'password=?x').value).toBe('password={password}');
   });
 });

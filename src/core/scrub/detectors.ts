@@ -271,6 +271,7 @@ function passwordMatch(text: string, i: number): boolean {
   while (s < n && isSpace(text.charCodeAt(s))) s++;
   let v = s;
   for (; v < n; v++) { const x = text.charCodeAt(v); if (x === 38 || x === 59 || x === 44 || isSpace(x)) break; }
+  if (v === s + 1 && text.charCodeAt(s) === 63) return false; // a lone '?' is a statement's placeholder, not a value
   return v > s && found(PASSWORD!, s, v);
 }
 
@@ -444,6 +445,20 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
 }
 
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Whether no built-in detector can match anywhere in the text, known without scanning for them: the text holds
+ * only lower-case ASCII letters, '.', '-' and '~', and no "xox". Every detector needs something else: a digit,
+ * an upper-case letter (eyJ…, AKIA…, AIza…, IBAN), '_' (sk_live_…, ghp_…), '@', ':', '=', '/', '\\' or white
+ * space; only a Slack token (xoxb-…) can be made of the rest. Host names and most path segments are like this.
+ */
+export function inert(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
+  }
+  return !text.includes('xox');
+}
 
 /** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */
 export function detect(text: string, replacer: Replacer): string {

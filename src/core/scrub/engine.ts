@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type DetectorInfo, detect } from './detectors.ts';
+import { type DetectorInfo, detect, inert } from './detectors.ts';
 import { hexVal, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 
@@ -130,8 +130,14 @@ class Redactor {
     return this.replacement(d.name, d.label, original);
   }
 
+  /** Whether nothing in the text can be replaced: no patterns of the account, and no built-in detector can match. */
+  passes(value: string): boolean {
+    return !this.custom && inert(value);
+  }
+
   /** The account's own patterns first, then the built-in detectors in one scan. */
   text(value: string): string {
+    if (this.passes(value)) return value;
     let out = value;
     if (this.custom) {
       for (const d of this.custom) {
@@ -141,20 +147,6 @@ class Redactor {
     }
     return detect(out, this);
   }
-}
-
-/** A path segment that is only a word (letters, '.', '~', '-'; up to 24): nothing personal can hide in it. */
-function plainSegment(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return true;
-  if (n > 24) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if (c >= 97 && c <= 122) continue;
-    if (i > 0 && (c === 0x2e || c === 0x7e || c === 0x2d)) continue; // . ~ - (with the case bit set)
-    return false;
-  }
-  return true;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -169,7 +161,7 @@ const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
 
 /** One path segment: detectors on the decoded text; UUIDs and long numbers become {id}. */
 function scrubSegment(seg: string, r: Redactor): string {
-  if (plainSegment(seg)) return seg;
+  if (seg.length !== 36 && r.passes(seg)) return seg; // (a UUID may be all letters)
   const decoded = safeDecode(seg);
   if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
   if (longNumber(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
