@@ -447,17 +447,20 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
 
 /**
- * Whether no built-in detector can match anywhere in the text, known without scanning for them: the text holds
- * only lower-case ASCII letters, '.', '-' and '~', and no "xox". Every detector needs something else: a digit,
- * an upper-case letter (eyJ…, AKIA…, AIza…, IBAN), '_' (sk_live_…, ghp_…), '@', ':', '=', '/', '\\' or white
- * space; only a Slack token (xoxb-…) can be made of the rest. Host names and most path segments are like this.
+ * Whether no built-in detector can match anywhere in text[from, to), known without scanning for them: the text
+ * is shorter than the shortest match (four characters, "1::1"), or holds only lower-case ASCII letters, '.', '-'
+ * and '~', and no "xox". Every detector needs something else: a digit, an upper-case letter (eyJ…, AKIA…,
+ * AIza…, IBAN), '_' (sk_live_…, ghp_…), '@', ':', '=', '/', '\\' or white space; only a Slack token (xoxb-…)
+ * can be made of the rest. Host names and most path segments are like this.
  */
-export function inert(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+export function inert(text: string, from = 0, to = text.length): boolean {
+  if (to - from < 4) return true;
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
+    if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false; // xox
   }
-  return !text.includes('xox');
+  return true;
 }
 
 /** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */

@@ -44,11 +44,14 @@ const paramKey = (name: string) => ((name.length & 31) << 10) | ((name.charCodeA
 const PARAM_FILTER = new Uint8Array(32 * 32 * 32);
 for (const n of PARAM_LABEL.keys()) PARAM_FILTER[paramKey(n)] = 1;
 
-function personalParam(name: string): string | undefined {
-  let simple = name.length > 0;
-  for (let i = 0; i < name.length && simple; i++) { const c = name.charCodeAt(i); simple = c >= 97 && c <= 122; }
-  if (simple) return PARAM_FILTER[paramKey(name)] ? PARAM_LABEL.get(name) : undefined;
-  return PARAM_LABEL.get(safeDecode(name).toLowerCase().replace(/[-_]/g, ''));
+function personalParam(url: string, s: number, e: number): string | undefined {
+  let simple = e > s;
+  for (let i = s; i < e && simple; i++) { const c = url.charCodeAt(i); simple = c >= 97 && c <= 122; }
+  if (simple) {
+    const key = (((e - s) & 31) << 10) | ((url.charCodeAt(s) & 31) << 5) | (url.charCodeAt(e - 1) & 31);
+    return PARAM_FILTER[key] ? PARAM_LABEL.get(url.slice(s, e)) : undefined;
+  }
+  return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }
 
 /** Percent-decoding ('+' as space) that never throws: a malformed escape leaves the text as it is. */
@@ -131,8 +134,8 @@ class Redactor {
   }
 
   /** Whether nothing in the text can be replaced: no patterns of the account, and no built-in detector can match. */
-  passes(value: string): boolean {
-    return !this.custom && inert(value);
+  passes(value: string, from = 0, to = value.length): boolean {
+    return !this.custom && inert(value, from, to);
   }
 
   /** The account's own patterns first, then the built-in detectors in one scan. */
@@ -159,48 +162,48 @@ function longNumber(s: string): boolean {
 }
 const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
 
-/** One path segment: detectors on the decoded text; UUIDs and long numbers become {id}. */
-function scrubSegment(seg: string, r: Redactor): string {
-  if (seg.length !== 36 && r.passes(seg)) return seg; // (a UUID may be all letters)
+/** The path segment url[s, e): detectors on the decoded text; UUIDs and long numbers become {id}. undefined: unchanged. */
+function scrubSegment(url: string, s: number, e: number, r: Redactor): string | undefined {
+  if (e - s !== 36 && r.passes(url, s, e)) return undefined; // (a UUID may be all letters)
+  const seg = url.slice(s, e);
   const decoded = safeDecode(seg);
   if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
   if (longNumber(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
   const cleaned = r.text(decoded);
-  return cleaned === decoded ? seg : cleaned;
+  return cleaned === decoded ? undefined : cleaned;
 }
 
-function scrubPair(pair: string, r: Redactor): string {
-  if (pair === '') return pair;
-  const eq = pair.indexOf('=');
-  if (eq < 0) return scrubSegment(pair, r);
-  const name = pair.slice(0, eq);
-  const value = pair.slice(eq + 1);
-  if (r.allow.size && r.allow.has(safeDecode(name).toLowerCase())) return pair;
-  const label = personalParam(name);
-  if (label && value !== '') return `${name}=${r.replacement(`param:${label}`, label, value)}`;
+/** The query (or fragment) parameter url[s, e). undefined: unchanged. */
+function scrubPair(url: string, s: number, e: number, r: Redactor): string | undefined {
+  const eq = url.indexOf('=', s);
+  if (eq < 0 || eq >= e) return scrubSegment(url, s, e, r);
+  if (r.allow.size && r.allow.has(safeDecode(url.slice(s, eq)).toLowerCase())) return undefined;
+  const label = personalParam(url, s, eq);
+  if (label && e > eq + 1) return `${url.slice(s, eq)}=${r.replacement(`param:${label}`, label, url.slice(eq + 1, e))}`;
+  if (e - eq - 1 !== 36 && r.passes(url, eq + 1, e)) return undefined;
+  const value = url.slice(eq + 1, e);
   const decoded = safeDecode(value);
   const cleaned = isUuid(decoded) ? r.replacement('uuid', 'id', decoded) : r.text(decoded);
-  return cleaned === decoded ? pair : `${name}=${cleaned}`;
+  return cleaned === decoded ? undefined : `${url.slice(s, eq)}=${cleaned}`;
 }
 
-/** Applies `each` to the parts of s[from, to) between separators; returns that slice itself when no part changed. */
-function mapParts(s: string, from: number, to: number, sep: string, each: (part: string, r: Redactor) => string, r: Redactor): string {
+/** Applies `each` to the parts of url[from, to) between separators: the rebuilt range, or undefined when no part changed. */
+function mapParts(url: string, from: number, to: number, sep: string, each: (url: string, s: number, e: number, r: Redactor) => string | undefined, r: Redactor): string | undefined {
   let out = '';
-  let copied = from; // s[from, copied) is in out; nothing is built until a part changes
+  let copied = from; // url[from, copied) is in out; nothing is built until a part changes
   for (let start = from; start < to;) {
-    let end = s.indexOf(sep, start);
+    let end = url.indexOf(sep, start);
     if (end < 0 || end > to) end = to;
     if (end > start) {
-      const part = s.slice(start, end);
-      const clean = each(part, r);
-      if (clean !== part) {
-        out += s.slice(copied, start) + clean;
+      const clean = each(url, start, end, r);
+      if (clean !== undefined) {
+        out += url.slice(copied, start) + clean;
         copied = end;
       }
     }
     start = end + 1;
   }
-  return copied === from ? s.slice(from, to) : out + s.slice(copied, to);
+  return copied === from ? undefined : out + url.slice(copied, to);
 }
 
 /** Length of the "scheme://" at the start of the URL, or 0. */
@@ -215,7 +218,20 @@ function schemeLength(url: string): number {
   return p + 3;
 }
 
-/** URL policy: keep scheme, host, path shape and parameter names; replace what is personal. */
+/** The authority url[s, e): credentials, and an IP address as host. undefined: unchanged. */
+function scrubAuthority(url: string, s: number, e: number, r: Redactor): string | undefined {
+  const cred = url.indexOf('@', s);
+  if (cred >= 0 && cred < e) return r.text(`${r.replacement('url-credentials', 'credentials', url.slice(s, cred + 1))}@${url.slice(cred + 1, e)}`);
+  if (r.passes(url, s, e)) return undefined;
+  const host = url.slice(s, e);
+  const cleaned = r.text(host);
+  return cleaned === host ? undefined : cleaned;
+}
+
+/**
+ * URL policy: keep scheme, host, path shape and parameter names; replace what is personal. Each part is
+ * read in place; the URL is rebuilt only from the first part that changes.
+ */
 function scrubUrl(url: string, r: Redactor): string {
   const n = url.length;
   const hash = url.indexOf('#');
@@ -224,30 +240,35 @@ function scrubUrl(url: string, r: Redactor): string {
   if (hash >= 0) for (let i = hash; i < n; i++) { const c = url.charCodeAt(i); if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return r.text(url); } // not a URL
   const end = query >= 0 ? query : hash >= 0 ? hash : n;
   let out = '';
+  let copied = 0; // url[0, copied) is in out
   let pathStart = 0;
   const scheme = schemeLength(url);
   if (scheme) {
-    // the authority: credentials, and an IP address as host
     let a = url.indexOf('/', scheme);
     if (a < 0 || a > end) a = end;
     pathStart = a;
-    let auth = url.slice(scheme, a);
-    const cred = auth.indexOf('@');
-    if (cred >= 0) auth = `${r.replacement('url-credentials', 'credentials', auth.slice(0, cred + 1))}@${auth.slice(cred + 1)}`;
-    out = url.slice(0, scheme) + r.text(auth);
+    const auth = scrubAuthority(url, scheme, a, r);
+    if (auth !== undefined) { out = url.slice(0, scheme) + auth; copied = a; }
   }
-  out += mapParts(url, pathStart, end, '/', scrubSegment, r);
-  if (query >= 0) out += `?${mapParts(url, query + 1, hash >= 0 ? hash : n, '&', scrubPair, r)}`;
+  const path = mapParts(url, pathStart, end, '/', scrubSegment, r);
+  if (path !== undefined) { out += url.slice(copied, pathStart) + path; copied = end; }
+  if (query >= 0) {
+    const qEnd = hash >= 0 ? hash : n;
+    const q = mapParts(url, query + 1, qEnd, '&', scrubPair, r);
+    if (q !== undefined) { out += url.slice(copied, query + 1) + q; copied = qEnd; }
+  }
   if (hash >= 0) {
-    if (url.indexOf('=', hash) >= 0) out += `#${mapParts(url, hash + 1, n, '&', scrubPair, r)}`;
-    else {
+    let f: string | undefined;
+    if (url.indexOf('=', hash) >= 0) f = mapParts(url, hash + 1, n, '&', scrubPair, r);
+    else if (!r.passes(url, hash + 1, n)) {
       const fragment = url.slice(hash + 1);
       const decoded = safeDecode(fragment);
       const cleaned = r.text(decoded);
-      out += `#${cleaned === decoded ? fragment : cleaned}`;
+      if (cleaned !== decoded) f = cleaned;
     }
+    if (f !== undefined) { out += url.slice(copied, hash + 1) + f; copied = n; }
   }
-  return out;
+  return copied === 0 ? url : out + url.slice(copied);
 }
 
 /**
