@@ -367,10 +367,10 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
   // function called (a call costs more here than the checks).
   const len = text.length;
   const email = eStart; // the next e-mail's start: fixed during this call (module state read once)
+  const stop = email >= i && email < n ? email : n; // the scan never jumps over the e-mail's start
   let pc = i > 0 ? text.charCodeAt(i - 1) : 0;
   let prev = pc < 128 ? CLS[pc]! : 0;
-  while (i < n) {
-    if (i === email) return found(EMAIL!, email, eEnd);
+  while (i < stop) {
     const c = text.charCodeAt(i);
     const f = c < 128 ? CLS[c]! : 0;
     if (f & WORD) {
@@ -441,7 +441,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
     prev = f;
     i++;
   }
-  return false;
+  return i === email && email < n && found(EMAIL!, email, eEnd);
 }
 
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
