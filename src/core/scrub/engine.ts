@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
-import { hexVal, specialCategoryOf } from './special.ts';
+import { hexVal, keyOf, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 
 export const FIELD_KINDS = ['url', 'label', 'error', 'query', 'service-url'] as const;
@@ -39,17 +39,15 @@ const PERSONAL_PARAMS: Record<string, string[]> = {
   id: ['ssn', 'nationalid', 'personalcode', 'isikukood', 'iban', 'card', 'cardnumber', 'cc', 'cvv'],
 };
 const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
-/** filter on (length, first letter, last letter) of the names above: most names ('page', 'ref') stop here */
-const paramKey = (name: string) => ((name.length & 31) << 10) | ((name.charCodeAt(0) & 31) << 5) | (name.charCodeAt(name.length - 1) & 31);
+/** filter on (length, first letter, last letter) of the names above, as for special-category words: most names ('page', 'ref') stop here */
 const PARAM_FILTER = new Uint8Array(32 * 32 * 32);
-for (const n of PARAM_LABEL.keys()) PARAM_FILTER[paramKey(n)] = 1;
+for (const n of PARAM_LABEL.keys()) PARAM_FILTER[keyOf(n.length, n.charCodeAt(0), n.charCodeAt(n.length - 1))] = 1;
 
 function personalParam(url: string, s: number, e: number): string | undefined {
   let simple = e > s;
   for (let i = s; i < e && simple; i++) { const c = url.charCodeAt(i); simple = c >= 97 && c <= 122; }
   if (simple) {
-    const key = (((e - s) & 31) << 10) | ((url.charCodeAt(s) & 31) << 5) | (url.charCodeAt(e - 1) & 31);
-    return PARAM_FILTER[key] ? PARAM_LABEL.get(url.slice(s, e)) : undefined;
+    return PARAM_FILTER[keyOf(e - s, url.charCodeAt(s), url.charCodeAt(e - 1))] ? PARAM_LABEL.get(url.slice(s, e)) : undefined;
   }
   return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }

@@ -63,7 +63,7 @@ const BY_FIRST = new Map<string, Array<{ words: string[]; category: string }>>()
 /** filter on (length, first letter, last letter) of first words: a word whose entry is 0 starts no term */
 const FILTER = new Uint8Array(32 * 32 * 32); // 32 KiB: stays in the CPU cache
 /** the low five bits of a letter name it in either case (a digit shares them with a letter: only a false hit) */
-const keyOf = (len: number, first: number, last: number) => ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
+export const keyOf = (len: number, first: number, last: number) => ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
 for (const [category, terms] of Object.entries(SPECIAL_CATEGORIES)) {
   for (const t of terms) {
     const words = fold(t).split(/\s+/);
