@@ -1,4 +1,3 @@
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Breach notifications per second locally (outbox), 10,000 affected accounts with two contacts each.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

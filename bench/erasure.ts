@@ -1,4 +1,3 @@
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Erasure scaling: time to erase a user with 1,000 interactions in a table of 10,000 items and of 100,000
 // items, same run. Cost should follow the user's data (the per-user index), not the table.
 import * as fs from 'node:fs';

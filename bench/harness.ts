@@ -10,7 +10,7 @@ export const ROOT = path.resolve(import.meta.dirname, '..');
 export async function spawnRuntime(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-'))): Promise<{ proc: ChildProcess; dataDir: string; endpoints: any; token: string; stop: () => Promise<void> }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LETHE_DATA_DIR: dataDir, PORT: '0', LETHE_DYNAMODB_PORT: '0', LETHE_S3_PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, LETHE_DATA_DIR: dataDir, PORT: '0', LETHE_DYNAMODB_PORT: '0', LETHE_S3_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -1,10 +1,10 @@
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Ingest throughput: the real ingest handler (in this process) writing into the local DynamoDB (a child
 // process, as a separate service would be), against raw BatchWriteItem of the same items into the same
 // engine in the same run. Also handler p50/p99 for a 100-event batch and the bundled size of each ingest Lambda.
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import * as esbuild from 'esbuild';
+import { esbuildOptions } from '#lib/constructs/bundling.ts';
 import * as path from 'node:path';
 import { sign } from '#core/signing.ts';
 import { Resolver } from '#local/intrinsics.ts';
@@ -26,10 +26,7 @@ function batchOf(applicationId: string, prefix: string, n: number) {
 }
 
 export async function bundleSize(fn: string): Promise<number> {
-  const out = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'lambdas', fn, 'handler.ts')], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm',
-    external: ['@aws-sdk/*'], write: false, mainFields: ['module', 'main'], banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
-  });
+  const out = await esbuild.build({ ...esbuildOptions(path.join(ROOT, 'lambdas', fn, 'handler.ts')), write: false });
   return out.outputFiles[0]!.contents.length;
 }
 

@@ -1,4 +1,3 @@
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Load: concurrent agents send signed batches to the local API for a bounded time; then every event
 // acknowledged as stored is looked up: lost and duplicated must both be 0.
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';

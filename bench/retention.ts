@@ -1,4 +1,3 @@
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The retention auditor's sweep rate: items past expiry (+ grace) found and deleted per second, locally.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

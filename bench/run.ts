@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ROOT } from './harness.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const only = process.argv.slice(2);
 const want = (name: string) => only.filter((o) => !o.startsWith('--')).length === 0 || only.includes(name);
 

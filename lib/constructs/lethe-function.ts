@@ -11,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BUNDLING } from './bundling.ts';
 import { acknowledgeResolved, nagResourceName } from './nag.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,8 +43,8 @@ export interface LetheFunctionProps {
 }
 
 /**
- * The one way Lethe builds a function: nodejs22.x on arm64, minified esbuild bundle with source maps,
- * AWS SDK left to the runtime, X-Ray tracing, and an explicit encrypted log group with retention.
+ * The one way Lethe builds a function: nodejs24.x on arm64, one minified ESM bundle with source maps and the
+ * AWS SDK inside (see bundling.ts), X-Ray tracing, and an explicit encrypted log group with retention.
  */
 export class LetheFunction extends nodejs.NodejsFunction {
   readonly entryPath: string;
@@ -68,7 +69,7 @@ export class LetheFunction extends nodejs.NodejsFunction {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -81,13 +82,13 @@ export class LetheFunction extends nodejs.NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        minify: true,
+        minify: BUNDLING.minify,
         sourceMap: true,
-        target: 'node22',
+        target: BUNDLING.target,
         format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+        mainFields: BUNDLING.mainFields,
+        externalModules: BUNDLING.externalModules,
+        banner: BUNDLING.banner,
       },
     });
     this.entryPath = path.relative(PROJECT_ROOT, entry);
@@ -103,7 +104,6 @@ export class LetheFunction extends nodejs.NodejsFunction {
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'The function reaches only regional AWS APIs (DynamoDB, S3, KMS, SES) over TLS with IAM auth; a VPC adds no isolation here and adds NAT cost and cold-start time.' },
       { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'Per-account throttling is enforced by API Gateway usage plans; a reserved concurrency cap would throttle every customer at once.' },
       { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'No asynchronous invocations: API Gateway and Step Functions call synchronously and retry, so a failed event is returned to the caller (503) rather than parked.' },
-      { id: 'AwsSolutions-L1', reason: 'Pinned to nodejs22.x on purpose: the runtime the code is built and tested for (esbuild target node22); a runtime bump is a reviewed change, not a drift.' },
     );
     this.role = role;
   }

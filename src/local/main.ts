@@ -1,5 +1,3 @@
-// The SDK versions are pinned in package-lock.json; its notice about future Node 22 releases is not actionable here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // `npm start`: the whole of Lethe on this machine, no AWS, no Docker.
 import { DEFAULT_PORTS, startRuntime } from './runtime.ts';
 

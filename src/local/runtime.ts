@@ -1,4 +1,3 @@
-import './polyfills.ts';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,3 @@
-import './polyfills.ts';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';

@@ -17,10 +17,10 @@ const fnId = (prefix: string) => functions().find(([id]) => id.startsWith(prefix
 const json = (v: unknown) => JSON.stringify(v);
 
 describe('every function is built the same way (house construct)', () => {
-  it('runs nodejs22.x on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
+  it('runs nodejs24.x on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
     expect(functions().length).toBeGreaterThanOrEqual(5);
     for (const [id, f] of functions()) {
-      expect(f.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(f.Properties.Runtime, id).toBe('nodejs24.x');
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       expect(f.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(f.Properties.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
