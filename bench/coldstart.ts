@@ -22,7 +22,7 @@ async function bundle(entry: string, file: string): Promise<number> {
   return fs.statSync(file).size;
 }
 
-export async function runColdStartBench(runs = 9) {
+export async function runColdStartBench(runs = 15) {
   const dir = path.join(ROOT, 'bench', 'results', '.bundles');
   const entries: Array<[string, string]> = [
     [BASELINE, path.join(ROOT, 'bench', 'fixtures', 'bare-dynamodb.ts')],

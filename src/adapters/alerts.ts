@@ -1,9 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { IRELAND } from '#core/region.ts';
-
-let sns: SNSClient | undefined;
+import { sns } from './aws.ts';
 
 /** Operators' alerts: the SNS topic on AWS; locally a line in <data>/alerts.jsonl. */
 export async function publishAlert(subject: string, message: string, severity: 'warning' | 'critical'): Promise<void> {
@@ -11,6 +8,6 @@ export async function publishAlert(subject: string, message: string, severity: '
     fs.appendFileSync(path.join(process.env.LETHE_DATA_DIR!, 'alerts.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), severity, subject, message })}\n`);
     return;
   }
-  sns ??= new SNSClient({ region: IRELAND });
-  await sns.send(new PublishCommand({ TopicArn: process.env.OPERATORS_TOPIC_ARN, Subject: subject.slice(0, 99), Message: message, MessageAttributes: { severity: { DataType: 'String', StringValue: severity } } }));
+  const { sdk, client } = await sns();
+  await client.send(new sdk.PublishCommand({ TopicArn: process.env.OPERATORS_TOPIC_ARN, Subject: subject.slice(0, 99), Message: message, MessageAttributes: { severity: { DataType: 'String', StringValue: severity } } }));
 }

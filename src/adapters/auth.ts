@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { jwtVerify, SignJWT } from 'jose';
 import { type Principal, ROLES } from '#core/access.ts';
-import { IRELAND } from '#core/region.ts';
+import { secrets } from './aws.ts';
 
 export const TOKEN_ISSUER = 'lethe';
 export const TOKEN_AUDIENCE = 'lethe-management';
@@ -14,7 +13,8 @@ let keyPromise: Promise<Uint8Array> | undefined;
 export function signingKey(): Promise<Uint8Array> {
   return (keyPromise ??= (async () => {
     if (process.env.LETHE_LOCAL === '1') return localSigningKey(process.env.LETHE_DATA_DIR!);
-    const out = await new SecretsManagerClient({ region: IRELAND }).send(new GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
+    const { sdk, client } = await secrets();
+    const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
     return Buffer.from(out.SecretString!, 'utf8');
   })());
 }

@@ -1,24 +1,32 @@
-// SDK clients, created once per process at module scope (reused across invocations).
+// SDK clients, created once per process (reused across invocations).
 // On AWS they use the function's role in eu-west-1; locally the runtime sets AWS_ENDPOINT_URL_* to the
 // embedded engines, and the very same calls go there.
+//
+// DynamoDB is loaded with the module: every request of almost every function needs it. Every other SDK
+// package is loaded on first use (a dynamic import, which the bundle keeps unevaluated until then), so a
+// function pays at cold start only for the clients that its requests need at once (`npm run bench -- coldstart`).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { IRELAND } from '#core/region.ts';
 
 const region = IRELAND;
 const local = () => process.env.LETHE_LOCAL === '1';
 
 let ddb: DynamoDBClient | undefined;
-let s3: S3Client | undefined;
-let kms: KMSClient | undefined;
-let sfn: SFNClient | undefined;
-
 export const dynamo = () => (ddb ??= new DynamoDBClient({ region, maxAttempts: 4 }));
-export const s3Client = () => (s3 ??= new S3Client({ region, forcePathStyle: local() }));
-export const kmsClient = () => (kms ??= new KMSClient({ region }));
-export const sfnClient = () => (sfn ??= new SFNClient({ region }));
+
+/** An SDK package and its one client, loaded and created on the first call. */
+function lazy<M, C>(load: () => Promise<M>, create: (m: M) => C): () => Promise<{ sdk: M; client: C }> {
+  let p: Promise<{ sdk: M; client: C }> | undefined;
+  return () => (p ??= load().then((sdk) => ({ sdk, client: create(sdk) })));
+}
+
+export const s3 = /* @__PURE__ */ lazy(() => import('./sdk/s3.ts'), (m) => new m.S3Client({ region, forcePathStyle: local() }));
+export const kms = /* @__PURE__ */ lazy(() => import('./sdk/kms.ts'), (m) => new m.KMSClient({ region }));
+export const sfn = /* @__PURE__ */ lazy(() => import('./sdk/sfn.ts'), (m) => new m.SFNClient({ region }));
+export const ses = /* @__PURE__ */ lazy(() => import('./sdk/ses.ts'), (m) => new m.SESv2Client({ region }));
+export const sns = /* @__PURE__ */ lazy(() => import('./sdk/sns.ts'), (m) => new m.SNSClient({ region }));
+export const apiGateway = /* @__PURE__ */ lazy(() => import('./sdk/api-gateway.ts'), (m) => new m.APIGatewayClient({ region }));
+export const secrets = /* @__PURE__ */ lazy(() => import('./sdk/secrets.ts'), (m) => new m.SecretsManagerClient({ region }));
 
 /** Replaces a client (fault-injection tests wrap the real client with middleware). */
 export function setDynamo(client: DynamoDBClient): void {

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DescribeTableCommand, ExportTableToPointInTimeCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EXPORT_PREFIX, type BackupPorts, type ExportSummary, LEDGER_PREFIX } from '#core/backup.ts';
 import { systemClock } from '#core/clock.ts';
 import { IRELAND } from '#core/region.ts';
 import { ENV } from '#core/schema.ts';
-import { dynamo, env, s3Client } from './aws.ts';
+import { dynamo, env, s3 } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 
 const bucket = () => env(ENV.backupBucket);
@@ -17,7 +16,8 @@ async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const out = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix, ContinuationToken: token }));
+    const { sdk, client } = await s3();
+    const out = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix, ContinuationToken: token }));
     keys.push(...(out.Contents ?? []).map((o) => o.Key!));
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
@@ -25,7 +25,8 @@ async function listKeys(prefix: string): Promise<string[]> {
 }
 
 async function getObject(key: string): Promise<Buffer> {
-  const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+  const { sdk, client } = await s3();
+  const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket(), Key: key }));
   return Buffer.from(await out.Body!.transformToByteArray());
 }
 
@@ -39,15 +40,16 @@ async function writeLocalExport(tableName: string, nowMs: number): Promise<Expor
   let start: Record<string, AttributeValue> | undefined;
   let itemCount = 0;
   let part = 0;
+  const { sdk, client } = await s3();
   do {
     const page = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
     const lines = (page.Items ?? []).map((Item) => JSON.stringify({ Item })).join('\n');
-    if (lines) await s3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: `${base}data/${String(part++).padStart(5, '0')}.json.gz`, Body: gzipSync(`${lines}\n`) }));
+    if (lines) await client.send(new sdk.PutObjectCommand({ Bucket: bucket(), Key: `${base}data/${String(part++).padStart(5, '0')}.json.gz`, Body: gzipSync(`${lines}\n`) }));
     itemCount += page.Items?.length ?? 0;
     start = page.LastEvaluatedKey;
   } while (start);
   const summary = { version: '2020-06-30', exportArn: `local:${exportId}`, startTime: new Date(nowMs).toISOString(), endTime: new Date().toISOString(), tableArn: `arn:aws:dynamodb:${IRELAND}:000000000000:table/${tableName}`, exportTime: new Date(nowMs).toISOString(), s3Bucket: bucket(), s3Prefix: EXPORT_PREFIX, s3SseAlgorithm: 'KMS', itemCount, outputFormat: 'DYNAMODB_JSON', exportType: 'FULL_EXPORT' };
-  await s3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: `${base}manifest-summary.json`, Body: JSON.stringify(summary), ContentType: 'application/json' }));
+  await client.send(new sdk.PutObjectCommand({ Bucket: bucket(), Key: `${base}manifest-summary.json`, Body: JSON.stringify(summary), ContentType: 'application/json' }));
   return { exportId, tableName, exportTime: nowMs, itemCount };
 }
 

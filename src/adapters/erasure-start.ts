@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ErasureInput } from '#core/erasure.ts';
 import type { ErasureAdminPorts } from '#core/management.ts';
 import { ENV } from '#core/schema.ts';
-import { env, sfnClient } from './aws.ts';
+import { env, sfn } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { getErasure, recordErasureRequest } from './erasure-store.ts';
 
@@ -11,7 +10,8 @@ export const erasureAdminPorts: ErasureAdminPorts = {
   newId: () => randomBytes(12).toString('hex'),
   async startErasure(input: ErasureInput) {
     await recordErasureRequest(input);
-    await retryable('step functions', () => sfnClient().send(new StartExecutionCommand({
+    const { sdk, client } = await sfn();
+    await retryable('step functions', () => client.send(new sdk.StartExecutionCommand({
       stateMachineArn: env(ENV.erasureStateMachine), name: input.requestId, input: JSON.stringify(input),
     })));
   },

@@ -1,5 +1,4 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
@@ -7,7 +6,7 @@ import { DAY_SECONDS } from '#core/retention.ts';
 import { ENV, USER_INDEX } from '#core/schema.ts';
 import { getAccount } from './accounts-store.ts';
 import { appendAudit } from './audit-store.ts';
-import { dynamo, env, s3Client } from './aws.ts';
+import { dynamo, env, s3 } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { sendMail } from './mailer.ts';
 
@@ -106,7 +105,8 @@ export const erasurePorts: ErasurePorts = {
   async appendLedger(input, nowMs) {
     // One object per erasure; a restore re-applies every entry newer than the export it loads (P9).
     const key = `erasure-ledger/${input.accountId}/${String(nowMs).padStart(14, '0')}-${input.requestId}.json`;
-    await retryable('backup bucket', () => s3Client().send(new PutObjectCommand({
+    const { sdk, client } = await s3();
+    await retryable('backup bucket', () => client.send(new sdk.PutObjectCommand({
       Bucket: env(ENV.backupBucket), Key: key, ContentType: 'application/json',
       Body: JSON.stringify({ requestId: input.requestId, accountId: input.accountId, userKey: input.userKey, erasedAt: nowMs }),
     })));

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { IRELAND } from '#core/region.ts';
+import { ses } from './aws.ts';
 
 export interface Mail {
   to: string;
@@ -21,12 +20,11 @@ export async function sendMail(mail: Mail): Promise<string> {
     fs.writeFileSync(path.join(outbox, `${id}.eml`), eml);
     return id;
   }
-  ses ??= new SESv2Client({ region: IRELAND });
-  const out = await ses.send(new SendEmailCommand({
+  const { sdk, client } = await ses();
+  const out = await client.send(new sdk.SendEmailCommand({
     FromEmailAddress: process.env.MAIL_FROM,
     Destination: { ToAddresses: [mail.to] },
     Content: { Simple: { Subject: { Data: mail.subject, Charset: 'UTF-8' }, Body: { Text: { Data: mail.text, Charset: 'UTF-8' } } } },
   }));
   return out.MessageId!;
 }
-let ses: SESv2Client | undefined;

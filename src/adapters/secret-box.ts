@@ -1,9 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { ENV } from '#core/schema.ts';
-import { env, kmsClient } from './aws.ts';
+import { env, kms } from './aws.ts';
 
 /** Encrypts small secrets (agent keys, account keys) with the project key: KMS on AWS, a local key file locally. */
 export interface SecretBox {
@@ -13,11 +12,13 @@ export interface SecretBox {
 
 const kmsBox: SecretBox = {
   async encrypt(plain) {
-    const out = await kmsClient().send(new EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose: 'lethe-secret' } }));
+    const { sdk, client } = await kms();
+    const out = await client.send(new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose: 'lethe-secret' } }));
     return `kms:${Buffer.from(out.CiphertextBlob!).toString('base64')}`;
   },
   async decrypt(cipher) {
-    const out = await kmsClient().send(new DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose: 'lethe-secret' } }));
+    const { sdk, client } = await kms();
+    const out = await client.send(new sdk.DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose: 'lethe-secret' } }));
     return Buffer.from(out.Plaintext!);
   },
 };

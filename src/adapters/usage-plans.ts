@@ -1,8 +1,5 @@
-import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand, GetUsagePlansCommand } from '@aws-sdk/client-api-gateway';
 import { AGENT_USAGE_PLAN_NAME, usagePlanKeyOf } from '#core/accounts.ts';
-import { IRELAND } from '#core/region.ts';
-
-let client: APIGatewayClient | undefined;
+import { apiGateway } from './aws.ts';
 
 /**
  * Onboarding: an API key named after the account, in the agents' usage plan, so API Gateway throttles each
@@ -10,10 +7,10 @@ let client: APIGatewayClient | undefined;
  */
 export async function registerUsagePlanKey(accountId: string): Promise<void> {
   if (process.env.LETHE_LOCAL === '1') return;
-  client ??= new APIGatewayClient({ region: IRELAND });
-  const key = await client.send(new CreateApiKeyCommand({ name: accountId, value: usagePlanKeyOf(accountId), enabled: true, description: `Lethe agents of ${accountId}` }));
-  planId ??= (await client.send(new GetUsagePlansCommand({ limit: 500 }))).items?.find((p) => p.name === AGENT_USAGE_PLAN_NAME)?.id;
+  const { sdk, client } = await apiGateway();
+  const key = await client.send(new sdk.CreateApiKeyCommand({ name: accountId, value: usagePlanKeyOf(accountId), enabled: true, description: `Lethe agents of ${accountId}` }));
+  planId ??= (await client.send(new sdk.GetUsagePlansCommand({ limit: 500 }))).items?.find((p) => p.name === AGENT_USAGE_PLAN_NAME)?.id;
   if (!planId) throw new Error(`usage plan ${AGENT_USAGE_PLAN_NAME} not found`);
-  await client.send(new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }));
+  await client.send(new sdk.CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }));
 }
 let planId: string | undefined;

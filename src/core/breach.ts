@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { Clock } from './clock.ts';
 import { badRequest } from './errors.ts';
 import { parseOr400 } from './events.ts';
@@ -12,16 +12,18 @@ export const DEADLINE_HOURS = 48;
 export const ESCALATE_BEFORE_HOURS = 12;
 export const HOUR_MS = 3_600_000;
 
+const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+
 export const BreachReportSchema = z.strictObject({
   discoveredAt: z.iso.datetime({ offset: true }),
-  description: z.string().min(10).max(5000),
-  categories: z.array(z.string().min(1).max(100)).min(1).max(20).default(['performance monitoring data']),
-  approxSubjects: z.number().int().nonnegative().optional(),
-  approxRecords: z.number().int().nonnegative().optional(),
-  consequences: z.string().max(5000).default('Under assessment.'),
-  measures: z.string().max(5000).default('Under assessment.'),
-  contactPoint: z.string().min(3).max(300).default('privacy@lethe.example'),
-  accounts: z.union([z.literal('all'), z.array(z.string().min(1)).min(1).max(100_000)]),
+  description: str(10, 5000),
+  categories: z._default(z.array(str(1, 100)).check(z.minLength(1), z.maxLength(20)), ['performance monitoring data']),
+  approxSubjects: z.optional(z.int().check(z.nonnegative())),
+  approxRecords: z.optional(z.int().check(z.nonnegative())),
+  consequences: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
+  measures: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
+  contactPoint: z._default(str(3, 300), 'privacy@lethe.example'),
+  accounts: z.union([z.literal('all'), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100_000))]),
 });
 export type BreachReport = z.infer<typeof BreachReportSchema>;
 

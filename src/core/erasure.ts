@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { Clock } from './clock.ts';
 import { HttpError } from './errors.ts';
 
@@ -10,11 +10,11 @@ export const ERASURE_PAGE_SIZE = 500;
 export const ERASURE_CONCURRENCY = 25;
 
 export const ErasureInputSchema = z.strictObject({
-  requestId: z.string().regex(/^er_[A-Za-z0-9]{8,40}$/),
-  accountId: z.string().min(1),
-  userKey: z.string().min(1),
-  requestedBy: z.string().min(1),
-  requestedAt: z.number().int(),
+  requestId: z.string().check(z.regex(/^er_[A-Za-z0-9]{8,40}$/)),
+  accountId: z.string().check(z.minLength(1)),
+  userKey: z.string().check(z.minLength(1)),
+  requestedBy: z.string().check(z.minLength(1)),
+  requestedAt: z.int(),
 });
 export type ErasureInput = z.infer<typeof ErasureInputSchema>;
 
@@ -60,7 +60,7 @@ export class ErasureIncomplete extends Error {
 /** Each step is idempotent: running a request twice (or resuming it) changes nothing more. */
 export const erasureSteps = {
   async validate(p: ErasurePorts, raw: unknown) {
-    const r = ErasureInputSchema.safeParse(raw);
+    const r = z.safeParse(ErasureInputSchema, raw);
     if (!r.success) throw new HttpError(400, 'invalid_request', 'erasure input is not valid');
     if (!(await p.accountExists(r.data.accountId))) throw new HttpError(404, 'not_found', 'account not found');
     const startedAt = p.clock.nowMs();

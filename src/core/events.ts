@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { badRequest, type HttpError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 
-const text = (max: number = LIMITS.maxStringLength) => z.string().max(max);
-const ms = z.number().finite().nonnegative().max(86_400_000);
+const text = (max: number = LIMITS.maxStringLength) => z.string().check(z.maxLength(max));
+const ms = z.number().check(z.nonnegative(), z.lte(86_400_000));
 
 export const EVENT_TYPES = ['page-load', 'route-change', 'click', 'xhr', 'fetch', 'server-request', 'background-job', 'error', 'custom'] as const;
 export const OUTCOMES = ['ok', 'slow', 'failed'] as const;
@@ -11,29 +11,29 @@ export const OUTCOMES = ['ok', 'slow', 'failed'] as const;
 export const ServiceCallSchema = z.strictObject({
   url: text(),
   duration: ms,
-  status: z.number().int().min(0).max(999),
+  status: z.int().check(z.gte(0), z.lte(999)),
 });
 
 export const EventSchema = z.strictObject({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'only letters, digits and . _ : -'),
-  applicationId: z.string().min(1).max(64),
+  id: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'only letters, digits and . _ : -')),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(64)),
   type: z.enum(EVENT_TYPES),
   /** epoch milliseconds */
-  timestamp: z.number().int().positive(),
+  timestamp: z.int().check(z.positive()),
   duration: ms,
   outcome: z.enum(OUTCOMES),
-  url: text().optional(),
-  label: text(1024).optional(),
-  error: text().optional(),
-  queries: z.array(text()).max(LIMITS.maxQueriesPerEvent).optional(),
-  services: z.array(ServiceCallSchema).max(LIMITS.maxServiceCallsPerEvent).optional(),
-  browser: z.strictObject({ family: text(64), version: text(32) }).optional(),
-  userId: z.string().min(1).max(256).optional(),
-  doNotTrack: z.boolean().optional(),
+  url: z.optional(text()),
+  label: z.optional(text(1024)),
+  error: z.optional(text()),
+  queries: z.optional(z.array(text()).check(z.maxLength(LIMITS.maxQueriesPerEvent))),
+  services: z.optional(z.array(ServiceCallSchema).check(z.maxLength(LIMITS.maxServiceCallsPerEvent))),
+  browser: z.optional(z.strictObject({ family: text(64), version: text(32) })),
+  userId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  doNotTrack: z.optional(z.boolean()),
 });
 
 export const BatchSchema = z.strictObject({
-  events: z.array(EventSchema).min(1).max(LIMITS.maxEventsPerBatch),
+  events: z.array(EventSchema).check(z.minLength(1), z.maxLength(LIMITS.maxEventsPerBatch)),
 });
 
 export type AgentEvent = z.infer<typeof EventSchema>;
@@ -45,8 +45,8 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Validates with a schema; the first problem becomes a 400 naming the field and the reason. */
-export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
+export function parseOr400<T>(schema: z.ZodMiniType<T>, value: unknown): T {
+  const r = z.safeParse(schema, value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   let field = fieldPath(issue.path);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { Account, Application } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
@@ -9,26 +9,28 @@ import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
 
-const email = z.email().max(254);
-const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com');
+const email = z.email().check(z.maxLength(254));
+const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
+const days = (min: number) => z.int().check(z.gte(min), z.lte(MAX_RETENTION_DAYS));
+const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 export const CreateAccountSchema = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: str(1, 200),
   creatorEmail: email,
   adminEmail: email,
-  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).default(DEFAULT_RETENTION_DAYS),
-  allowedOrigins: z.array(origin).max(50).default([]),
+  retentionDays: z._default(days(1), DEFAULT_RETENTION_DAYS),
+  allowedOrigins: z._default(z.array(origin).check(z.maxLength(50)), []),
 });
 
 export const UpdateAccountSchema = z.strictObject({
-  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
-  pseudonymise: z.boolean().optional(),
-  adminEmail: email.optional(),
-  scrubRules: z.strictObject({
-    extraPatterns: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), pattern: z.string().min(1).max(500) })).max(50).optional(),
-    allowParams: z.array(z.string().min(1).max(100)).max(100).optional(),
-    method: z.enum(['placeholder', 'remove', 'mask', 'hash']).optional(),
-  }).optional(),
+  retentionDays: z.optional(days(1)),
+  pseudonymise: z.optional(z.boolean()),
+  adminEmail: z.optional(email),
+  scrubRules: z.optional(z.strictObject({
+    extraPatterns: z.optional(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, 500) })).check(z.maxLength(50))),
+    allowParams: z.optional(z.array(str(1, 100)).check(z.maxLength(100))),
+    method: z.optional(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
+  })),
 });
 
 export interface AuditEntry {
@@ -118,7 +120,7 @@ export async function rotateKey(ports: ManagementPorts, p: Principal, accountId:
   });
 }
 
-export const TerminateSchema = z.strictObject({ graceDays: z.number().int().min(0).max(MAX_RETENTION_DAYS).default(DEFAULT_TERMINATION_GRACE_DAYS) });
+export const TerminateSchema = z.strictObject({ graceDays: z._default(days(0), DEFAULT_TERMINATION_GRACE_DAYS) });
 
 /**
  * Contract termination (P8): ingest stops at once (status + every agent key revoked); the retention
@@ -139,8 +141,8 @@ export async function terminateAccount(ports: ManagementPorts & { revokeKeys(acc
 
 /** The person to erase: the identifier as the customer knows it, or the userKey a search returned. */
 export const ErasureRequestSchema = z.union([
-  z.strictObject({ userId: z.string().min(1).max(256) }),
-  z.strictObject({ userKey: z.string().regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search') }),
+  z.strictObject({ userId: str(1, 256) }),
+  z.strictObject({ userKey: z.string().check(z.regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search')) }),
 ]);
 
 /** userKey of the request, within the account (a key of another account is refused). */

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { BatchSchema } from './events.ts';
 import { CreateAccountSchema, ErasureRequestSchema, UpdateAccountSchema } from './management.ts';
 import { LIMITS } from './limits.ts';
 import { BreachReportSchema } from './breach.ts';
 
-const schema = (s: z.ZodType) => {
+const schema = (s: z.ZodMiniType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
   return rest;
 };

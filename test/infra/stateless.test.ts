@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NODE_MAJOR } from '#lib/constructs/bundling.ts';
 import { ENTRY_METADATA } from '#lib/constructs/lethe-function.ts';
 import { templates } from '../helpers/synth.ts';
 
@@ -17,10 +18,10 @@ const fnId = (prefix: string) => functions().find(([id]) => id.startsWith(prefix
 const json = (v: unknown) => JSON.stringify(v);
 
 describe('every function is built the same way (house construct)', () => {
-  it('runs nodejs24.x on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
+  it('runs the project\'s Node major (nodejs24.x) on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
     expect(functions().length).toBeGreaterThanOrEqual(5);
     for (const [id, f] of functions()) {
-      expect(f.Properties.Runtime, id).toBe('nodejs24.x');
+      expect(f.Properties.Runtime, id).toBe(`nodejs${NODE_MAJOR}.x`);
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       expect(f.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(f.Properties.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });

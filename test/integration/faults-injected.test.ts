@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamo, s3Client } from '#adapters/aws.ts';
+import { dynamo, s3 } from '#adapters/aws.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from '../helpers/runtime.ts';
@@ -54,7 +54,7 @@ describe('S3 errors', () => {
   it('during an erasure: the ledger write is retried by the state machine and the erasure completes', async () => {
     await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, Array.from({ length: 20 }, () => event(acc.applicationId, { userId: 's3-fault' })));
     let left = 2;
-    const fault = inject(s3Client(), 'ledgerDown', (c) => c === 'PutObjectCommand' && left-- > 0, s3Down);
+    const fault = inject((await s3()).client, 'ledgerDown', (c) => c === 'PutObjectCommand' && left-- > 0, s3Down);
     const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 's3-fault' });
     const status = await waitForErasure(rt, started.body.requestId).finally(() => fault.remove());
     expect(fault.fired()).toBe(2);
@@ -62,7 +62,7 @@ describe('S3 errors', () => {
   }, 60_000);
 
   it('during a backup export: the API answers 503 (retry later) instead of reporting a backup that was not written', async () => {
-    const fault = inject(s3Client(), 'exportDown', (c) => c === 'PutObjectCommand', s3Down);
+    const fault = inject((await s3()).client, 'exportDown', (c) => c === 'PutObjectCommand', s3Down);
     const r = await api(rt, 'POST', '/v1/backups');
     fault.remove();
     expect(r.status).toBe(503);
