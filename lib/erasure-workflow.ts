@@ -40,13 +40,15 @@ export class ErasureWorkflow extends Construct {
       return t;
     };
 
-    const failed = new sfn.Fail(this, 'ErasureFailed', { error: 'ErasureFailed', cause: 'see the request status; operators were alerted' });
+    // The execution fails with the step's own error and cause (strings), so an operator sees why at once.
+    const failed = new sfn.Fail(this, 'ErasureFailed', { errorPath: '$.error', causePath: '$.cause' });
     const markFailed = new tasks.LambdaInvoke(this, 'MarkFailed', {
       lambdaFunction: props.worker,
       payload: sfn.TaskInput.fromObject({ action: 'markFailed', state: { 'input.$': '$$.Execution.Input', 'error.$': '$.error' } }),
       outputPath: '$.Payload',
     });
-    markFailed.addRetry({ errors: ['RetryableError', 'States.TaskFailed'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 8 });
+    // Only an outage is retried here; an input the worker refuses fails the execution at once.
+    markFailed.addRetry({ errors: ['RetryableError'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 8 });
     markFailed.next(failed);
 
     const validate = step('Validate', 'validate');

@@ -1,6 +1,6 @@
 import * as z from './zod.ts';
 import type { Clock } from './clock.ts';
-import { HttpError } from './errors.ts';
+import { fieldPath } from './events.ts';
 
 /**
  * Right to be forgotten (P11). The state machine carries only the keyed hash of the identity (userKey):
@@ -57,12 +57,23 @@ export class ErasureIncomplete extends Error {
   override name = 'ErasureIncomplete';
 }
 
+/**
+ * The workflow was started with an input it cannot act on (a bad field, an unknown account): nothing to
+ * retry. The state machine fails at once with this error's name and message as its error and cause.
+ */
+export class InvalidErasureInput extends Error {
+  override name = 'InvalidErasureInput';
+}
+
 /** Each step is idempotent: running a request twice (or resuming it) changes nothing more. */
 export const erasureSteps = {
   async validate(p: ErasurePorts, raw: unknown) {
     const r = z.safeParse(ErasureInputSchema, raw);
-    if (!r.success) throw new HttpError(400, 'invalid_request', 'erasure input is not valid');
-    if (!(await p.accountExists(r.data.accountId))) throw new HttpError(404, 'not_found', 'account not found');
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new InvalidErasureInput(`${fieldPath(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path)}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
+    }
+    if (!(await p.accountExists(r.data.accountId))) throw new InvalidErasureInput('accountId: no such account');
     const startedAt = p.clock.nowMs();
     await p.setStatus(r.data, 'running', { startedAt });
     return { ...r.data, startedAt, erased: 0 };
@@ -98,9 +109,16 @@ export const erasureSteps = {
     await p.notify(s, s.receipt);
     return { requestId: s.requestId, status: 'completed', receipt: s.receipt };
   },
-  async markFailed(p: ErasurePorts, s: { input?: ErasureInput; error?: { Error?: string; Cause?: string } }) {
-    if (s.input) await p.setStatus(s.input, 'failed', { error: s.error?.Error ?? 'Error' });
-    return { requestId: s.input?.requestId, status: 'failed' };
+  /**
+   * Records the failure on the request (when the input named a real one) and hands the state machine's
+   * Fail state the error and a string cause, as Step Functions shows them (DescribeExecution).
+   */
+  async markFailed(p: ErasurePorts, s: { input?: unknown; error?: { Error?: string; Cause?: unknown } }) {
+    const error = s.error?.Error ?? 'Error';
+    const cause = typeof s.error?.Cause === 'string' ? s.error.Cause : JSON.stringify(s.error?.Cause ?? 'unknown');
+    const input = z.safeParse(ErasureInputSchema, s.input);
+    if (input.success && error !== 'InvalidErasureInput') await p.setStatus(input.data, 'failed', { error });
+    return { requestId: input.success ? input.data.requestId : undefined, status: 'failed', error, cause };
   },
 };
 export type ErasureAction = keyof typeof erasureSteps;

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
@@ -7,10 +8,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { IRELAND } from '#core/region.ts';
+import type { LocalCredentials } from './credentials.ts';
 import { physicalName } from './intrinsics.ts';
 import { type CloudModel, resources } from './template.ts';
-
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface Engine {
   endpoint: string;
@@ -51,11 +51,17 @@ export async function startDynamo(dataDir: string, port: number, host = '127.0.0
   };
 }
 
-/** s3rver with files under dataDir/s3. */
-export async function startS3(dataDir: string, port: number, host = '127.0.0.1'): Promise<Engine> {
+/**
+ * s3rver with files under dataDir/s3. It knows one account; its built-in S3RVER/S3RVER key pair is replaced
+ * by the data folder's own credentials, so a request signed with anything else is refused, as on AWS.
+ */
+export async function startS3(dataDir: string, port: number, credentials: LocalCredentials, host = '127.0.0.1'): Promise<Engine> {
   const dir = path.join(dataDir, 's3');
   fs.mkdirSync(dir, { recursive: true });
-  const server = new S3rver({ port, address: host, directory: dir, silent: true, resetOnClose: false, allowMismatchedSignatures: true } as any);
+  const account = createRequire(import.meta.url)('s3rver/lib/models/account.js').DUMMY_ACCOUNT;
+  for (const id of [...account.accessKeys.keys()]) if (id !== credentials.accessKeyId) account.revokeAccessKey(id);
+  account.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  const server = new S3rver({ port, address: host, directory: dir, silent: true, resetOnClose: false } as any);
   let address: { port: number };
   try {
     address = (await server.run()) as any;
@@ -66,11 +72,11 @@ export async function startS3(dataDir: string, port: number, host = '127.0.0.1')
   return { endpoint: `http://${host}:${address.port}`, close: () => server.close() };
 }
 
-export function dynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ region: IRELAND, endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 5 });
+export function dynamoClient(endpoint: string, credentials: LocalCredentials): DynamoDBClient {
+  return new DynamoDBClient({ region: IRELAND, endpoint, credentials, maxAttempts: 5 });
 }
-export function s3Client(endpoint: string): S3Client {
-  return new S3Client({ region: IRELAND, endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+export function s3Client(endpoint: string, credentials: LocalCredentials): S3Client {
+  return new S3Client({ region: IRELAND, endpoint, forcePathStyle: true, credentials });
 }
 
 /** Creates every table of the template that does not exist yet (keys, GSIs), as CloudFormation would. */

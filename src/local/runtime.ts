@@ -8,7 +8,8 @@ import { type Clock, systemClock } from '#core/clock.ts';
 import { IRELAND } from '#core/region.ts';
 import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
-import { createBuckets, createTables, dynamoClient, LOCAL_CREDENTIALS, s3Client, startDynamo, startS3 } from './engines.ts';
+import { type LocalCredentials, localCredentials } from './credentials.ts';
+import { createBuckets, createTables, dynamoClient, s3Client, startDynamo, startS3 } from './engines.ts';
 import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
@@ -38,6 +39,10 @@ export interface Endpoints {
   s3: string;
   stepfunctions: string;
   region: string;
+  /** what the AWS CLI and SDKs sign with locally (S3 and Step Functions check it; dynalite accepts any) */
+  credentials: LocalCredentials;
+  /** logical id → ARN of every state machine (the erasure workflow among them) */
+  stateMachines: Record<string, string>;
   dataDir: string;
   outbox: string;
 }
@@ -67,6 +72,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
   fs.mkdirSync(dataDir, { recursive: true });
+  const credentials = localCredentials(dataDir);
   const outbox = path.join(dataDir, 'outbox');
   fs.mkdirSync(outbox, { recursive: true });
 
@@ -79,10 +85,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   try {
     const ddbEngine = await startDynamo(dataDir, options.dynamoPort ?? DEFAULT_PORTS.dynamodb, host);
     closers.push(ddbEngine.close);
-    const s3Engine = await startS3(dataDir, options.s3Port ?? DEFAULT_PORTS.s3, host);
+    const s3Engine = await startS3(dataDir, options.s3Port ?? DEFAULT_PORTS.s3, credentials, host);
     closers.push(s3Engine.close);
-    const dynamo = dynamoClient(ddbEngine.endpoint);
-    const s3 = s3Client(s3Engine.endpoint);
+    const dynamo = dynamoClient(ddbEngine.endpoint, credentials);
+    const s3 = s3Client(s3Engine.endpoint, credentials);
     closers.push(async () => { dynamo.destroy(); s3.destroy(); });
     const tables = await createTables(model, dynamo);
     // An unclean stop (crash, SIGKILL) leaves the running marker behind: repair what dynalite may have half-written.
@@ -94,7 +100,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const fns = functionsOf(model, resolver);
     const lambdas = new LocalLambdas(fns);
-    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, retryIntervalMs: options.retryIntervalMs });
+    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, credentials, retryIntervalMs: options.retryIntervalMs });
 
     const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
     const server = createApiServer({ api, lambdas, extra: (req, body, res) => stepFunctions.handleHttp(req, body, res) });
@@ -116,6 +122,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       s3: s3Engine.endpoint,
       stepfunctions: apiUrl,
       region: IRELAND,
+      credentials,
+      stateMachines: Object.fromEntries(stepFunctions.list().map((m) => [m.logicalId, m.arn])),
       dataDir,
       outbox,
     };
@@ -124,8 +132,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     applyEnvironment(fns, {
       AWS_REGION: IRELAND,
       AWS_DEFAULT_REGION: IRELAND,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: ddbEngine.endpoint,
       AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
       AWS_ENDPOINT_URL_SFN: apiUrl,
@@ -133,7 +141,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       LETHE_DATA_DIR: dataDir,
       LETHE_OUTBOX_DIR: outbox,
     });
-    fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     await writeBootstrapToken(dataDir);
 
     const ttl = ttlTablesOf(model);

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { IRELAND } from '#core/region.ts';
+import { type LocalCredentials, verifySigV4 } from './credentials.ts';
 import { arnOf, LOCAL_ACCOUNT, type Resolver } from './intrinsics.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type CloudModel, resources } from './template.ts';
@@ -11,7 +13,7 @@ export interface ExecutionRecord {
   executionArn: string;
   stateMachineArn: string;
   name: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   input: string;
   output?: string;
   error?: string;
@@ -25,6 +27,51 @@ export interface LocalMachine {
   arn: string;
   definition: any;
 }
+
+/** One event of an execution's history, in the shape GetExecutionHistory answers (dates in epoch seconds). */
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
+
+/** aws-local-stepfunctions' event log entry → the AWS history event it stands for (undefined: none). */
+function historyEventOf(ev: any): Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'> | undefined {
+  const json = (v: unknown) => JSON.stringify(v ?? null);
+  const cause = (c: unknown) => (typeof c === 'string' ? c : c instanceof Error ? c.message : json(c));
+  switch (ev.type) {
+    case 'ExecutionStarted':
+      return { type: 'ExecutionStarted', executionStartedEventDetails: { input: json(ev.input), roleArn: '' } };
+    case 'ExecutionSucceeded':
+      return { type: 'ExecutionSucceeded', executionSucceededEventDetails: { output: json(ev.output) } };
+    case 'ExecutionFailed':
+      return { type: 'ExecutionFailed', executionFailedEventDetails: { error: ev.Error, cause: cause(ev.Cause) } };
+    case 'ExecutionTerminated':
+      return { type: 'ExecutionAborted', executionAbortedEventDetails: {} };
+    case 'StateEntered':
+      return { type: `${ev.state.type}StateEntered`, stateEnteredEventDetails: { name: ev.state.name, input: json(ev.state.input) } };
+    case 'StateExited':
+      return { type: `${ev.state.type}StateExited`, stateExitedEventDetails: { name: ev.state.name, output: json(ev.state.output) } };
+    case 'StateFailed':
+      return ev.state.type === 'Task' ? { type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: ev.Error, cause: cause(ev.Cause) } } : undefined;
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed':
+      return { type: ev.type, mapIterationEventDetails: { name: ev.parentState.name, index: ev.index } };
+    default:
+      return undefined;
+  }
+}
+
+/** A failed run's error and cause as strings, as DescribeExecution gives them on AWS (the Fail state's, or the task's). */
+function failureOf(err: any): { error: string; cause: string } {
+  const inner = err?.name === 'ExecutionError' && err.cause instanceof Error ? err.cause : err;
+  return { error: String(inner?.name ?? 'Error'), cause: String(inner?.message ?? inner ?? '') };
+}
+
+const fault = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 export function machinesOf(model: CloudModel, resolver: Resolver): LocalMachine[] {
   return resources(model, 'AWS::StepFunctions::StateMachine').map(({ stack, id, resource }) => {
@@ -62,6 +109,8 @@ function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<s
 
 export interface LocalStepFunctionsOptions {
   dataDir: string;
+  /** the credentials every API call must be signed with */
+  credentials: LocalCredentials;
   /** Shrink Retry intervals to this many ms (tests); undefined keeps the definition's own backoff. */
   retryIntervalMs?: number;
 }
@@ -74,7 +123,7 @@ export interface LocalStepFunctionsOptions {
 export class LocalStepFunctions {
   private readonly dir: string;
   private readonly machines = new Map<string, LocalMachine>();
-  private readonly running = new Map<string, Promise<ExecutionRecord>>();
+  private readonly running = new Map<string, { done: Promise<ExecutionRecord>; abort: () => void; stopped?: { error?: string; cause?: string } }>();
 
   constructor(machines: LocalMachine[], private readonly lambdas: LocalLambdas, private readonly options: LocalStepFunctionsOptions) {
     for (const m of machines) {
@@ -111,16 +160,49 @@ export class LocalStepFunctions {
     return fs.readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')));
   }
 
+  /** The execution's history so far (GetExecutionHistory), oldest first. */
+  history(executionArn: string): HistoryEvent[] {
+    try {
+      return fs.readFileSync(this.eventsFile(executionArn), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    } catch {
+      return [];
+    }
+  }
+
+  private eventsFile(executionArn: string) {
+    return this.file(executionArn).replace(/\.json$/, '.events.jsonl');
+  }
+
+  /** StopExecution: an execution in flight is aborted and recorded ABORTED; an ended one is left as it is. */
+  stop(executionArn: string, error?: string, cause?: string): ExecutionRecord {
+    const rec = this.describe(executionArn);
+    if (!rec) throw fault('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    const run = this.running.get(executionArn);
+    if (rec.status !== 'RUNNING') return rec;
+    if (run) {
+      run.stopped = { error, cause };
+      run.abort();
+    }
+    const stopped: ExecutionRecord = { ...rec, status: 'ABORTED', error, cause, stopDate: Date.now() };
+    this.save(stopped);
+    return stopped;
+  }
+
   /** StartExecution semantics: same name + same input returns the existing execution; other input conflicts. */
-  start(stateMachine: string, name: string, input: string): ExecutionRecord {
+  start(stateMachine: string, name: string = randomUUID(), input = '{}'): ExecutionRecord {
     const machine = this.machines.get(stateMachine);
-    if (!machine) throw Object.assign(new Error(`State machine does not exist: ${stateMachine}`), { code: 'StateMachineDoesNotExist' });
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw Object.assign(new Error(`Invalid execution name: ${name}`), { code: 'InvalidName' });
+    if (!machine) throw fault('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachine}'`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw fault('InvalidName', `Invalid Name: '${name}'`);
+    try {
+      JSON.parse(input);
+    } catch {
+      throw fault('InvalidExecutionInput', 'Invalid State Machine Execution Input: the input is not valid JSON');
+    }
     const executionArn = `arn:aws:states:${IRELAND}:${LOCAL_ACCOUNT}:execution:${machine.logicalId}:${name}`;
     const existing = this.describe(executionArn);
     if (existing) {
       if (existing.input === input) return existing;
-      throw Object.assign(new Error(`Execution Already Exists: '${executionArn}'`), { code: 'ExecutionAlreadyExists' });
+      throw fault('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const rec: ExecutionRecord = { executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', input, startDate: Date.now() };
     this.save(rec);
@@ -131,7 +213,7 @@ export class LocalStepFunctions {
   /** Waits for an execution started by this process to end. */
   async wait(executionArn: string): Promise<ExecutionRecord> {
     const p = this.running.get(executionArn);
-    if (p) return p;
+    if (p) return p.done;
     const rec = this.describe(executionArn);
     if (!rec) throw new Error(`no execution ${executionArn}`);
     return rec;
@@ -149,6 +231,7 @@ export class LocalStepFunctions {
     const { tasks, retries } = overridesFor(machine.definition, this.lambdas);
     const sm = new StateMachine(machine.definition, { validationOptions: { checkPaths: false, checkArn: false } });
     const retryIntervalOverrides = this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(retries.map((n) => [n, this.options.retryIntervalMs!]));
+    fs.rmSync(this.eventsFile(rec.executionArn), { force: true });
     const execution = sm.run(JSON.parse(rec.input), {
       overrides: { taskResourceLocalHandlers: tasks, retryIntervalOverrides },
       context: {
@@ -156,25 +239,49 @@ export class LocalStepFunctions {
         StateMachine: { Id: machine.arn, Name: machine.logicalId },
       },
     });
+    const history = this.recordHistory(rec.executionArn, execution.eventLogs);
     const done = execution.result.then(
-      (output) => ({ ...rec, status: 'SUCCEEDED' as const, output: JSON.stringify(output ?? null), stopDate: Date.now() }),
-      (err: any) => ({ ...rec, status: 'FAILED' as const, error: err?.name ?? 'Error', cause: err?.cause ?? err?.message ?? String(err), stopDate: Date.now() }),
-    ).then((final) => {
-      this.save(final);
+      (output): ExecutionRecord => ({ ...rec, status: 'SUCCEEDED', output: JSON.stringify(output ?? null), stopDate: Date.now() }),
+      (err: any): ExecutionRecord => {
+        const stopped = this.running.get(rec.executionArn)?.stopped;
+        if (stopped) return { ...rec, status: 'ABORTED', ...stopped, stopDate: Date.now() };
+        const timedOut = err?.name === 'ExecutionTimeoutError';
+        return { ...rec, status: timedOut ? 'TIMED_OUT' : 'FAILED', ...(timedOut ? { error: 'States.Timeout', cause: 'execution timed out' } : failureOf(err)), stopDate: Date.now() };
+      },
+    ).then(async (final) => {
+      await history;
+      if (this.describe(rec.executionArn)?.status !== 'ABORTED') this.save(final);
       this.running.delete(rec.executionArn);
-      return final;
+      return this.describe(rec.executionArn)!;
     });
-    this.running.set(rec.executionArn, done);
+    this.running.set(rec.executionArn, { done, abort: execution.abort });
+  }
+
+  /** Appends each event of the run to <execution>.events.jsonl as it happens. */
+  private async recordHistory(executionArn: string, events: AsyncGenerator<any>): Promise<void> {
+    const file = this.eventsFile(executionArn);
+    let id = 0;
+    try {
+      for await (const ev of events) {
+        const h = historyEventOf(ev);
+        if (!h) continue;
+        id++;
+        fs.appendFileSync(file, `${JSON.stringify({ id, previousEventId: id - 1, timestamp: (ev.timestamp ?? Date.now()) / 1000, ...h })}\n`);
+      }
+    } catch {
+      // an aborted run ends its event log with an error; what was recorded stays
+    }
   }
 
   /** Waits for every execution in flight (used on shutdown and by tests). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
   /**
-   * The Step Functions JSON 1.0 API for the calls Lethe makes (StartExecution, DescribeExecution),
-   * so handlers use the real @aws-sdk/client-sfn locally (AWS_ENDPOINT_URL_SFN).
+   * The Step Functions JSON 1.0 API, for the handlers (the real @aws-sdk/client-sfn through
+   * AWS_ENDPOINT_URL_SFN) and for operators (`aws stepfunctions … --endpoint-url`). Every call must be
+   * signed (SigV4) with the local credentials of endpoints.json, as on AWS.
    */
   async handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
     const target = req.headers['x-amz-target'];
@@ -183,24 +290,71 @@ export class LocalStepFunctions {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify(payload));
     };
+    const denied = await verifySigV4(req, body, this.options.credentials);
+    if (denied) return send(denied.status, { __type: denied.type, message: denied.message }), true;
     try {
       const input = JSON.parse(body.toString('utf8') || '{}');
-      switch (target.slice('AWSStepFunctions.'.length)) {
-        case 'StartExecution': {
-          const rec = this.start(input.stateMachineArn, input.name, input.input ?? '{}');
-          return send(200, { executionArn: rec.executionArn, startDate: rec.startDate / 1000 }), true;
-        }
-        case 'DescribeExecution': {
-          const rec = this.describe(input.executionArn);
-          if (!rec) return send(400, { __type: 'ExecutionDoesNotExist', message: `Execution Does Not Exist: '${input.executionArn}'` }), true;
-          return send(200, { ...rec, startDate: rec.startDate / 1000, stopDate: rec.stopDate ? rec.stopDate / 1000 : undefined }), true;
-        }
-        default:
-          return send(400, { __type: 'UnknownOperationException', message: `local runner does not implement ${target}` }), true;
-      }
+      const op = target.slice('AWSStepFunctions.'.length);
+      const handler = this.operations[op];
+      if (!handler) return send(400, { __type: 'UnknownOperationException', message: `local runner does not implement ${op}` }), true;
+      return send(200, handler(input)), true;
     } catch (e: any) {
       send(400, { __type: e.code ?? 'ValidationException', message: e.message });
       return true;
     }
   }
+
+  private readonly operations: Record<string, (input: any) => unknown> = {
+    StartExecution: (i) => {
+      const rec = this.start(i.stateMachineArn, i.name, i.input ?? '{}');
+      return { executionArn: rec.executionArn, startDate: seconds(rec.startDate) };
+    },
+    DescribeExecution: (i) => executionView(this.mustDescribe(i.executionArn), true),
+    StopExecution: (i) => ({ stopDate: seconds(this.stop(i.executionArn, i.error, i.cause).stopDate ?? Date.now()) }),
+    ListExecutions: (i) => {
+      const machine = this.machineOrFault(i.stateMachineArn);
+      const all = this.all()
+        .filter((r) => r.stateMachineArn === machine.arn && (!i.statusFilter || r.status === i.statusFilter))
+        .sort((a, b) => b.startDate - a.startDate);
+      return page(all.map((r) => executionView(r, false)), 'executions', i);
+    },
+    GetExecutionHistory: (i) => {
+      this.mustDescribe(i.executionArn);
+      const events = this.history(i.executionArn);
+      return page(i.reverseOrder ? events.reverse() : events, 'events', i);
+    },
+    ListStateMachines: (i) => page(this.list().map((m) => ({ stateMachineArn: m.arn, name: m.logicalId, type: 'STANDARD', creationDate: 0 })), 'stateMachines', i),
+    DescribeStateMachine: (i) => {
+      const m = this.machineOrFault(i.stateMachineArn);
+      return { stateMachineArn: m.arn, name: m.logicalId, status: 'ACTIVE', definition: JSON.stringify(m.definition), roleArn: '', type: 'STANDARD', creationDate: 0 };
+    },
+  };
+
+  private mustDescribe(executionArn: string): ExecutionRecord {
+    const rec = executionArn ? this.describe(executionArn) : undefined;
+    if (!rec) throw fault('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return rec;
+  }
+
+  private machineOrFault(arn: string): LocalMachine {
+    const m = arn ? this.machines.get(arn) : undefined;
+    if (!m) throw fault('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return m;
+  }
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/** An execution as DescribeExecution (with input and output) or ListExecutions (without) answers it. */
+function executionView(r: ExecutionRecord, full: boolean) {
+  const base = { executionArn: r.executionArn, stateMachineArn: r.stateMachineArn, name: r.name, status: r.status, startDate: seconds(r.startDate), stopDate: r.stopDate ? seconds(r.stopDate) : undefined };
+  return full ? { ...base, input: r.input, output: r.output, error: r.error, cause: r.cause } : base;
+}
+
+/** maxResults / nextToken paging, as the List and Get calls do it (the token is an offset here). */
+function page<T>(items: T[], key: string, input: { maxResults?: number; nextToken?: string }) {
+  const from = input.nextToken ? Number(input.nextToken) : 0;
+  const size = input.maxResults && input.maxResults > 0 ? Math.min(input.maxResults, 1000) : 100;
+  const next = from + size < items.length ? String(from + size) : undefined;
+  return { [key]: items.slice(from, from + size), nextToken: next };
 }
