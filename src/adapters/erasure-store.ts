@@ -45,6 +45,7 @@ async function pool<T>(items: T[], concurrency: number, f: (t: T) => Promise<voi
 export const erasurePorts: ErasurePorts = {
   clock: systemClock,
   accountExists: async (accountId) => !!(await getAccount(accountId)),
+  recordRequest: recordErasureRequest,
   async setStatus(input: ErasureInput, status: ErasureStatus, extra: Record<string, unknown> = {}) {
     const values: Record<string, unknown> = { ':s': status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) };
     const sets = ['#status = :s', ...Object.keys(extra).map((k) => `${k} = :${k}`)];

@@ -34,6 +34,8 @@ export interface ErasureReceipt {
 export interface ErasurePorts {
   clock: Clock;
   accountExists(accountId: string): Promise<boolean>;
+  /** records the request (idempotent), so that an execution an operator started directly can be followed too */
+  recordRequest(input: ErasureInput): Promise<void>;
   setStatus(input: ErasureInput, status: ErasureStatus, extra?: Record<string, unknown>): Promise<void>;
   /** marks the user row so that ingest stores later events without identity */
   writeTombstone(accountId: string, userKey: string, nowMs: number): Promise<void>;
@@ -51,7 +53,8 @@ export interface ErasurePorts {
   notify(input: ErasureInput, receipt: ErasureReceipt): Promise<void>;
 }
 
-type Running = ErasureInput & { startedAt: number; erased: number };
+/** `erased`: interactions linked when the tombstone was written; `stripped`: how many pages have changed so far. */
+type Running = ErasureInput & { startedAt: number; erased: number; stripped?: number };
 
 export class ErasureIncomplete extends Error {
   override name = 'ErasureIncomplete';
@@ -74,6 +77,7 @@ export const erasureSteps = {
       throw new InvalidErasureInput(`${fieldPath(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path)}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
     }
     if (!(await p.accountExists(r.data.accountId))) throw new InvalidErasureInput('accountId: no such account');
+    await p.recordRequest(r.data);
     const startedAt = p.clock.nowMs();
     await p.setStatus(r.data, 'running', { startedAt });
     return { ...r.data, startedAt, erased: 0 };
@@ -83,9 +87,12 @@ export const erasureSteps = {
     await p.writeTombstone(s.accountId, s.userKey, p.clock.nowMs());
     return { ...s, erased: await p.countLinked(s.userKey) };
   },
+  /** One page; the request's progress (linked, stripped so far) is recorded for whoever follows it. */
   async erasePage(p: ErasurePorts, s: Running) {
     const { changed, failed } = await p.eraseLinked(s.userKey, ERASURE_PAGE_SIZE, ERASURE_CONCURRENCY);
-    return { ...s, more: changed > 0 || failed > 0 };
+    const stripped = (s.stripped ?? 0) + changed;
+    if (changed > 0) await p.setStatus(s, 'running', { progress: { linked: s.erased, stripped } });
+    return { ...s, stripped, more: changed > 0 || failed > 0 };
   },
   /** Counts what is still linked; the state machine loops back to erasePage (bounded) until nothing is. */
   async verify(p: ErasurePorts, s: Running & { verifyAttempts?: number }) {

@@ -9,11 +9,15 @@ const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 let rt: Awaited<ReturnType<typeof spawnRuntime>>;
-const lethe = async (args: string[], input?: string) => {
-  const p = run(process.execPath, [path.join(ROOT, 'bin/lethe-cli.js'), ...args], { cwd: ROOT, env: { ...process.env, LETHE_DATA_DIR: rt.dataDir, LETHE_ENDPOINT: '', LETHE_TOKEN: '' }, timeout: 120_000 });
-  if (input !== undefined) { p.child.stdin!.end(input); }
-  return (await p).stdout;
+const cli = (args: string[], env: Record<string, string> = {}, input?: string) => {
+  const p = run(process.execPath, [path.join(ROOT, 'bin/lethe-cli.js'), ...args], {
+    cwd: ROOT, env: { ...process.env, LETHE_DATA_DIR: rt.dataDir, LETHE_ENDPOINT: '', LETHE_TOKEN: '', LETHE_PROGRESS: '', ...env }, timeout: 120_000,
+  });
+  if (input !== undefined) p.child.stdin!.end(input);
+  return p;
 };
+const lethe = async (args: string[], input?: string) => (await cli(args, {}, input)).stdout;
+const newAccount = async () => JSON.parse(await lethe(['accounts', 'create', '--name', 'Acme', '--creator-email', 'cto@acme.test', '--admin-email', 'dpo@acme.test', '--json']));
 
 beforeAll(async () => { rt = await spawnRuntime(); }, 120_000);
 afterAll(async () => rt?.stop());
@@ -68,6 +72,47 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     const err = await lethe(['accounts', 'create', '--name', 'X']).catch((e) => e);
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/--creator-email is required/);
+  });
+
+  it('shows progress of a long command on standard error, keeps --json output clean, and --quiet hides it', async () => {
+    const acc = await newAccount();
+    const file = path.join(rt.dataDir, 'progress.jsonl');
+    fs.writeFileSync(file, Array.from({ length: 700 }, (_, i) => JSON.stringify({ id: `p-${i}`, applicationId: acc.applicationId, type: 'click', timestamp: Date.now() - i, duration: 5, outcome: 'ok' })).join('\n'));
+    const args = ['agent', 'send', '--file', file, '--key-id', acc.keyId, '--secret', acc.secret, '--json'];
+    const shown = await cli(args, { LETHE_PROGRESS: 'always' });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ accepted: 700, batches: 2 });
+    expect(shown.stderr).toContain(`sending ${file}: 0 of 700 events stored, batch 1 of 2`);
+    expect(shown.stderr).toContain('500 of 700 events stored, batch 2 of 2');
+    const quiet = await cli([...args, '--quiet'], { LETHE_PROGRESS: 'always' });
+    expect(quiet.stderr).toBe('');
+    expect(JSON.parse(quiet.stdout).accepted).toBe(700);
+  }, 60_000);
+
+  it('agent send names the file line of a refused event and what was already stored', async () => {
+    const acc = await newAccount();
+    const ev = (i: number, extra = {}) => JSON.stringify({ id: `r-${i}`, applicationId: acc.applicationId, type: 'click', timestamp: Date.now() - i, duration: 5, outcome: 'ok', ...extra });
+    // 520 events; a blank line after the first, so event 505 (index 4 of batch 2) is on line 506
+    const lines = Array.from({ length: 520 }, (_, i) => ev(i, i === 504 ? { outcome: 'weird' } : {}));
+    lines.splice(1, 0, '');
+    const file = path.join(rt.dataDir, 'refused.jsonl');
+    fs.writeFileSync(file, lines.join('\n'));
+    const err = await cli(['agent', 'send', '--file', file, '--key-id', acc.keyId, '--secret', acc.secret]).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stdout).toContain(`${file}: line 506 refused (400): events[4].outcome`);
+    expect(err.stdout).toContain('already stored: 500 events (lines 1–501, 1 batch(es)); nothing from line 502 on was stored');
+  }, 60_000);
+
+  it('says which URL it cannot reach when the system is down, and what to do', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((r) => server.close(r));
+    for (const args of [['accounts', 'show', '--account', 'acc_x'], ['agent', 'send', '--file', path.join(rt.dataDir, 'refused.jsonl'), '--key-id', 'k', '--secret', 's']]) {
+      const err = await cli(args, { LETHE_ENDPOINT: `http://127.0.0.1:${port}`, LETHE_TOKEN: 't' }).catch((e) => e);
+      expect(err.code).toBe(1);
+      expect(err.stderr).toBe(`lethe: cannot reach http://127.0.0.1:${port} — is \`npm start\` running? (or set LETHE_ENDPOINT)\n`);
+    }
   });
 
   it('stops cleanly on SIGINT and keeps the data for the next start', async () => {

@@ -57,6 +57,8 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
       expect(JSON.stringify(started.body)).not.toContain(SUBJECT);
       const done = await waitFor(requestId);
       expect(done.status).toBe('completed');
+      // the request showed its progress page by page (lethe erase --wait prints it)
+      expect(done.progress).toEqual({ linked: 3000, stripped: 3000 });
       receipt = done.receipt;
     } finally {
       dynamo().middlewareStack.remove('throttleFault');

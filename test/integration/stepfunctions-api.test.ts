@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Runtime } from '#local/runtime.ts';
-import { bootRuntime, createAccount } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount } from '../helpers/runtime.ts';
 
 let rt: Runtime;
 let sfn: SFNClient;
@@ -81,6 +81,16 @@ describe('the local Step Functions API, as operators drive it', () => {
     expect(d).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'started by mistake' });
     await rt.stepFunctions.drain();
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+  });
+
+  it('records an erasure an operator started directly, so the API can follow it to its receipt', async () => {
+    const acc = await createAccount(rt);
+    const input = { requestId: 'er_startedbyops', accountId: acc.accountId, userKey: `${acc.accountId}#${'c'.repeat(32)}`, requestedBy: 'ops', requestedAt: Date.now() };
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: input.requestId, input: JSON.stringify(input) }));
+    const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn })), (x) => x.status !== 'RUNNING');
+    expect(d.status).toBe('SUCCEEDED');
+    const status = await api(rt, 'GET', `/v1/erasures/${input.requestId}`);
+    expect(status.body).toMatchObject({ status: 'completed', receipt: { requestId: input.requestId, verified: true } });
   });
 
   it('refuses calls that are not signed with the local credentials', async () => {
