@@ -27,7 +27,7 @@ export async function runRetentionBench(n = 20_000) {
     const { runRetentionAudit } = await import('#core/retention-audit.ts');
     const t = performance.now();
     // 13 days later: half the items are 3 days past expiry (TTL grace is 2 days)
-    const report = await runRetentionAudit({ ...retentionPorts, publishMetric: () => {}, clock: { nowMs: () => now + 13 * 86_400_000 } });
+    const report = await runRetentionAudit({ ...retentionPorts, publishMetric: async () => {}, clock: { nowMs: () => now + 13 * 86_400_000 } });
     const ms = performance.now() - t;
     return { examined: report.examined, deleted: report.deletedExpired + report.deletedBeyondRetention, ms: Math.round(ms), examinedPerSec: Math.round(report.examined / (ms / 1000)), deletedPerSec: Math.round((report.deletedExpired + report.deletedBeyondRetention) / (ms / 1000)) };
   } finally {

@@ -5,7 +5,7 @@ import { runRetentionAudit } from '#core/retention-audit.ts';
 /** Scheduled (hourly): deletes what TTL left behind, data beyond shortened retention, terminated accounts. */
 export const handler = async () => {
   const report = await runRetentionAudit(retentionPorts);
-  flushMetrics();
+  await flushMetrics();
   logger.info('retention audit', { ...report, receipts: report.receipts.length });
   return report;
 };

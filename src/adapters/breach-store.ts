@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from './observability.ts';
 import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
 import { systemClock } from '#core/clock.ts';
 import { ENV } from '#core/schema.ts';
@@ -18,7 +18,6 @@ import { sendMail } from './mailer.ts';
 const table = () => env(ENV.accountsTable);
 const rcptKey = (r: Pick<Recipient, 'breachId' | 'accountId' | 'email'>) => ({ pk: `BREACH#${r.breachId}`, sk: `RCPT#${r.accountId}#${r.email ?? '-'}` });
 const CLAIM_TIMEOUT_MS = 5 * 60_000;
-const metrics = new Metrics({ namespace: 'Lethe', serviceName: 'lethe' });
 
 async function queryAll(pk: string, prefix: string): Promise<Record<string, any>[]> {
   const out: Record<string, any>[] = [];
@@ -29,6 +28,13 @@ async function queryAll(pk: string, prefix: string): Promise<Record<string, any>
     start = page.LastEvaluatedKey;
   } while (start);
   return out;
+}
+
+async function getBreach(breachId: string): Promise<BreachRecord | undefined> {
+  const rows = await queryAll(`BREACH#${breachId}`, 'META');
+  if (!rows[0]) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = rows[0];
+  return record as BreachRecord;
 }
 
 export const breachPorts: BreachPorts = {
@@ -55,12 +61,7 @@ export const breachPorts: BreachPorts = {
     await batchWrite(table(), recipients.map((r) => ({ PutRequest: { Item: marshall({ ...rcptKey(r), ...r }, { removeUndefinedValues: true }) } })));
     await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline }) })));
   },
-  async getBreach(breachId) {
-    const rows = await queryAll(`BREACH#${breachId}`, 'META');
-    if (!rows[0]) return undefined;
-    const { pk: _pk, sk: _sk, ...record } = rows[0];
-    return record as BreachRecord;
-  },
+  getBreach,
   async recipients(breachId) {
     return (await queryAll(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, ...r }) => r as Recipient);
   },
@@ -108,8 +109,8 @@ export const breachPorts: BreachPorts = {
     }
   },
   async escalate(subject, message, severity) {
-    metrics.addMetric(severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated', MetricUnit.Count, message.split('\n').length);
-    metrics.publishStoredMetrics();
+    (await metrics()).addMetric(severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated', 'Count', message.split('\n').length);
+    (await metrics()).publishStoredMetrics();
     await publishAlert(subject, message, severity);
   },
   sleep: (ms) => sleep(ms),
@@ -122,7 +123,7 @@ export async function noticesFor(accountId: string) {
   for (const id of ids) {
     const rows = await queryAll(`BREACH#${id}`, `RCPT#${accountId}#`);
     if (!rows.length) continue;
-    const b = await breachPorts.getBreach(id);
+    const b = await getBreach(id);
     if (!b) continue;
     const sent = rows.map((r) => r.sentAt).filter(Boolean).sort();
     out.push({ breachId: id, discoveredAt: new Date(b.discoveredAt).toISOString(), description: b.description, consequences: b.consequences, measures: b.measures, contactPoint: b.contactPoint, sentAt: sent[0] ? new Date(sent[0]).toISOString() : undefined });

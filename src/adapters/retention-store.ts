@@ -1,6 +1,6 @@
 import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from './observability.ts';
 import { systemClock } from '#core/clock.ts';
 import type { AccountSummary, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
 import { ENV } from '#core/schema.ts';
@@ -9,7 +9,6 @@ import { dynamo, env } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 import { retryable } from './dynamo-errors.ts';
 
-const metrics = new Metrics({ namespace: 'Lethe', serviceName: 'lethe' });
 
 async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], table: ItemRef['table']): AsyncIterable<ItemRef[]> {
   let start: Record<string, AttributeValue> | undefined;
@@ -75,11 +74,11 @@ export const retentionPorts: RetentionPorts = {
   async writeReceipt(receipt) {
     await appendAudit({ actor: 'retention-auditor', role: 'admin', operation: 'accounts:terminate', accountId: receipt.accountId, outcome: 'ok', at: receipt.completedAt, detail: { ...receipt } });
   },
-  publishMetric(name, value) {
-    metrics.addMetric(name, MetricUnit.Count, value);
+  async publishMetric(name, value) {
+    (await metrics()).addMetric(name, 'Count', value);
   },
 };
 
-export function flushMetrics(): void {
-  metrics.publishStoredMetrics();
+export async function flushMetrics(): Promise<void> {
+  (await metrics()).publishStoredMetrics();
 }

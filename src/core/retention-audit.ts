@@ -34,7 +34,7 @@ export interface RetentionPorts {
   /** deletes the account's own partition and its key lookups; returns how many items */
   deleteAccountRecords(accountId: string): Promise<number>;
   writeReceipt(receipt: DeletionReceipt): Promise<void>;
-  publishMetric(name: string, value: number): void;
+  publishMetric(name: string, value: number): Promise<void>;
 }
 
 export interface DeletionReceipt {
@@ -94,9 +94,9 @@ export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport>
       report.terminatedAccountsDeleted++;
     }
   }
-  p.publishMetric('OverdueExpiredItemsDeleted', report.deletedExpired);
-  p.publishMetric('BeyondRetentionItemsDeleted', report.deletedBeyondRetention);
-  p.publishMetric('TerminatedAccountsDeleted', report.terminatedAccountsDeleted);
+  await p.publishMetric('OverdueExpiredItemsDeleted', report.deletedExpired);
+  await p.publishMetric('BeyondRetentionItemsDeleted', report.deletedBeyondRetention);
+  await p.publishMetric('TerminatedAccountsDeleted', report.terminatedAccountsDeleted);
   return report;
 }
 

@@ -20,7 +20,7 @@ try {
     log: (l) => console.log(l),
   });
   const e = rt.endpoints;
-  console.log(`Lethe is running locally (region ${e.region}, data in ${e.dataDir})`);
+  console.log(`Lethe is running locally on Node ${process.version} (region ${e.region}, data in ${e.dataDir})`);
   console.log(`  API          ${e.api}   (GET ${e.api}/health)`);
   console.log(`  DynamoDB     ${e.dynamodb}`);
   console.log(`  S3           ${e.s3}`);
