@@ -5,7 +5,7 @@ import { httpErrors, jsonResponse } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
 import { appendAudit } from '#adapters/audit-store.ts';
 import { restoreExport } from '#core/backup.ts';
-import { audited } from '#core/management.ts';
+import { audited, guard } from '#core/management.ts';
 import { badRequest } from '#core/errors.ts';
 import { parseJson, rawBody } from '#core/body.ts';
 
@@ -20,6 +20,7 @@ const api = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(httpErrors(
     case 'POST /v1/backups':
       return jsonResponse(202, { exports: await audited(ports, p, 'backup:manage', undefined, () => backupPorts.exportTables()) });
     case 'POST /v1/backups/restores': {
+      await guard(ports, p, 'backup:manage', undefined);
       const body = parseJson(rawBody(event.body, event.isBase64Encoded)) as { exportId?: unknown };
       if (typeof body?.exportId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(body.exportId)) throw badRequest('exportId', 'give the id of an export (lethe backup list)');
       return jsonResponse(200, await audited(ports, p, 'backup:manage', undefined, () => restoreExport(backupPorts, body.exportId as string)));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
-import { type Principal, ROLES } from '#core/access.ts';
+import { MAX_TOKEN_SECONDS, type Principal, ROLES, SCOPE_ENTRY } from '#core/access.ts';
 import { secrets } from './aws.ts';
 
 export const TOKEN_ISSUER = 'lethe';
@@ -39,12 +39,16 @@ export async function issueToken(key: Uint8Array, p: Principal, ttlSeconds: numb
     .sign(key);
 }
 
-/** Verifies signature, issuer, audience and expiry; returns the principal or throws. */
+/**
+ * Verifies signature, issuer, audience and expiry; `exp` and `iat` are required and the lifetime is at most
+ * MAX_TOKEN_SECONDS; every scope entry is an account id or '*'. Returns the principal or throws.
+ */
 export async function verifyToken(key: Uint8Array, token: string): Promise<Principal> {
-  const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'] });
+  const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub'] });
+  if (payload.exp! - payload.iat! > MAX_TOKEN_SECONDS) throw new Error('token lifetime too long');
   const role = payload.role as Principal['role'];
   const accounts = payload.accounts;
-  if (!ROLES.includes(role) || !Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string') || typeof payload.sub !== 'string') {
+  if (!ROLES.includes(role) || !Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a)) || typeof payload.sub !== 'string') {
     throw new Error('malformed claims');
   }
   return { sub: payload.sub, role, accounts: accounts as string[] };

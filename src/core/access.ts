@@ -32,6 +32,26 @@ export const OPERATIONS = {
 } as const satisfies Record<string, readonly Role[]>;
 export type Operation = keyof typeof OPERATIONS;
 
+/** An account scope entry: one account id, or '*' (every account, administrators). Nothing else. */
+export const SCOPE_ENTRY = /^(?:\*|acc_[a-f0-9]{16})$/;
+/** The longest a management token may live (the local bootstrap administrator token has 30 days). */
+export const MAX_TOKEN_SECONDS = 30 * 86_400;
+
+/**
+ * The account scope as it travels from the authorizer to the function: a JSON array, never a joined string
+ * (a comma inside an entry could otherwise widen it). Anything but an array of valid entries is no scope.
+ */
+export function scopeFromContext(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parsed) && parsed.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a)) ? (parsed as string[]) : undefined;
+}
+
 export function inScope(p: Principal, accountId: string | undefined): boolean {
   return accountId === undefined ? p.accounts.includes('*') : p.accounts.includes('*') || p.accounts.includes(accountId);
 }

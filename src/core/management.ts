@@ -61,14 +61,22 @@ export interface ManagementPorts {
 export const KEY_OVERLAP_SECONDS = 7 * 86_400;
 
 /** Runs one authorised operation and writes its audit record, whatever the outcome. */
-export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
-  const entry = (outcome: AuditEntry['outcome']): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+/**
+ * Authorises before anything of the request is read: a denial is audited and answered 403, the same for
+ * an account out of scope and one that does not exist.
+ */
+export async function guard(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, subject?: string): Promise<void> {
   try {
     authorize(p, op, accountId);
   } catch (e) {
-    await ports.audit(entry('denied'));
+    await ports.audit({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome: 'denied', at: ports.clock.nowMs() });
     throw e;
   }
+}
+
+export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
+  const entry = (outcome: AuditEntry['outcome']): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+  await guard(ports, p, op, accountId, subject);
   try {
     const out = await run();
     await ports.audit(entry('ok'));
@@ -159,6 +167,7 @@ export function subjectKey(accountId: string, accountKey: Buffer, body: { userId
  * function: the request record, the execution input (and so its 90-day history) and the receipt.
  */
 export async function requestErasure(ports: ManagementPorts & ErasureAdminPorts, p: Principal, accountId: string, body: unknown) {
+  await guard(ports, p, 'erasure:request', accountId);
   const subject = parseOr400(ErasureRequestSchema, body);
   const account = await ports.getAccount(accountId);
   const userKey = account ? subjectKey(accountId, account.accountKey, subject) : undefined;

@@ -5,7 +5,7 @@ import { csvStream } from './csv.ts';
 import { badRequest, forbidden } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
-import { type AuditEntry, audited, type ManagementPorts, subjectKey } from './management.ts';
+import { type AuditEntry, audited, guard, type ManagementPorts, subjectKey } from './management.ts';
 import { servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
@@ -110,6 +110,7 @@ export async function exportUserCsv(p: Ports, who: Principal, accountId: string,
 
 /** Restriction (P12): later events for this user are stored without identity; `on: false` lifts it. */
 export async function restrictUser(p: Ports, who: Principal, accountId: string, body: { userId?: unknown; userKey?: unknown; lift?: unknown }) {
+  await guard(p, who, 'users:restrict', accountId);
   const byKey = typeof body?.userKey === 'string';
   if (!byKey && (typeof body?.userId !== 'string' || !body.userId || body.userId.length > 256)) throw badRequest('userId', 'give the user identifier (or the userKey from a search)');
   if (byKey && !/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/.test(body.userKey as string)) throw badRequest('userKey', 'a userKey from a user search');

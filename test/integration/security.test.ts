@@ -37,6 +37,18 @@ describe('tokens: missing, forged, expired, wrong audience → 401', () => {
     const other = await issueToken(key(), { sub: 'x', role: 'admin', accounts: ['*'] }, 600, 'some-other-service');
     expect((await api(rt, 'GET', route(), undefined, other)).status).toBe(401);
   });
+  it('without exp, or living longer than 30 days', async () => {
+    const claims = { role: 'admin', accounts: ['*'] };
+    const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('lethe').setAudience('lethe-management').setIssuedAt().sign(key());
+    expect((await api(rt, 'GET', route(), undefined, noExp)).status).toBe(401);
+    const tooLong = await issueToken(key(), { sub: 'x', role: 'admin', accounts: ['*'] }, 31 * 86_400);
+    expect((await api(rt, 'GET', route(), undefined, tooLong)).status).toBe(401);
+  });
+  it('a scope entry that is not an account id (a comma cannot widen it to another account)', async () => {
+    const comma = await issueToken(key(), { sub: 'x', role: 'customer', accounts: [`${mine.accountId},*`] }, 600);
+    expect((await api(rt, 'GET', `/v1/accounts/${theirs.accountId}`, undefined, comma)).status).toBe(401);
+    expect((await api(rt, 'GET', route(), undefined, comma)).status).toBe(401);
+  });
   it('alg none', async () => {
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'admin', accounts: ['*'], iss: 'lethe', aud: 'lethe-management', exp: 9e9 })).toString('base64url')}.`;
     expect((await api(rt, 'GET', route(), undefined, none)).status).toBe(401);
@@ -51,6 +63,10 @@ describe('another account, or one that does not exist: the same 403, nothing lea
     ['erasure', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userId: 'x' }]],
     ['restriction', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userId: 'x' }]],
     ['audit', (a: string) => ['GET', `/v1/accounts/${a}/audit`]],
+    // authorised before the body is read: no 400 tells an outsider that the account exists
+    ['erasure by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
+    ['restriction by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
+    ['erasure with a body that is not valid', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { nonsense: true }]],
   ] as Array<[string, (a: string) => readonly [string, string, unknown?]]>) {
     it(label, async () => {
       const t = await token('customer');
@@ -63,6 +79,19 @@ describe('another account, or one that does not exist: the same 403, nothing lea
       expect(a.body).toEqual(b.body);
     });
   }
+
+  it('audits each of those denials', async () => {
+    const denied = (await scanAll(rt, 'Audit')).filter((x) => x.outcome === 'denied' && x.actor === 'customer-1');
+    for (const op of ['erasure:request', 'users:restrict']) {
+      expect(denied.some((x) => x.operation === op && x.accountId === theirs.accountId), op).toBe(true);
+      expect(denied.some((x) => x.operation === op && x.accountId === 'acc_0000000000000000'), op).toBe(true);
+    }
+  });
+
+  it('a backup restore with a bad body is refused by role before it is read', async () => {
+    const r = await api(rt, 'POST', '/v1/backups/restores', { exportId: '../../etc' }, await token('customer'));
+    expect(r.status).toBe(403);
+  });
 });
 
 describe('the role matrix, through the API (one request per role and operation)', () => {
