@@ -8,6 +8,7 @@ import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_D
 import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
+import { compilePattern, MAX_PATTERN_LENGTH, MAX_PATTERNS } from './scrub/patterns.ts';
 
 const email = z.email().check(z.maxLength(254));
 const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
@@ -27,7 +28,7 @@ export const UpdateAccountSchema = z.strictObject({
   pseudonymise: z.optional(z.boolean()),
   adminEmail: z.optional(email),
   scrubRules: z.optional(z.strictObject({
-    extraPatterns: z.optional(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, 500) })).check(z.maxLength(50))),
+    extraPatterns: z.optional(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
     allowParams: z.optional(z.array(str(1, 100)).check(z.maxLength(100))),
     method: z.optional(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
   })),
@@ -112,7 +113,11 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
     if (account.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
     if (changes.scrubRules?.extraPatterns) {
       changes.scrubRules.extraPatterns.forEach((x, i) => {
-        try { new RegExp(x.pattern, 'g'); } catch { throw badRequest(`scrubRules.extraPatterns[${i}].pattern`, 'not a valid regular expression'); }
+        try {
+          compilePattern(x.pattern);
+        } catch (e) {
+          throw badRequest(`scrubRules.extraPatterns[${i}].pattern`, `"${x.name}" ${(e as Error).message}`);
+        }
       });
     }
     await ports.updateAccount(accountId, changes as Partial<Account>);

@@ -143,3 +143,29 @@ describe('record of processing (Art. 30)', () => {
     expect(fs.readFileSync(path.join(out, 'r.md'), 'utf8')).toContain('## Sub-processors');
   });
 });
+
+describe('a customer\'s own scrub patterns cannot stall the service or inflate what is stored (P18)', () => {
+  const patch = (extraPatterns: unknown) => api(rt, 'PATCH', `/v1/accounts/${mine.accountId}`, { scrubRules: { extraPatterns } });
+
+  it('refuses a pattern that needs backtracking or matches the empty string, naming it', async () => {
+    for (const [pattern, reason] of [['z*', /empty string/], ['(?<=x)a', /RE2/], ['(a)\\1', /RE2/]] as const) {
+      const r = await patch([{ name: 'bad', pattern }]);
+      expect(r.status, pattern).toBe(400);
+      expect(r.body.field).toBe('scrubRules.extraPatterns[0].pattern');
+      expect(r.body.message).toMatch(/"bad"/);
+      expect(r.body.message).toMatch(reason);
+    }
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time: the batch is stored and the service answers', async () => {
+    const { sendBatch } = await import('../../src/client/agent.ts');
+    expect((await patch([{ name: 'as', pattern: '(a+)+$' }])).status).toBe(200);
+    const label = `${'a'.repeat(40)}!`;
+    const ev = { id: `redos-${Date.now()}`, applicationId: mine.applicationId, type: 'click', timestamp: Date.now(), duration: 1, outcome: 'ok', label };
+    const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: mine.keyId, secret: mine.secret }, [ev]);
+    expect(r.status).toBe(200);
+    expect((await fetch(`${rt.endpoints.api}/health`)).status).toBe(200);
+    const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === ev.id || String(i.sk ?? '').endsWith(ev.id));
+    expect(stored?.label).toBe(label);
+  });
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DETECTORS, detect, ibanValid, inert, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
 import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
 import { specialCategoryOf } from '#core/scrub/special.ts';
+import { compilePattern, PatternError } from '#core/scrub/patterns.ts';
 
 // ---- generators of personal data ----
 const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 2, maxLength: 10 });
@@ -129,6 +130,24 @@ describe('per-account rules', () => {
     const h1 = scrub('label', 'mail a@b.co', { method: 'hash', hashKey: k }).value;
     expect(h1).toMatch(/^mail \{email:[0-9a-f]{10}\}$/);
     expect(scrub('label', 'again a@b.co', { method: 'hash', hashKey: k }).value).toBe(h1!.replace('mail', 'again'));
+  });
+
+  it('run on RE2: a pattern that backtracks catastrophically in JavaScript finishes (a JS RegExp would take hours here)', () => {
+    const rules = { extraPatterns: [{ name: 'as', pattern: '(a+)+$' }] };
+    expect(scrub('label', `${'a'.repeat(40)}!`, rules).value).toBe(`${'a'.repeat(40)}!`);
+    expect(scrub('label', 'aaaa', rules).value).toBe('{as}');
+  });
+
+  it('refuse what RE2 cannot run and what matches the empty string', () => {
+    for (const p of ['(?=a)b', '(a)\\1', 'z*', 'a|', '\\b', '(?m)^']) expect(() => compilePattern(p), p).toThrow(PatternError);
+    for (const p of ['M-\\d{6}', '(a+)+$', '[0-9]{4,}', '(?i)secret']) expect(() => compilePattern(p), p).not.toThrow();
+  });
+
+  it('may not inflate a field: past twice its length (or 256 characters more) the field becomes the placeholder', () => {
+    const rules = { extraPatterns: [{ name: 'letter', pattern: '[a-z]' }] };
+    expect(scrub('label', 'ab', rules).value).toBe('{letter}{letter}');
+    const long = 'x'.repeat(1000);
+    expect(scrub('label', long, rules).value).toBe('{letter}');
   });
 });
 

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
 import { hexVal, keyOf, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
+import { compilePattern, growthCap, replaceMatches } from './patterns.ts';
+import type { RE2JS } from 're2js';
 
 export const FIELD_KINDS = ['url', 'label', 'error', 'query', 'service-url'] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
@@ -77,17 +79,24 @@ function safeDecode(s: string): string {
   return out + s.slice(from);
 }
 
-interface Custom { name: string; label: string; pattern: RegExp }
+interface Custom { name: string; label: string; pattern: RE2JS }
 /** Compiled per-account patterns (the account's rules object is reused across a batch). */
 const compiled = new WeakMap<object, Custom[]>();
 function customFor(rules: ScrubRules): Custom[] | undefined {
   if (!rules.extraPatterns?.length) return undefined;
   let d = compiled.get(rules.extraPatterns);
   if (!d) {
-    d = rules.extraPatterns.map((p) => ({ name: `custom:${p.name}`, label: p.name, pattern: new RegExp(p.pattern, 'g') }));
+    // Saving refuses a pattern that does not compile (management.ts); one stored before that rule is skipped.
+    d = rules.extraPatterns.flatMap((p) => {
+      try {
+        return [{ name: `custom:${p.name}`, label: p.name, pattern: compilePattern(p.pattern) }];
+      } catch {
+        return [];
+      }
+    });
     compiled.set(rules.extraPatterns, d);
   }
-  return d;
+  return d.length ? d : undefined;
 }
 const NO_PARAMS = new Set<string>();
 const allowed = new WeakMap<object, Set<string>>();
@@ -141,9 +150,12 @@ class Redactor {
     if (this.passes(value)) return value;
     let out = value;
     if (this.custom) {
+      const cap = growthCap(value.length);
       for (const d of this.custom) {
-        d.pattern.lastIndex = 0;
-        out = out.replace(d.pattern, (m: string) => this.replacement(d.name, d.label, m));
+        const next = replaceMatches(out, d.pattern, (m) => this.replacement(d.name, d.label, m), cap);
+        // Past the cap the whole field is the pattern's placeholder: it may only shrink what is stored.
+        if (next === undefined) return this.replacement(d.name, d.label, value);
+        out = next;
       }
     }
     return detect(out, this);
