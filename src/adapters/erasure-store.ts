@@ -56,11 +56,18 @@ export const erasurePorts: ErasurePorts = {
   },
   async writeTombstone(accountId, userKey, nowMs) {
     // Keeps only the hash: the label (the identifier itself) is removed at once.
-    await retryable('users', () => dynamo().send(new UpdateItemCommand({
+    const out = await retryable('users', () => dynamo().send(new UpdateItemCommand({
       TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
       UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label', ExpressionAttributeNames: { '#label': 'label' },
-      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }),
+      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }), ReturnValues: 'ALL_OLD',
     })));
+    const old = out.Attributes ? unmarshall(out.Attributes) : undefined;
+    if (old && !old.tombstoneOnly) return true;
+    // No user row before: the tombstone row is marked as such, so a re-run still knows there was none.
+    await retryable('users', () => dynamo().send(new UpdateItemCommand({
+      TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), UpdateExpression: 'SET tombstoneOnly = :y', ExpressionAttributeValues: marshall({ ':y': true }),
+    })));
+    return false;
   },
   async eraseLinked(userKey, limit, concurrency) {
     const table = env(ENV.interactionsTable);

@@ -1,5 +1,6 @@
 /**
- * RFC 4180 CSV (CRLF line ends, fields quoted when they hold a comma, quote, CR or LF; quotes doubled),
+ * RFC 4180 CSV (CRLF line ends, fields quoted when they hold a comma, quote, CR or LF, or a semicolon, which
+ * spreadsheets in semicolon locales split on; quotes doubled),
  * safe against spreadsheet formula injection: a text cell starting with = + - @ TAB or CR is prefixed
  * with an apostrophe so spreadsheets show it as text.
  */
@@ -7,7 +8,7 @@ export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
   let s = typeof value === 'number' ? String(value) : String(value);
   if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvLine(values: unknown[]): string {

@@ -37,8 +37,8 @@ export interface ErasurePorts {
   /** records the request (idempotent), so that an execution an operator started directly can be followed too */
   recordRequest(input: ErasureInput): Promise<void>;
   setStatus(input: ErasureInput, status: ErasureStatus, extra?: Record<string, unknown>): Promise<void>;
-  /** marks the user row so that ingest stores later events without identity */
-  writeTombstone(accountId: string, userKey: string, nowMs: number): Promise<void>;
+  /** marks the user row so that ingest stores later events without identity; true if the user had a row */
+  writeTombstone(accountId: string, userKey: string, nowMs: number): Promise<boolean>;
   /**
    * Removes the identity from up to `limit` linked interactions. Per-item failures (throttling) are
    * counted, not thrown, so a page makes progress; it throws only when it could change nothing.
@@ -54,7 +54,7 @@ export interface ErasurePorts {
 }
 
 /** `erased`: interactions linked when the tombstone was written; `stripped`: how many pages have changed so far. */
-type Running = ErasureInput & { startedAt: number; erased: number; stripped?: number };
+type Running = ErasureInput & { startedAt: number; erased: number; stripped?: number; hadUserRow?: boolean };
 
 export class ErasureIncomplete extends Error {
   override name = 'ErasureIncomplete';
@@ -84,8 +84,8 @@ export const erasureSteps = {
   },
   /** From here on, ingest stores this user's events without identity; then count what is linked. */
   async tombstone(p: ErasurePorts, s: Running) {
-    await p.writeTombstone(s.accountId, s.userKey, p.clock.nowMs());
-    return { ...s, erased: await p.countLinked(s.userKey) };
+    const hadUserRow = await p.writeTombstone(s.accountId, s.userKey, p.clock.nowMs());
+    return { ...s, hadUserRow, erased: await p.countLinked(s.userKey) };
   },
   /** One page; the request's progress (linked, stripped so far) is recorded for whoever follows it. */
   async erasePage(p: ErasurePorts, s: Running) {
@@ -102,7 +102,8 @@ export const erasureSteps = {
   /** Ledger (for restores), then the user row (with its tombstone) goes, then the receipt. */
   async finish(p: ErasurePorts, s: Running) {
     await p.appendLedger(s, p.clock.nowMs());
-    const userRowDeleted = await p.deleteUser(s.accountId, s.userKey);
+    // the tombstone row of a user who never had one is deleted too, but there was no user record to delete
+    const userRowDeleted = (await p.deleteUser(s.accountId, s.userKey)) && s.hadUserRow !== false;
     if (await p.userExists(s.accountId, s.userKey)) throw new ErasureIncomplete('user row still present');
     const receipt: ErasureReceipt = {
       requestId: s.requestId, accountId: s.accountId, userKey: s.userKey, interactionsErased: s.erased,

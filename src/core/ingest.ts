@@ -197,7 +197,8 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
     const account = await ports.getAccount(accountId);
     if (!account || account.status !== 'active') throw unauthorized('account is not active');
 
-    const body = inflate(req.raw, req.headers['content-encoding'], LIMITS.maxInflatedBytes);
+    // The browser limit holds for the batch as it will be read, not as it travelled: gzip cannot stretch it.
+    const body = inflate(req.raw, req.headers['content-encoding'], req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes);
     const batch = parseOr400(BatchSchema, parseJson(body));
     const maxEvents = req.agent === 'browser' ? LIMITS.browserMaxEventsPerBatch : LIMITS.maxEventsPerBatch;
     if (batch.events.length > maxEvents) throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);

@@ -6,6 +6,7 @@ export const LIMITS = {
   maxInflatedBytes: 5_000_000,
   maxEventsPerBatch: 500,
   browserMaxEventsPerBatch: 100,
+  /** Browser batches: at most this many bytes, as sent and after decompression. */
   browserMaxBodyBytes: 256_000,
   /** Allowed clock skew for signed requests, seconds. */
   signatureWindowSeconds: 300,

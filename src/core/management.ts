@@ -129,6 +129,8 @@ export async function rotateKey(ports: ManagementPorts, p: Principal, accountId:
   return audited(ports, p, 'keys:rotate', accountId, async () => {
     const apps = await ports.listApplications(accountId);
     if (!apps.some((a) => a.applicationId === applicationId)) throw forbidden('not allowed: keys:rotate');
+    // A terminated account gets no new key: its agents stopped for good when the contract ended (P8).
+    if ((await ports.getAccount(accountId))?.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
     return ports.rotateKey(accountId, applicationId, ports.clock.nowMs(), KEY_OVERLAP_SECONDS);
   });
 }

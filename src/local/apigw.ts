@@ -128,7 +128,13 @@ export function createApiServer({ api, lambdas, extra }: LocalApiOptions): http.
       const route = candidates.find((r) => r.method === method || r.method === 'ANY');
       if (!route) return json(res, 403, { message: 'Missing Authentication Token' });
       const m = route.pattern.exec(url.pathname)!;
-      const pathParameters = Object.fromEntries(route.params.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      let pathParameters: Record<string, string>;
+      try {
+        pathParameters = Object.fromEntries(route.params.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      } catch {
+        // a malformed percent-escape: API Gateway answers 400 before any function runs
+        return json(res, 400, { message: 'Bad Request: malformed percent-encoding in the path' });
+      }
 
       const headers: Record<string, string> = {};
       const multiValueHeaders: Record<string, string[]> = {};

@@ -99,7 +99,15 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     const done = await waitFor(again.body.requestId);
     expect(done.status).toBe('completed');
     expect(done.receipt.interactionsErased).toBe(0);
+    expect(done.receipt.userRowDeleted).toBe(false);
     expect(await scanAll(rt, 'Interactions')).toEqual(before);
+  }, 60_000);
+
+  it('says in the receipt that there was no user record when the user never existed', async () => {
+    const r = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'never-seen@example.org' });
+    const done = await waitFor(r.body.requestId);
+    expect(done.receipt).toMatchObject({ interactionsErased: 0, userRowDeleted: false, verified: true });
+    expect((await scanAll(rt, 'Users')).some((u) => u.sk === done.receipt.userKey)).toBe(false);
   }, 60_000);
 
   it('stores events that arrive during an erasure without identity', async () => {

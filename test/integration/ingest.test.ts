@@ -203,4 +203,15 @@ describe('browser agent: public key + allowed origin', () => {
     const res = await postBrowser({ events: Array.from({ length: 101 }, () => event(acc.applicationId)) }, 'https://shop.acme.test');
     expect(res.status).toBe(400);
   });
+
+  it('applies its 256 kB limit to the inflated batch: a small gzip body of 1.6 MB of valid events gets 413', async () => {
+    const big = { events: Array.from({ length: 100 }, (_, i) => event(acc.applicationId, { id: `inflated-${i}`, label: 'x'.repeat(1000), error: 'y'.repeat(7000), url: `https://shop.acme.test/${'z'.repeat(8000)}` })) };
+    const gz = gzipSync(Buffer.from(JSON.stringify(big)));
+    expect(gz.length).toBeLessThan(256_000);
+    const res = await fetch(`${rt.endpoints.api}/v1/browser-events?key=${acc.browserKey}`, {
+      method: 'POST', headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip', origin: 'https://shop.acme.test' }, body: gz,
+    });
+    expect(res.status).toBe(413);
+    expect((await interactionsOf()).some((i) => String(i.eventId).startsWith('inflated-'))).toBe(false);
+  });
 });

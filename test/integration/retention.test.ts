@@ -82,6 +82,10 @@ describe('contract termination (P8)', () => {
     expect(t.status).toBe(200);
     expect(t.body.keysRevoked).toBe(1);
     expect((await send([event(doomed.applicationId)], doomed)).status).toBe(401);
+    // no new key can bring the agents back
+    const rotate = await api(rt, 'POST', `/v1/accounts/${doomed.accountId}/applications/${doomed.applicationId}/keys`);
+    expect(rotate.status).toBe(409);
+    expect(rotate.body.message).toMatch(/terminated/);
     expect((await api(rt, 'POST', `/v1/accounts/${doomed.accountId}/terminate`, { graceDays: 91 })).status).toBe(400);
 
     // before the grace period: nothing deleted yet

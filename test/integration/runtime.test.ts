@@ -20,6 +20,12 @@ describe('the embedded runtime, built from the synthesized template', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', region: 'eu-west-1' });
   });
 
+  it('answers a malformed percent-escape in a path with 400, as API Gateway does, before any function runs', async () => {
+    const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
+    const res = await fetch(`${rt.endpoints.api}/v1/accounts/acc_%E0%A4%A/users`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(400);
+  });
+
   it('writes its endpoints to endpoints.json in the data folder', () => {
     const written = JSON.parse(fs.readFileSync(path.join(rt.endpoints.dataDir, 'endpoints.json'), 'utf8'));
     expect(written).toMatchObject({ api: rt.endpoints.api, dynamodb: rt.endpoints.dynamodb, s3: rt.endpoints.s3, region: 'eu-west-1' });

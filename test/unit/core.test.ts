@@ -98,3 +98,10 @@ describe('role matrix (docs/access.md)', () => {
     for (const role of ROLES) expect(() => authorize(p(role), 'accounts:read', 'acc_2')).toThrow(/not allowed/);
   });
 });
+
+describe('CSV cells', () => {
+  it('quote a semicolon, so spreadsheets in semicolon locales keep the cell whole', async () => {
+    const { csvLine } = await import('#core/csv.ts');
+    expect(csvLine(['a;b', 'plain', '=1+1'])).toBe('"a;b",plain,\'=1+1\r\n');
+  });
+});
