@@ -4,10 +4,11 @@ import * as accounts from '#adapters/accounts-store.ts';
 import { appendAudit, listAudit } from '#adapters/audit-store.ts';
 import { noticesFor } from '#adapters/breach-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
-import { httpErrors, jsonResponse } from '#adapters/http.ts';
+import { httpErrors, jsonResponse, lowerHeaders } from '#adapters/http.ts';
 import { principalOf } from '#adapters/principal.ts';
 import { usersStore } from '#adapters/users-store.ts';
 import { rawBody, parseJson } from '#core/body.ts';
+import { etagOf } from '#core/accounts.ts';
 import { systemClock } from '#core/clock.ts';
 import { notFound } from '#core/errors.ts';
 import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers, type UsersPorts } from '#core/users.ts';
@@ -27,6 +28,9 @@ const ports: ManagementPorts & ErasureAdminPorts & UsersPorts & { revokeKeys(acc
   ...usersStore,
 };
 
+/** The account's settings with their ETag (the editor sends it back as If-Match). */
+const withEtag = (view: { version: number }) => jsonResponse(200, view, { ETag: etagOf(view) });
+
 /** Management API: routes by API Gateway resource; each route is one core call. */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(httpErrors())
@@ -39,9 +43,9 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       case 'POST /v1/accounts':
         return jsonResponse(201, await createAccount(ports, p, body()));
       case 'GET /v1/accounts/{accountId}':
-        return jsonResponse(200, await audited(ports, p, 'accounts:read', path.accountId, () => viewAccount(ports, path.accountId!)));
+        return withEtag(await audited(ports, p, 'accounts:read', path.accountId, () => viewAccount(ports, path.accountId!)));
       case 'PATCH /v1/accounts/{accountId}':
-        return jsonResponse(200, await updateAccount(ports, p, path.accountId!, body()));
+        return withEtag(await updateAccount(ports, p, path.accountId!, body(), lowerHeaders(event)['if-match']));
       case 'POST /v1/accounts/{accountId}/applications/{applicationId}/keys':
         return jsonResponse(201, await rotateKey(ports, p, path.accountId!, path.applicationId!));
       case 'POST /v1/accounts/{accountId}/terminate':

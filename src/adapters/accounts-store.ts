@@ -87,6 +87,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     accountKey: await decryptCached(row.accountKeyCipher),
     scrubRules: row.scrubRules ?? {},
     createdAt: row.createdAt,
+    version: row.version ?? 0,
   };
 }
 
@@ -146,16 +147,32 @@ export async function rotateKey(accountId: string, applicationId: string, nowMs:
   return { ...fresh, previousKeysRetireAt: retiresAt };
 }
 
-export async function updateAccount(accountId: string, changes: Partial<Account> & Record<string, unknown>): Promise<void> {
+/**
+ * Sets the given fields and raises the version. With `expectedVersion` the write happens only if nobody
+ * changed the settings since they were read; false when that condition failed.
+ */
+export async function updateAccount(accountId: string, changes: Partial<Account> & Record<string, unknown>, expectedVersion?: number): Promise<boolean> {
   const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
-  if (!entries.length) return;
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
+  if (!entries.length) return true;
+  const names: Record<string, string> = { '#version': 'version' };
+  const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
   const sets = entries.map(([k, v], i) => { names[`#f${i}`] = k; values[`:v${i}`] = v; return `#f${i} = :v${i}`; });
-  await retryable('accounts store', () => dynamo().send(new UpdateItemCommand({
-    TableName: table(), Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: META }), UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-  })));
+  sets.push('#version = if_not_exists(#version, :zero) + :one');
+  let condition = 'attribute_exists(pk)';
+  if (expectedVersion !== undefined) {
+    values[':expected'] = expectedVersion;
+    condition += expectedVersion === 0 ? ' AND (attribute_not_exists(#version) OR #version = :expected)' : ' AND #version = :expected';
+  }
+  try {
+    await retryable('accounts store', () => dynamo().send(new UpdateItemCommand({
+      TableName: table(), Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: META }), UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    })));
+    return true;
+  } catch (e) {
+    if (expectedVersion !== undefined && (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException')) return false;
+    throw e;
+  }
 }
 
 export async function rememberSignature(signature: string, nowSec: number, expiresAt: number): Promise<boolean> {

@@ -60,8 +60,8 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const state = { token: sessionStorage.getItem('lethe.token') || '', account: sessionStorage.getItem('lethe.account') || '', page: 'applications' };
   const status = (msg, kind = '') => { const s = $('#status'); s.className = kind; s.textContent = msg; };
-  async function api(method, path, body) {
-    const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  async function api(method, path, body, headers) {
+    const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
     const text = await res.text();
     let data; try { data = JSON.parse(text); } catch { data = text; }
     if (!res.ok) throw new Error((data && data.message) || res.status + ' ' + res.statusText);
@@ -157,6 +157,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     },
     async settings(el) {
       const a = await api('GET', acc());
+      const allowOf = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
       el.innerHTML = '<section><h2>Settings</h2><form id="settings-form">' +
         '<label for="retention">Retention (days, 1–90)</label><input id="retention" type="number" min="1" max="90" required value="' + esc(a.retentionDays) + '">' +
         '<label for="pseudo">User identifiers</label><select id="pseudo"><option value="off"' + (a.pseudonymise ? '' : ' selected') + '>kept as sent</option><option value="on"' + (a.pseudonymise ? ' selected' : '') + '>pseudonymised at ingest</option></select>' +
@@ -168,7 +169,16 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
       $('#settings-form', el).addEventListener('submit', async (e) => {
         e.preventDefault();
         try {
-          await api('PATCH', acc(), { retentionDays: Number($('#retention', el).value), pseudonymise: $('#pseudo', el).value === 'on', scrubRules: { allowParams: $('#allow', el).value.split(',').map((s) => s.trim()).filter(Boolean) } });
+          // Only what changed, as a merge patch, guarded by the version read (a concurrent edit gets 412).
+          const changes = {};
+          const retention = Number($('#retention', el).value);
+          if (retention !== a.retentionDays) changes.retentionDays = retention;
+          const pseudo = $('#pseudo', el).value === 'on';
+          if (pseudo !== a.pseudonymise) changes.pseudonymise = pseudo;
+          const allow = allowOf($('#allow', el).value);
+          if (allow.join(',') !== (a.scrubRules.allowParams || []).join(',')) changes.scrubRules = { allowParams: allow.length ? allow : null };
+          if (!Object.keys(changes).length) return status('Nothing to save.', 'ok');
+          Object.assign(a, await api('PATCH', acc(), changes, { 'if-match': '"v' + a.version + '"' }));
           status('Settings saved.', 'ok');
         } catch (err) { status('Could not save: ' + err.message, 'error'); }
       });

@@ -16,7 +16,12 @@ export interface Account {
   accountKey: Buffer;
   scrubRules: Omit<ScrubRules, 'hashKey'>;
   createdAt: number;
+  /** raised by every change of settings: the ETag of the account (If-Match guards concurrent editors) */
+  version: number;
 }
+
+/** The account's ETag, a strong validator of its settings. */
+export const etagOf = (account: Pick<Account, 'version'>) => `"v${account.version}"`;
 
 export interface Application {
   accountId: string;
@@ -37,7 +42,7 @@ export interface AgentKey {
 }
 
 export function defaultAccount(partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>): Account {
-  return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, ...partial };
+  return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, version: 0, ...partial };
 }
 
 /** The API Gateway usage-plan key of an account: its agents are throttled per account by it. */

@@ -1,5 +1,5 @@
 import * as z from './zod.ts';
-import type { Account, Application } from './accounts.ts';
+import { type Account, type Application, etagOf } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
 import { badRequest, forbidden, HttpError } from './errors.ts';
@@ -8,6 +8,7 @@ import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_D
 import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
+import { mergePatch } from './merge-patch.ts';
 import { compilePattern, MAX_PATTERN_LENGTH, MAX_PATTERNS } from './scrub/patterns.ts';
 
 const email = z.email().check(z.maxLength(254));
@@ -27,10 +28,11 @@ export const UpdateAccountSchema = z.strictObject({
   retentionDays: z.optional(days(1)),
   pseudonymise: z.optional(z.boolean()),
   adminEmail: z.optional(email),
+  // JSON Merge Patch (RFC 7396): a rule not named is kept, null removes one.
   scrubRules: z.optional(z.strictObject({
-    extraPatterns: z.optional(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
-    allowParams: z.optional(z.array(str(1, 100)).check(z.maxLength(100))),
-    method: z.optional(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
+    extraPatterns: z.nullish(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
+    allowParams: z.nullish(z.array(str(1, 100)).check(z.maxLength(100))),
+    method: z.nullish(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
   })),
 });
 
@@ -53,7 +55,8 @@ export interface ManagementPorts {
   getAccount(accountId: string): Promise<Account | undefined>;
   listApplications(accountId: string): Promise<Application[]>;
   listKeys(accountId: string): Promise<Array<{ keyId: string; applicationId: string; createdAt: number; retiresAt?: number }>>;
-  updateAccount(accountId: string, changes: Partial<Account>): Promise<void>;
+  /** false when `expectedVersion` is given and the settings changed since (nothing written) */
+  updateAccount(accountId: string, changes: Partial<Account>, expectedVersion?: number): Promise<boolean>;
   rotateKey(accountId: string, applicationId: string, nowMs: number, overlapSeconds: number): Promise<{ keyId: string; secret: string; previousKeysRetireAt: number }>;
   audit(entry: AuditEntry): Promise<void>;
 }
@@ -104,7 +107,12 @@ export async function createAccount(ports: ManagementPorts, p: Principal, body: 
   });
 }
 
-export async function updateAccount(ports: ManagementPorts, p: Principal, accountId: string, body: unknown) {
+/**
+ * PATCH of an account's settings with JSON Merge Patch semantics: what the body does not name is kept
+ * (saving one rule never drops the others). With `ifMatch` (the ETag the editor read) a concurrent change
+ * is refused with 412 instead of being overwritten.
+ */
+export async function updateAccount(ports: ManagementPorts, p: Principal, accountId: string, body: unknown, ifMatch?: string) {
   return audited(ports, p, 'accounts:update', accountId, async () => {
     const changes = parseOr400(UpdateAccountSchema, body);
     if (Object.keys(changes).length === 0) throw badRequest('body', 'no setting to change');
@@ -120,10 +128,14 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
         }
       });
     }
-    await ports.updateAccount(accountId, changes as Partial<Account>);
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(account)) throw preconditionFailed();
+    const merged = changes.scrubRules ? { ...changes, scrubRules: mergePatch(account.scrubRules, changes.scrubRules) } : changes;
+    if (!(await ports.updateAccount(accountId, merged as Partial<Account>, ifMatch === undefined ? undefined : account.version))) throw preconditionFailed();
     return viewAccount(ports, accountId);
   });
 }
+
+const preconditionFailed = () => new HttpError(412, 'precondition_failed', 'the settings changed since you read them: reload and apply your change again', 'If-Match');
 
 export async function rotateKey(ports: ManagementPorts, p: Principal, accountId: string, applicationId: string) {
   return audited(ports, p, 'keys:rotate', accountId, async () => {

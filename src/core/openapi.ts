@@ -16,7 +16,8 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'unknown or retired key, bad signature, stale timestamp, missing/invalid token, terminated account',
   403: 'not allowed (role, account scope or origin); the same answer whether or not the resource exists',
   404: 'not found',
-  409: 'replayed signed request',
+  409: 'replayed signed request, or a terminated account',
+  412: 'If-Match is not the current ETag: the settings changed since they were read',
   413: 'body (or decompressed body) too large',
   503: 'could not store: keep the batch and retry after `Retry-After` seconds',
 };
@@ -66,7 +67,13 @@ export function openApiDocument() {
       '/v1/accounts': { post: { security: [{ bearer: [] }], summary: 'create an account (administrators)', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateAccount' } } } }, responses: { 201: { description: 'accountId, applicationId, keyId, secret (shown once), browserKey' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}': {
         get: { security: [{ bearer: [] }], summary: 'account settings, applications, key ids', responses: { 200: { description: 'the account' }, ...errors(401, 403) } },
-        patch: { security: [{ bearer: [] }], summary: 'change settings', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UpdateAccount' } } } }, responses: { 200: { description: 'the account' }, ...errors(400, 401, 403) } },
+        patch: {
+          security: [{ bearer: [] }],
+          summary: 'change settings (JSON Merge Patch, RFC 7396: what the body does not name is kept, null removes a scrub rule)',
+          parameters: [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'the ETag read with the settings; a concurrent change since then gets 412' }],
+          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { $ref: '#/components/schemas/UpdateAccount' } }, 'application/json': { schema: { $ref: '#/components/schemas/UpdateAccount' } } } },
+          responses: { 200: { description: 'the account, with its new ETag' }, ...errors(400, 401, 403, 409, 412) },
+        },
       },
       '/v1/accounts/{accountId}/applications/{applicationId}/keys': { post: { security: [{ bearer: [] }], summary: 'rotate the agent key (old keys keep working 7 days)', responses: { 201: { description: 'keyId, secret (shown once), previousKeysRetireAt' }, ...errors(401, 403) } } },
       '/v1/accounts/{accountId}/erasures': { post: { security: [{ bearer: [] }], summary: 'start the erasure workflow for one user', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErasureRequest' } } } }, responses: { 202: { description: 'requestId, status, userKey (hash)' }, ...errors(400, 401, 403) } } },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, localSigningKey } from '#adapters/auth.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
@@ -98,6 +98,9 @@ describe('customer console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Notices' }).click();
     await page.getByText('No breach notices.').waitFor();
     await shot('6-notices');
+    // the account has its own pattern (set through the API); saving another setting in the console keeps it
+    const pattern = { name: 'member-no', pattern: 'M-\\d{6}' };
+    expect((await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { scrubRules: { extraPatterns: [pattern] } })).status).toBe(200);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByLabel('Retention (days, 1–90)').fill('30');
     await page.getByRole('button', { name: 'Save settings' }).click();
@@ -107,5 +110,6 @@ describe('customer console in headless Chromium', () => {
     await shot('7-settings');
     const account = (await scanAll(rt, 'Accounts')).find((r) => r.pk === `ACCOUNT#${acc.accountId}` && r.sk === 'META');
     expect(account?.retentionDays).toBe(30);
+    expect(account?.scrubRules.extraPatterns).toEqual([pattern]);
   });
 });

@@ -169,3 +169,27 @@ describe('a customer\'s own scrub patterns cannot stall the service or inflate w
     expect(stored?.label).toBe(label);
   });
 });
+
+describe('settings are merged, not replaced, and two editors cannot overwrite each other', () => {
+  const route = () => `/v1/accounts/${mine.accountId}`;
+  it('saving one rule keeps the others; null removes one', async () => {
+    const patterns = [{ name: 'member-no', pattern: 'M-\\d{6}' }];
+    expect((await api(rt, 'PATCH', route(), { scrubRules: { extraPatterns: patterns, method: 'mask' } })).status).toBe(200);
+    const saved = await api(rt, 'PATCH', route(), { scrubRules: { allowParams: ['q'] } });
+    expect(saved.body.scrubRules).toEqual({ extraPatterns: patterns, method: 'mask', allowParams: ['q'] });
+    const removed = await api(rt, 'PATCH', route(), { scrubRules: { method: null } });
+    expect(removed.body.scrubRules).toEqual({ extraPatterns: patterns, allowParams: ['q'] });
+  });
+
+  it('answers 412 to an If-Match that is no longer current, and changes nothing', async () => {
+    const read = await api(rt, 'GET', route());
+    const etag = read.headers.get('etag')!;
+    expect(etag).toMatch(/^"v\d+"$/);
+    const first = await fetch(`${rt.endpoints.api}${route()}`, { method: 'PATCH', headers: { authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ retentionDays: 60 }) });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).not.toBe(etag);
+    const second = await fetch(`${rt.endpoints.api}${route()}`, { method: 'PATCH', headers: { authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ retentionDays: 30 }) });
+    expect(second.status).toBe(412);
+    expect((await api(rt, 'GET', route())).body.retentionDays).toBe(60);
+  });
+});
