@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sign, signatureMatches } from '#core/signing.ts';
+import { LIMITS } from '#core/limits.ts';
+import { checkTimestamp, sign, signAnswer, signatureMatches } from '#core/signing.ts';
 
 /**
  * The reference agent client (docs/agent-protocol.md): signs every attempt with a fresh timestamp,
@@ -37,11 +38,12 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
   const doFetch = options.fetchImpl ?? fetch;
   for (let attempt = 1; ; attempt++) {
     const ts = String(now());
+    const signature = sign(creds.secret, ts, body);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-lethe-key-id': creds.keyId,
       'x-lethe-timestamp': ts,
-      'x-lethe-signature': sign(creds.secret, ts, body),
+      'x-lethe-signature': signature,
     };
     if (options.gzip) headers['content-encoding'] = 'gzip';
     let res: Response;
@@ -55,7 +57,8 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
     const text = await res.text();
     const rts = res.headers.get('x-lethe-timestamp');
     const rsig = res.headers.get('x-lethe-signature');
-    const serverVerified = !!(rts && rsig && signatureMatches(rsig, sign(creds.secret, rts, text)));
+    // The answer must name this request (its signature) and be fresh: a recorded answer cannot be replayed.
+    const serverVerified = !!(rts && rsig && checkTimestamp(rts, now(), LIMITS.signatureWindowSeconds) === 'ok' && signatureMatches(rsig, signAnswer(creds.secret, rts, signature, text)));
     if ((res.status === 503 || res.status >= 500) && attempt < maxAttempts) {
       const retryAfter = Number(res.headers.get('retry-after') ?? '1');
       await sleep(Math.min(backoff(attempt), (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000));

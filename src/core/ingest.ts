@@ -1,5 +1,5 @@
 import type { Account, AgentKey, Application } from './accounts.ts';
-import { checkTimestamp, sign, signatureMatches } from './signing.ts';
+import { checkTimestamp, sign, signAnswer, signatureMatches } from './signing.ts';
 import { badRequest, conflict, HttpError, tooLarge, unauthorized } from './errors.ts';
 import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
@@ -160,8 +160,8 @@ export function toItem(
 export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ response: IngestResponse; outcome?: IngestOutcome }> {
   const now = ports.clock.nowMs();
   const nowSec = Math.floor(now / 1000);
-  let secret: Buffer | undefined;
   let signature: string | undefined;
+  let signer: AnswerSigner;
   let corsOrigin: string | undefined;
   try {
     const maxBody = req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxBodyBytes;
@@ -181,7 +181,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       if (!key || (key.retiresAt !== undefined && key.retiresAt <= nowSec)) throw unauthorized('unknown or retired key');
       if (!signatureMatches(signature, sign(key.secret, ts!, req.raw))) throw unauthorized('signature does not match');
       if (tsCheck === 'stale') throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
-      secret = key.secret;
+      signer = { secret: key.secret, requestSignature: signature };
       applicationId = key.applicationId;
       accountId = key.accountId;
     } else {
@@ -239,25 +239,28 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
         findings.size ? ports.recordFindings(accountId, [...findings.values()], now) : undefined,
       ]);
       const outcome = { accepted: items.length, expired: batch.events.length - items.length, findings: [...findings.values()].reduce((s, f) => s + f.count, 0) };
-      return { response: respond(200, outcome, secret, nowSec, corsOrigin), outcome };
+      return { response: respond(200, outcome, signer, nowSec, corsOrigin), outcome };
     } catch (e) {
       // Nothing acknowledged: let the agent retry the very same request.
       if (signature) await ports.forgetSignature(signature).catch(() => {});
       throw e;
     }
   } catch (e) {
-    if (e instanceof HttpError) return { response: respond(e.status, e.body(), secret, nowSec, corsOrigin, e.headers) };
+    if (e instanceof HttpError) return { response: respond(e.status, e.body(), signer, nowSec, corsOrigin, e.headers) };
     throw e;
   }
 }
 
+/** The key that signs the answer, and the request signature it answers (once the request's signature checked out). */
+type AnswerSigner = { secret: Buffer; requestSignature: string } | undefined;
+
 /** Every answer to a server agent is signed with its key (when the key was verified) so it can verify us. */
-function respond(status: number, payload: unknown, secret: Buffer | undefined, nowSec: number, origin: string | undefined, extra: Record<string, string> = {}): IngestResponse {
+function respond(status: number, payload: unknown, signer: AnswerSigner, nowSec: number, origin: string | undefined, extra: Record<string, string> = {}): IngestResponse {
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra };
-  if (secret) {
+  if (signer) {
     headers['x-lethe-timestamp'] = String(nowSec);
-    headers['x-lethe-signature'] = sign(secret, nowSec, body);
+    headers['x-lethe-signature'] = signAnswer(signer.secret, nowSec, signer.requestSignature, body);
   }
   if (origin) {
     headers['access-control-allow-origin'] = origin;

@@ -10,6 +10,14 @@ export function sign(secret: Buffer | string, timestamp: number | string, body: 
   return `${SIGNATURE_VERSION}=${h.digest('hex')}`;
 }
 
+/**
+ * The server's answer to a signed request: HMAC-SHA256(secret, "<timestamp>.<request signature>.<body>").
+ * It names the request it answers, so an answer recorded for one request cannot be replayed for another.
+ */
+export function signAnswer(secret: Buffer | string, timestamp: number | string, requestSignature: string, body: Buffer | string): string {
+  return sign(secret, `${timestamp}.${requestSignature}`, body);
+}
+
 /** Constant-time comparison of a presented signature header with the expected one. */
 export function signatureMatches(presented: string, expected: string): boolean {
   const a = Buffer.from(presented);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#core/openapi.ts';
-import { sign } from '#core/signing.ts';
+import { sign, signAnswer } from '#core/signing.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { bootRuntime, createAccount, scanAll } from '../helpers/runtime.ts';
 
@@ -14,8 +14,8 @@ const field = (name: string) => new RegExp(`^${name}\\s+(.+)$`, 'm').exec(doc)![
 describe('docs/agent-protocol.md', () => {
   it('its worked example is right', () => {
     expect(sign(field('secret'), field('timestamp'), field('body'))).toBe(field('signature'));
-    const resp = /sent at server time `(\d+)` carries\s+`X-Lethe-Signature: (v1=[0-9a-f]+)`/.exec(doc)!;
-    expect(sign(field('secret'), resp[1]!, '{"accepted":1,"expired":0,"findings":0}')).toBe(resp[2]);
+    const resp = /sent at server time `(\d+)`, carries\s+`X-Lethe-Signature: (v1=[0-9a-f]+)`/.exec(doc)!;
+    expect(signAnswer(field('secret'), resp[1]!, field('signature'), '{"accepted":1,"expired":0,"findings":0}')).toBe(resp[2]);
   });
 
   describe('a client written from the document alone', () => {
@@ -39,7 +39,7 @@ describe('docs/agent-protocol.md', () => {
       });
       const text = await res.text();
       expect(res.status).toBe(200);
-      const expected = `v1=${createHmac('sha256', acc.secret).update(`${res.headers.get('x-lethe-timestamp')}.${text}`).digest('hex')}`;
+      const expected = `v1=${createHmac('sha256', acc.secret).update(`${res.headers.get('x-lethe-timestamp')}.${signature}.${text}`).digest('hex')}`;
       expect(res.headers.get('x-lethe-signature')).toBe(expected);
       const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === body.events[0].id)!;
       expect(stored.queries).toEqual(['SELECT id, total FROM orders WHERE customer_id = ?']);
