@@ -46,6 +46,12 @@ export const erasurePorts: ErasurePorts = {
   clock: systemClock,
   accountExists: async (accountId) => !!(await getAccount(accountId)),
   recordRequest: recordErasureRequest,
+  async auditStart(input, nowMs) {
+    await appendAudit({
+      actor: 'erasure-workflow', role: 'admin', operation: 'erasure:request', accountId: input.accountId, subject: input.userKey, outcome: 'ok', at: nowMs,
+      detail: { step: 'started', requestId: input.requestId, requestedBy: input.requestedBy },
+    });
+  },
   async setStatus(input: ErasureInput, status: ErasureStatus, extra: Record<string, unknown> = {}) {
     const values: Record<string, unknown> = { ':s': status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) };
     const sets = ['#status = :s', ...Object.keys(extra).map((k) => `${k} = :${k}`)];

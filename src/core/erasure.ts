@@ -36,6 +36,8 @@ export interface ErasurePorts {
   accountExists(accountId: string): Promise<boolean>;
   /** records the request (idempotent), so that an execution an operator started directly can be followed too */
   recordRequest(input: ErasureInput): Promise<void>;
+  /** the audit record of the workflow's own start: however it was started (API, AWS CLI), the start is on record */
+  auditStart(input: ErasureInput, nowMs: number): Promise<void>;
   setStatus(input: ErasureInput, status: ErasureStatus, extra?: Record<string, unknown>): Promise<void>;
   /** marks the user row so that ingest stores later events without identity; true if the user had a row */
   writeTombstone(accountId: string, userKey: string, nowMs: number): Promise<boolean>;
@@ -79,6 +81,7 @@ export const erasureSteps = {
     if (!(await p.accountExists(r.data.accountId))) throw new InvalidErasureInput('accountId: no such account');
     await p.recordRequest(r.data);
     const startedAt = p.clock.nowMs();
+    await p.auditStart(r.data, startedAt);
     await p.setStatus(r.data, 'running', { startedAt });
     return { ...r.data, startedAt, erased: 0 };
   },

@@ -91,6 +91,11 @@ describe('the local Step Functions API, as operators drive it', () => {
     expect(d.status).toBe('SUCCEEDED');
     const status = await api(rt, 'GET', `/v1/erasures/${input.requestId}`);
     expect(status.body).toMatchObject({ status: 'completed', receipt: { requestId: input.requestId, verified: true } });
+    // the machine's first state audited its own start, with who asked for it
+    const audit = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/audit`);
+    expect(audit.body.records).toContainEqual(expect.objectContaining({
+      actor: 'erasure-workflow', operation: 'erasure:request', subject: input.userKey, detail: expect.objectContaining({ step: 'started', requestId: input.requestId, requestedBy: 'ops' }),
+    }));
   });
 
   it('refuses calls that are not signed with the local credentials', async () => {
