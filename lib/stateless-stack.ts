@@ -47,8 +47,10 @@ export class StatelessStack extends Stack {
       f.bindTable(ENV.interactionsTable, data.interactions, 'write')
         .bindTable(ENV.usersTable, data.users, 'readwrite')
         .bindTable(ENV.accountsTable, data.accounts, 'readwrite');
-      f.useKey(ENV.keyId, data.key, ['kms:Decrypt']);
     }
+    // Server ingest checks agents' signatures; both hash identities with the account key.
+    ingestServer.useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret', 'account-key']);
+    ingestBrowser.useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key']);
 
     const management = fn('management', 'Management API: accounts, keys, settings', { timeout: Duration.seconds(29) });
     management
@@ -56,7 +58,7 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.auditTable, data.audit, 'appendRead')
       .bindTable(ENV.interactionsTable, data.interactions, 'read', [USER_INDEX])
       .bindTable(ENV.usersTable, data.users, 'readwrite', [USER_LABEL_INDEX]);
-    management.useKey(ENV.keyId, data.key, ['kms:Encrypt', 'kms:Decrypt']);
+    management.useKey(ENV.keyId, data.key, ['kms:Encrypt'], ['agent-secret', 'account-key']).useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key']);
 
     const schedule = (id: string, description: string, rate: Duration, target: LetheFunction) =>
       new eventbridge.Rule(this, id, { description, schedule: eventbridge.Schedule.rate(rate), targets: [new targets.LambdaFunction(target, { retryAttempts: 2 })] });
@@ -81,7 +83,7 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
       .bindTable(ENV.auditTable, data.audit, 'append')
       .bindBucket(ENV.backupBucket, data.backupBucket, 'write', 'erasure-ledger/')
-      .useKey(ENV.keyId, data.key, ['kms:Decrypt', 'kms:GenerateDataKey'])
+      .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key'])
       .allowEmail();
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', { worker: erasureWorker, key: data.key, alarmTopic: this.operatorsTopic });
     management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
@@ -106,9 +108,14 @@ export class StatelessStack extends Stack {
       .bindTable(ENV.usersTable, data.users, 'readwrite')
       .bindTable(ENV.auditTable, data.audit, 'append')
       .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/')
-      .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'erasure-ledger/')
-      .useKey(ENV.keyId, data.key, ['kms:Decrypt', 'kms:GenerateDataKey']);
+      .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'erasure-ledger/');
     backup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ExportTableToPointInTime'], resources: [data.interactions.tableArn, data.users.tableArn] }));
+    // The export writes into the SSE-KMS bucket as this role: the key only through DynamoDB and S3, never directly.
+    backup.addEnvironment(ENV.keyId, data.key.keyArn);
+    backup.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [data.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': [`dynamodb.${IRELAND}.amazonaws.com`, `s3.${IRELAND}.amazonaws.com`] } },
+    }));
     backup.addEnvironment('BACKUP_REGION', IRELAND);
     schedule('BackupSchedule', 'Daily export of the personal-data tables to the eu-west-1 backup bucket', Duration.days(1), backup);
 
@@ -121,7 +128,10 @@ export class StatelessStack extends Stack {
       .allowEmail();
     breach.addEnvironment('OPERATORS_TOPIC_ARN', this.operatorsTopic.topicArn);
     breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.operatorsTopic.topicArn] }));
-    breach.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [data.key.keyArn] }));
+    // The topic is encrypted with the project key: usable only through SNS.
+    breach.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [data.key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `sns.${IRELAND}.amazonaws.com` } },
+    }));
     schedule('BreachDeadlineWatch', 'Sends pending breach notifications and escalates those still pending 12 h before the 48 h deadline', Duration.minutes(15), breach);
     alarmOn('BreachDeadlineMissedAlarm', 'BreachRecipientsPastDeadline', Duration.minutes(15), 'CRITICAL: a breach notification is past its 48-hour deadline with recipients not notified (P14). See lethe breach status.');
 

@@ -11,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { SecretPurpose } from '#core/accounts.ts';
 import { BUNDLING } from './bundling.ts';
 import { acknowledgeResolved, nagResourceName } from './nag.ts';
 
@@ -117,11 +118,15 @@ export class LetheFunction extends nodejs.NodejsFunction {
     const resources = [table.tableArn, ...indexes.map((i) => `${table.tableArn}/index/${i}`)];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
     if (table.encryptionKey) {
-      // A table under a customer-managed key needs these on that one key (no wildcards).
+      // A table under a customer-managed key needs these on that one key, and only through DynamoDB for this
+      // table: the grant cannot decrypt a secret (or another table's data) with a direct KMS call.
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
           resources: [table.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${IRELAND}.amazonaws.com`, 'kms:EncryptionContext:aws:dynamodb:tableName': table.tableName },
+          },
         }),
       );
     }
@@ -134,10 +139,14 @@ export class LetheFunction extends nodejs.NodejsFunction {
     return this;
   }
 
-  /** Grants exactly the named KMS actions on one key and tells the function which key it is. */
-  useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt' | 'kms:GenerateDataKey'>): this {
+  /**
+   * Direct use of the project key for the secrets of the named purposes only (the ciphertext's encryption
+   * context), and tells the function which key it is: e.g. browser ingest may decrypt account keys, not
+   * agents' secrets.
+   */
+  useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt'>, purposes: SecretPurpose[]): this {
     this.addEnvironment(envName, key.keyArn);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:purpose': purposes } } }));
     return this;
   }
 
@@ -145,7 +154,11 @@ export class LetheFunction extends nodejs.NodejsFunction {
   readSecret(envName: string, secret: secretsmanager.ISecret): this {
     this.addEnvironment(envName, secret.secretArn);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
-    if (secret.encryptionKey) this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [secret.encryptionKey.keyArn] }));
+    if (secret.encryptionKey) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'], resources: [secret.encryptionKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${IRELAND}.amazonaws.com` } },
+      }));
+    }
     return this;
   }
 
@@ -175,7 +188,12 @@ export class LetheFunction extends nodejs.NodejsFunction {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } }));
     }
     if (bucket.encryptionKey) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [bucket.encryptionKey.keyArn] }));
+      // Only through S3, for this bucket's objects (the bucket key's context is the bucket ARN).
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [bucket.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${IRELAND}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${bucket.bucketArn}*` } },
+      }));
     }
     acknowledgeResolved(
       this.role,

@@ -42,7 +42,7 @@ async function liveKeyRow(keyId: string): Promise<Record<string, any> | undefine
 export async function findKey(keyId: string): Promise<AgentKey | undefined> {
   const row = await liveKeyRow(keyId);
   if (!row) return undefined;
-  return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher), retiresAt: row.retiresAt };
+  return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher, 'agent-secret'), retiresAt: row.retiresAt };
 }
 
 /** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
@@ -84,7 +84,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     pseudonymise: !!row.pseudonymise,
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,
-    accountKey: await decryptCached(row.accountKeyCipher),
+    accountKey: await decryptCached(row.accountKeyCipher, 'account-key'),
     scrubRules: row.scrubRules ?? {},
     createdAt: row.createdAt,
     version: row.version ?? 0,
@@ -105,7 +105,7 @@ export async function createAccount(input: { name: string; creatorEmail: string;
   const box = secretBox();
   await put({
     pk: `ACCOUNT#${accountId}`, sk: META, name: input.name, status: 'active', retentionDays: input.retentionDays, pseudonymise: false,
-    creatorEmail: input.creatorEmail, adminEmail: input.adminEmail, accountKeyCipher: await box.encrypt(randomBytes(32)), scrubRules: {}, createdAt: input.nowMs,
+    creatorEmail: input.creatorEmail, adminEmail: input.adminEmail, accountKeyCipher: await box.encrypt(randomBytes(32), 'account-key'), scrubRules: {}, createdAt: input.nowMs,
   }, 'attribute_not_exists(pk)');
   const browserKey = ids.browserKey();
   await put({ pk: `ACCOUNT#${accountId}`, sk: `APP#${applicationId}`, name: 'default', browserKey, allowedOrigins: input.allowedOrigins });
@@ -119,7 +119,7 @@ export async function createAccount(input: { name: string; creatorEmail: string;
 export async function issueKey(accountId: string, applicationId: string, nowMs: number): Promise<{ keyId: string; secret: string }> {
   const keyId = ids.key();
   const secret = ids.secret();
-  await put({ pk: `KEY#${keyId}`, sk: META, accountId, applicationId, secretCipher: await secretBox().encrypt(Buffer.from(secret, 'utf8')), createdAt: nowMs });
+  await put({ pk: `KEY#${keyId}`, sk: META, accountId, applicationId, secretCipher: await secretBox().encrypt(Buffer.from(secret, 'utf8'), 'agent-secret'), createdAt: nowMs });
   await put({ pk: `ACCOUNT#${accountId}`, sk: `KEYREF#${keyId}`, applicationId, createdAt: nowMs });
   return { keyId, secret };
 }

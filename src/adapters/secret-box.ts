@@ -1,24 +1,29 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SecretPurpose } from '#core/accounts.ts';
 import { ENV } from '#core/schema.ts';
 import { env, kms } from './aws.ts';
 
-/** Encrypts small secrets (agent keys, account keys) with the project key: KMS on AWS, a local key file locally. */
+/**
+ * Encrypts small secrets (agent keys, account keys) with the project key: KMS on AWS, a local key file
+ * locally. The purpose is bound to the ciphertext (KMS encryption context; AES-GCM additional data locally):
+ * decrypting for another purpose fails in both places.
+ */
 export interface SecretBox {
-  encrypt(plain: Buffer): Promise<string>;
-  decrypt(cipher: string): Promise<Buffer>;
+  encrypt(plain: Buffer, purpose: SecretPurpose): Promise<string>;
+  decrypt(cipher: string, purpose: SecretPurpose): Promise<Buffer>;
 }
 
 const kmsBox: SecretBox = {
-  async encrypt(plain) {
+  async encrypt(plain, purpose) {
     const { sdk, client } = await kms();
-    const out = await client.send(new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose: 'lethe-secret' } }));
+    const out = await client.send(new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose } }));
     return `kms:${Buffer.from(out.CiphertextBlob!).toString('base64')}`;
   },
-  async decrypt(cipher) {
+  async decrypt(cipher, purpose) {
     const { sdk, client } = await kms();
-    const out = await client.send(new sdk.DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose: 'lethe-secret' } }));
+    const out = await client.send(new sdk.DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose } }));
     return Buffer.from(out.Plaintext!);
   },
 };
@@ -38,15 +43,17 @@ function localBox(dataDir: string): SecretBox {
     return fs.readFileSync(file);
   };
   return {
-    async encrypt(plain) {
+    async encrypt(plain, purpose) {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key(), iv);
+      c.setAAD(Buffer.from(purpose));
       const body = Buffer.concat([c.update(plain), c.final()]);
       return `local:${Buffer.concat([iv, c.getAuthTag(), body]).toString('base64')}`;
     },
-    async decrypt(cipher) {
+    async decrypt(cipher, purpose) {
       const raw = Buffer.from(cipher.slice(6), 'base64');
       const d = createDecipheriv('aes-256-gcm', key(), raw.subarray(0, 12));
+      d.setAAD(Buffer.from(purpose));
       d.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([d.update(raw.subarray(28)), d.final()]);
     },
@@ -60,10 +67,10 @@ export function secretBox(): SecretBox {
 
 /** Decrypted secrets by ciphertext: one KMS call per secret per container. */
 const cache = new Map<string, Promise<Buffer>>();
-export function decryptCached(cipher: string): Promise<Buffer> {
+export function decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> {
   let p = cache.get(cipher);
   if (!p) {
-    p = secretBox().decrypt(cipher);
+    p = secretBox().decrypt(cipher, purpose);
     p.catch(() => cache.delete(cipher));
     cache.set(cipher, p);
   }

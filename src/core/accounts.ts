@@ -3,6 +3,13 @@ import type { ScrubRules } from './scrub/engine.ts';
 
 export type AccountStatus = 'active' | 'terminated';
 
+/**
+ * What a secret encrypted with the project key is for: the KMS encryption context (`purpose`), so each
+ * function's key policy can allow exactly the purposes its job needs (lib/constructs/lethe-function.ts).
+ */
+export const SECRET_PURPOSES = ['agent-secret', 'account-key'] as const;
+export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
+
 /** An account's settings as the use cases see them (secrets already decrypted by the adapter). */
 export interface Account {
   accountId: string;

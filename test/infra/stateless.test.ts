@@ -162,3 +162,32 @@ describe('API: TLS, logging without personal data, request validation', () => {
     t.stateless.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
   });
 });
+
+describe('KMS: each function can use the project key only for what its job needs (P15, P18)', () => {
+  const kmsStatements = (prefix: string) => policyOf(fnId(prefix)).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+  const purposes = (prefix: string, action: string) =>
+    kmsStatements(prefix).filter((s: any) => [s.Action].flat().includes(action)).flatMap((s: any) => [s.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] ?? []].flat());
+
+  it('every KMS grant of every function is bound to a service (DynamoDB, S3) or to a secret purpose', () => {
+    for (const [id] of functions()) {
+      for (const s of policyOf(id).filter((x: any) => [x.Action].flat().some((a: string) => a.startsWith('kms:')))) {
+        const c = { ...s.Condition?.StringEquals, ...s.Condition?.StringLike };
+        expect(c['kms:ViaService'] ?? c['kms:EncryptionContext:purpose'], `${id} ${json(s)}`).toBeDefined();
+      }
+    }
+  });
+
+  it('the agents authorizer can decrypt no secret; browser ingest only account keys; server ingest also agent secrets', () => {
+    expect(purposes('AgentAuthorizer', 'kms:Decrypt')).toEqual([]);
+    expect(purposes('IngestBrowser', 'kms:Decrypt')).toEqual(['account-key']);
+    expect(purposes('IngestServer', 'kms:Decrypt').sort()).toEqual(['account-key', 'agent-secret']);
+    expect(purposes('Management', 'kms:Decrypt')).toEqual(['account-key']);
+    expect(purposes('Erasure', 'kms:Decrypt')).toEqual(['account-key']);
+  });
+
+  it('table grants go through DynamoDB for that one table', () => {
+    const s = kmsStatements('AgentAuthorizer');
+    expect(s.length).toBeGreaterThan(0);
+    for (const x of s) expect(x.Condition.StringEquals).toMatchObject({ 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything() });
+  });
+});

@@ -193,3 +193,12 @@ describe('settings are merged, not replaced, and two editors cannot overwrite ea
     expect((await api(rt, 'GET', route())).body.retentionDays).toBe(60);
   });
 });
+
+describe('secrets are bound to their purpose (the KMS encryption context; AES-GCM additional data locally)', () => {
+  it('a ciphertext of an agent secret does not decrypt as an account key', async () => {
+    const { secretBox } = await import('#adapters/secret-box.ts');
+    const cipher = await secretBox().encrypt(Buffer.from('sk_x'), 'agent-secret');
+    expect((await secretBox().decrypt(cipher, 'agent-secret')).toString()).toBe('sk_x');
+    await expect(secretBox().decrypt(cipher, 'account-key')).rejects.toThrow();
+  });
+});
