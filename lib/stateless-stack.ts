@@ -196,8 +196,12 @@ export class StatelessStack extends Stack {
 
     // Agents: the request authorizer names the account (usage-plan key); the function verifies the signature.
     const agentAuthorizerFn = fn('agent-authorizer', 'Names the account behind an agent key, for per-account throttling');
-    agentAuthorizerFn.bindTable(ENV.accountsTable, data.accounts, 'read');
-    const serverAgents = new apigw.RequestAuthorizer(this, 'ServerAgentAuthorizer', { handler: agentAuthorizerFn, identitySources: [apigw.IdentitySource.header('X-Lethe-Key-Id')], resultsCacheTtl: Duration.minutes(5) });
+    agentAuthorizerFn.bindTable(ENV.accountsTable, data.accounts, 'read').useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);
+    const serverAgents = new apigw.RequestAuthorizer(this, 'ServerAgentAuthorizer', {
+      handler: agentAuthorizerFn,
+      identitySources: [apigw.IdentitySource.header('X-Lethe-Key-Id'), apigw.IdentitySource.header('X-Lethe-Key-Proof')],
+      resultsCacheTtl: Duration.minutes(5),
+    });
     const browserAgents = new apigw.RequestAuthorizer(this, 'BrowserAgentAuthorizer', { handler: agentAuthorizerFn, identitySources: [apigw.IdentitySource.queryString('key')], resultsCacheTtl: Duration.minutes(5) });
 
     const v1 = this.api.root.addResource('v1');
@@ -210,6 +214,7 @@ export class StatelessStack extends Stack {
       requestValidator,
       requestParameters: {
         'method.request.header.X-Lethe-Key-Id': true,
+        'method.request.header.X-Lethe-Key-Proof': true,
         'method.request.header.X-Lethe-Timestamp': true,
         'method.request.header.X-Lethe-Signature': true,
       },

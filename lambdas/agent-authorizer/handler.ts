@@ -1,17 +1,27 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { findBrowserApp, findKeyOwner } from '#adapters/accounts-store.ts';
+import { findBrowserApp, findKey } from '#adapters/accounts-store.ts';
 import { usagePlanKeyOf } from '#core/accounts.ts';
+import { keyProofValid } from '#core/signing.ts';
 
 /**
- * The agents' request authorizer: it names the account behind an agent key (server: X-Lethe-Key-Id; browser:
- * ?key=) so API Gateway throttles each account by its usage-plan key. It does not replace the signature
- * check, which needs the body and stays in the ingest function. Results are cached by the gateway.
+ * The agents' request authorizer: it names the account behind an agent key (server: X-Lethe-Key-Id with its
+ * X-Lethe-Key-Proof; browser: ?key=) so API Gateway throttles each account by its usage-plan key. A server
+ * key id alone is not enough: the proof is an HMAC with the key's secret, so a stranger cannot spend the
+ * account's budget. It does not replace the body signature, checked in the ingest function. Results are
+ * cached by the gateway per (key id, proof), and the proof changes every minute.
  */
+async function serverKeyOwner(keyId: string, proof: string | undefined): Promise<string | undefined> {
+  const key = await findKey(keyId);
+  const now = Math.floor(Date.now() / 1000);
+  if (!key || (key.retiresAt !== undefined && key.retiresAt <= now)) return undefined;
+  return keyProofValid(proof, key.secret, keyId, now) ? key.accountId : undefined;
+}
+
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult & { usageIdentifierKey?: string }> => {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const keyId = headers['x-lethe-key-id'];
   const browserKey = event.queryStringParameters?.key;
-  const owner = keyId ? await findKeyOwner(keyId) : browserKey ? (await findBrowserApp(browserKey))?.accountId : undefined;
+  const owner = keyId ? await serverKeyOwner(keyId, headers['x-lethe-key-proof']) : browserKey ? (await findBrowserApp(browserKey))?.accountId : undefined;
   if (!owner) throw new Error('Unauthorized');
   const [arnHead, stage] = event.methodArn.split('/') as [string, string];
   return {

@@ -46,12 +46,6 @@ export async function findKey(keyId: string): Promise<AgentKey | undefined> {
 }
 
 /** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
-export async function findKeyOwner(keyId: string): Promise<string | undefined> {
-  const row = await liveKeyRow(keyId);
-  if (!row || (row.retiresAt !== undefined && row.retiresAt <= Math.floor(Date.now() / 1000))) return undefined;
-  return row.accountId;
-}
-
 export async function findBrowserApp(browserKey: string): Promise<Application | undefined> {
   if (!/^pk_[A-Za-z0-9_-]{10,64}$/.test(browserKey)) return undefined;
   const row = await get(`BKEY#${browserKey}`, META);

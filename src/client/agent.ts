@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS } from '#core/limits.ts';
-import { checkTimestamp, sign, signAnswer, signatureMatches } from '#core/signing.ts';
+import { checkTimestamp, keyProof, sign, signAnswer, signatureMatches } from '#core/signing.ts';
 
 /**
  * The reference agent client (docs/agent-protocol.md): signs every attempt with a fresh timestamp,
@@ -42,6 +42,7 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-lethe-key-id': creds.keyId,
+      'x-lethe-key-proof': keyProof(creds.secret, Math.floor(Number(ts) / 60), creds.keyId),
       'x-lethe-timestamp': ts,
       'x-lethe-signature': signature,
     };

@@ -48,12 +48,13 @@ export function openApiDocument() {
           summary: 'Signed batch from a server-side agent',
           parameters: [
             { in: 'header', name: 'X-Lethe-Key-Id', required: true, schema: { type: 'string' } },
+            { in: 'header', name: 'X-Lethe-Key-Proof', required: true, schema: { type: 'string', pattern: '^v2=\\d+\\.[0-9a-f]{64}$' }, description: 'v2=<unix minute>.hex(HMAC-SHA256(secret, "<unix minute>.<key id>")), checked by the gateway\'s authorizer' },
             { in: 'header', name: 'X-Lethe-Timestamp', required: true, schema: { type: 'string', pattern: '^\\d+$' }, description: `unix seconds; at most ${LIMITS.signatureWindowSeconds} s from server time` },
             { in: 'header', name: 'X-Lethe-Signature', required: true, schema: { type: 'string', pattern: '^v1=[0-9a-f]{64}$' }, description: 'v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>"))' },
             { in: 'header', name: 'Content-Encoding', required: false, schema: { enum: ['gzip', 'identity'] } },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
-          responses: { 200: { description: `every event is stored (signed response: X-Lethe-Timestamp, X-Lethe-Signature); at most ${LIMITS.maxEventsPerBatch} events, ${LIMITS.maxBodyBytes} bytes`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, ...errors(400, 401, 409, 413, 503) },
+          responses: { 200: { description: `every event is stored (signed response: X-Lethe-Timestamp, X-Lethe-Signature over "<timestamp>.<request signature>.<body>"); at most ${LIMITS.maxEventsPerBatch} events, ${LIMITS.maxBodyBytes} bytes`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, ...errors(400, 401, 409, 413, 503) },
         },
       },
       '/v1/browser-events': {

@@ -18,6 +18,25 @@ export function signAnswer(secret: Buffer | string, timestamp: number | string, 
   return sign(secret, `${timestamp}.${requestSignature}`, body);
 }
 
+/**
+ * Protocol v2 key proof (X-Lethe-Key-Proof): "v2=<unix minute>.<hex HMAC-SHA256(secret, "<unix minute>.<key id>")>".
+ * The agents' authorizer checks it before the request reaches the usage plan: knowing a key id is not
+ * enough to spend an account's request budget. It changes once a minute, so the gateway can cache it.
+ */
+export const KEY_PROOF_WINDOW_MINUTES = 5;
+export function keyProof(secret: Buffer | string, unixMinute: number, keyId: string): string {
+  return `v2=${unixMinute}.${createHmac('sha256', secret).update(`${unixMinute}.${keyId}`).digest('hex')}`;
+}
+
+/** Whether a presented key proof is one of the key's and within the window of the current minute. */
+export function keyProofValid(presented: string | undefined, secret: Buffer | string, keyId: string, nowSeconds: number): boolean {
+  const m = presented ? /^v2=(\d{1,10})\.[0-9a-f]{64}$/.exec(presented) : null;
+  if (!m) return false;
+  const minute = Number(m[1]);
+  if (Math.abs(Math.floor(nowSeconds / 60) - minute) > KEY_PROOF_WINDOW_MINUTES) return false;
+  return signatureMatches(presented!, keyProof(secret, minute, keyId));
+}
+
 /** Constant-time comparison of a presented signature header with the expected one. */
 export function signatureMatches(presented: string, expected: string): boolean {
   const a = Buffer.from(presented);

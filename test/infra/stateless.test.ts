@@ -133,7 +133,7 @@ describe('API: TLS, logging without personal data, request validation', () => {
   it('requires the signature headers on the server ingest route', () => {
     t.stateless.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
-      RequestParameters: { 'method.request.header.X-Lethe-Key-Id': true, 'method.request.header.X-Lethe-Timestamp': true, 'method.request.header.X-Lethe-Signature': true },
+      RequestParameters: { 'method.request.header.X-Lethe-Key-Id': true, 'method.request.header.X-Lethe-Key-Proof': true, 'method.request.header.X-Lethe-Timestamp': true, 'method.request.header.X-Lethe-Signature': true },
     });
   });
 
@@ -150,7 +150,7 @@ describe('API: TLS, logging without personal data, request validation', () => {
   it('throttles agents per account: an agents authorizer names each account’s usage-plan key, which the ingest routes require', () => {
     t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
     const authorizers = Object.values(t.stateless.findResources('AWS::ApiGateway::Authorizer')) as any[];
-    expect(authorizers.filter((a) => a.Properties.Type === 'REQUEST').map((a) => a.Properties.IdentitySource).sort()).toEqual(['method.request.header.X-Lethe-Key-Id', 'method.request.querystring.key']);
+    expect(authorizers.filter((a) => a.Properties.Type === 'REQUEST').map((a) => a.Properties.IdentitySource).sort()).toEqual(['method.request.header.X-Lethe-Key-Id,method.request.header.X-Lethe-Key-Proof', 'method.request.querystring.key']);
     const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];
     const agentRoutes = methods.filter((m) => m.Properties.ApiKeyRequired === true);
     expect(agentRoutes).toHaveLength(2);
@@ -177,8 +177,8 @@ describe('KMS: each function can use the project key only for what its job needs
     }
   });
 
-  it('the agents authorizer can decrypt no secret; browser ingest only account keys; server ingest also agent secrets', () => {
-    expect(purposes('AgentAuthorizer', 'kms:Decrypt')).toEqual([]);
+  it('the agents authorizer decrypts only agent secrets (key proofs); browser ingest only account keys; server ingest both', () => {
+    expect(purposes('AgentAuthorizer', 'kms:Decrypt')).toEqual(['agent-secret']);
     expect(purposes('IngestBrowser', 'kms:Decrypt')).toEqual(['account-key']);
     expect(purposes('IngestServer', 'kms:Decrypt').sort()).toEqual(['account-key', 'agent-secret']);
     expect(purposes('Management', 'kms:Decrypt')).toEqual(['account-key']);
@@ -186,7 +186,7 @@ describe('KMS: each function can use the project key only for what its job needs
   });
 
   it('table grants go through DynamoDB for that one table', () => {
-    const s = kmsStatements('AgentAuthorizer');
+    const s = kmsStatements('AgentAuthorizer').filter((x: any) => x.Condition.StringEquals['kms:ViaService']);
     expect(s.length).toBeGreaterThan(0);
     for (const x of s) expect(x.Condition.StringEquals).toMatchObject({ 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything() });
   });

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '#core/signing.ts';
+import { keyProof, sign } from '#core/signing.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { adminToken, bootRuntime, createAccount, scanAll } from '../helpers/runtime.ts';
 
@@ -45,7 +45,7 @@ describe('fuzz: every public endpoint answers bad input with a 4xx and stores no
       const body = Buffer.from(forAccount(raw));
       const payload = gzip ? gzipSync(body) : body;
       const ts = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(`${rt.endpoints.api}/v1/events`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'x-lethe-key-id': acc.keyId, 'x-lethe-timestamp': ts, 'x-lethe-signature': sign(acc.secret, ts, payload) } });
+      const res = await fetch(`${rt.endpoints.api}/v1/events`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'x-lethe-key-id': acc.keyId, 'x-lethe-key-proof': keyProof(acc.secret, Math.floor(Number(ts) / 60), acc.keyId), 'x-lethe-timestamp': ts, 'x-lethe-signature': sign(acc.secret, ts, payload) } });
       await res.arrayBuffer();
       if (res.status !== 200) onlyClientErrors(res.status);
     }), { numRuns: 150 });

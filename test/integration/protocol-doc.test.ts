@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#core/openapi.ts';
-import { sign, signAnswer } from '#core/signing.ts';
+import { keyProof, sign, signAnswer } from '#core/signing.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { bootRuntime, createAccount, scanAll } from '../helpers/runtime.ts';
 
@@ -14,6 +14,7 @@ const field = (name: string) => new RegExp(`^${name}\\s+(.+)$`, 'm').exec(doc)![
 describe('docs/agent-protocol.md', () => {
   it('its worked example is right', () => {
     expect(sign(field('secret'), field('timestamp'), field('body'))).toBe(field('signature'));
+    expect(keyProof(field('secret'), Math.floor(Number(field('timestamp')) / 60), field('key id'))).toBe(field('key proof'));
     const resp = /sent at server time `(\d+)`, carries\s+`X-Lethe-Signature: (v1=[0-9a-f]+)`/.exec(doc)!;
     expect(signAnswer(field('secret'), resp[1]!, field('signature'), '{"accepted":1,"expired":0,"findings":0}')).toBe(resp[2]);
   });
@@ -32,9 +33,11 @@ describe('docs/agent-protocol.md', () => {
       const raw = JSON.stringify(body);
       const ts = String(Math.floor(Date.now() / 1000));
       const signature = `v1=${createHmac('sha256', acc.secret).update(`${ts}.${raw}`).digest('hex')}`;
+      const minute = Math.floor(Number(ts) / 60);
+      const proof = `v2=${minute}.${createHmac('sha256', acc.secret).update(`${minute}.${acc.keyId}`).digest('hex')}`;
       const res = await fetch(`${rt.endpoints.api}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-Lethe-Key-Id': acc.keyId, 'X-Lethe-Timestamp': ts, 'X-Lethe-Signature': signature },
+        headers: { 'content-type': 'application/json', 'X-Lethe-Key-Id': acc.keyId, 'X-Lethe-Key-Proof': proof, 'X-Lethe-Timestamp': ts, 'X-Lethe-Signature': signature },
         body: raw,
       });
       const text = await res.text();
