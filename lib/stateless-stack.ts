@@ -22,6 +22,27 @@ export interface StatelessStackProps extends StackProps {
   data: StatefulStack;
 }
 
+/**
+ * AWS managed rule groups in front of the API: the common rule set and known bad inputs. Agents' batches are
+ * larger than the common set's 8 KB body limit and carry page labels and error messages that may look like
+ * markup, so those two body rules only count (the functions validate every body themselves).
+ */
+function managedRuleGroups(firstPriority: number): wafv2.CfnWebACL.RuleProperty[] {
+  const group = (name: string, priority: number, countOnly: string[] = []): wafv2.CfnWebACL.RuleProperty => ({
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) },
+    },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `lethe-${name}`, sampledRequestsEnabled: false },
+  });
+  return [
+    group('AWSManagedRulesCommonRuleSet', firstPriority, ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY']),
+    group('AWSManagedRulesKnownBadInputsRuleSet', firstPriority + 1),
+  ];
+}
+
 /** Functions, the REST API and (later) state machines. Business logic lives in src/core, not here. */
 export class StatelessStack extends Stack {
   readonly api: apigw.RestApi;
@@ -291,6 +312,29 @@ export class StatelessStack extends Stack {
           statement: { rateBasedStatement: { limit: 20_000, aggregateKeyType: 'IP' } },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'lethe-rate', sampledRequestsEnabled: false },
         },
+        {
+          // A browser key is public (it is in the page): each (origin, key) pair gets its own budget, so a
+          // stranger replaying a shop's key from elsewhere cannot use up the shop's usage plan.
+          name: 'rate-limit-browser-per-origin-and-key',
+          priority: 1,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: 6_000,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'CUSTOM_KEYS',
+              customKeys: [
+                { header: { name: 'origin', textTransformations: [{ priority: 0, type: 'LOWERCASE' }] } },
+                { queryArgument: { name: 'key', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+              ],
+              scopeDownStatement: {
+                byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'ENDS_WITH', searchString: '/v1/browser-events', textTransformations: [{ priority: 0, type: 'NONE' }] },
+              },
+            },
+          },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'lethe-browser-rate', sampledRequestsEnabled: false },
+        },
+        ...managedRuleGroups(2),
       ],
     });
     Validations.of(waf).acknowledge({

@@ -102,6 +102,19 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(err.stdout).toContain('already stored: 500 events (lines 1–501, 1 batch(es)); nothing from line 502 on was stored');
   }, 60_000);
 
+  it('stops a terminated account\'s agents within the documented 5 s (the ingest settings cache), browser and server', async () => {
+    const acc = JSON.parse(await lethe(['accounts', 'create', '--name', 'Leaving', '--creator-email', 'a@b.test', '--admin-email', 'c@d.test', '--origin', 'https://x.test', '--json']));
+    const { sendBatch } = await import('../../src/client/agent.ts');
+    const ev = (id: string) => ({ id, applicationId: acc.applicationId, type: 'click', timestamp: Date.now(), duration: 5, outcome: 'ok' });
+    const browser = (id: string) => fetch(`${rt.endpoints.api}/v1/browser-events?key=${acc.browserKey}`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'https://x.test' }, body: JSON.stringify({ events: [ev(id)] }) });
+    expect((await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [ev('before')])).status).toBe(200);
+    expect((await browser('before-browser')).status).toBe(200);
+    await lethe(['accounts', 'terminate', '--account', acc.accountId]);
+    await new Promise((r) => setTimeout(r, 5_200));
+    expect((await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [ev('after')], { maxAttempts: 1 })).status).toBe(401);
+    expect((await browser('after-browser')).status).toBe(401);
+  }, 60_000);
+
   it('says which URL it cannot reach when the system is down, and what to do', async () => {
     const { createServer } = await import('node:net');
     const server = createServer().listen(0, '127.0.0.1');

@@ -161,6 +161,18 @@ describe('API: TLS, logging without personal data, request validation', () => {
     t.stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: Match.objectLike({ RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() }) });
     t.stateless.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
   });
+
+  it('has the AWS managed common and known-bad-inputs rule groups, and a rate limit per browser origin and key', () => {
+    const acl = Object.values(t.stateless.findResources('AWS::WAFv2::WebACL'))[0] as any;
+    const rules = acl.Properties.Rules as any[];
+    const managed = rules.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean);
+    expect(managed).toEqual(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+    const perOrigin = rules.find((r) => r.Name === 'rate-limit-browser-per-origin-and-key')!.Statement.RateBasedStatement;
+    expect(perOrigin.AggregateKeyType).toBe('CUSTOM_KEYS');
+    expect(perOrigin.CustomKeys.map((k: any) => k.Header?.Name ?? k.QueryArgument?.Name)).toEqual(['origin', 'key']);
+    expect(perOrigin.ScopeDownStatement.ByteMatchStatement.SearchString).toBe('/v1/browser-events');
+    expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
+  });
 });
 
 describe('KMS: each function can use the project key only for what its job needs (P15, P18)', () => {
