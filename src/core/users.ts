@@ -69,6 +69,7 @@ function userKeyFromPath(accountId: string, hash: string): string {
 }
 
 export async function listUserInteractions(p: Ports, who: Principal, accountId: string, userHash: string, cursor?: string, limit = 50) {
+  await guard(p, who, 'users:search', accountId);
   const userKey = userKeyFromPath(accountId, userHash);
   return audited(p, who, 'users:search', accountId, async () => {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
@@ -92,6 +93,7 @@ export const CSV_HEADER = ['time', 'application', 'type', 'outcome', 'duration_m
 
 /** Portability (P13): the user's failed and slow interactions as CSV, produced page by page. */
 export async function exportUserCsv(p: Ports, who: Principal, accountId: string, userHash: string): Promise<AsyncGenerator<string>> {
+  await guard(p, who, 'users:export', accountId);
   const userKey = userKeyFromPath(accountId, userHash);
   return audited(p, who, 'users:export', accountId, async () => {
     const now = nowSec(p);

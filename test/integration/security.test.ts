@@ -67,6 +67,8 @@ describe('another account, or one that does not exist: the same 403, nothing lea
     ['erasure by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
     ['restriction by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
     ['erasure with a body that is not valid', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { nonsense: true }]],
+    ['interactions of a malformed user key', (a: string) => ['GET', `/v1/accounts/${a}/users/not-a-key/interactions`]],
+    ['export of a malformed user key', (a: string) => ['GET', `/v1/accounts/${a}/users/not-a-key/export`]],
   ] as Array<[string, (a: string) => readonly [string, string, unknown?]]>) {
     it(label, async () => {
       const t = await token('customer');
