@@ -4,7 +4,7 @@
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import * as esbuild from 'esbuild';
-import { esbuildOptions } from '#lib/constructs/bundling.ts';
+import { bundleFunction } from '#lib/constructs/bundling.ts';
 import * as path from 'node:path';
 import { sign } from '#core/signing.ts';
 import { Resolver } from '#local/intrinsics.ts';
@@ -26,8 +26,8 @@ function batchOf(applicationId: string, prefix: string, n: number) {
 }
 
 export async function bundleSize(fn: string): Promise<number> {
-  const out = await esbuild.build({ ...esbuildOptions(path.join(ROOT, 'lambdas', fn, 'handler.ts')), write: false });
-  return out.outputFiles[0]!.contents.length;
+  const out = bundleFunction(path.join(ROOT, 'lambdas', fn, 'handler.ts'), path.join(ROOT, 'bench', 'results', '.bundles', 'size'), { write: false });
+  return out.outputFiles!.find((f) => f.path.endsWith('index.mjs'))!.contents.length;
 }
 
 export async function runIngestBench(opts = { batches: 150, concurrency: 8 }) {

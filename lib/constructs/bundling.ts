@@ -1,11 +1,14 @@
+import * as esbuild from 'esbuild';
+
 /**
- * How every Lethe function is bundled, in one place: the CDK construct and the benchmarks both build from
- * these facts, so what `npm run bench` measures is what Lambda loads.
+ * How every Lethe function is bundled, in one place: the CDK construct (as its asset's local bundling) and the
+ * benchmarks build with `bundleFunction`, so what `npm run bench` measures is what Lambda loads.
  *
  * - Node 24 (`nodejs24.x`), the one Node major of the project (engines, the pinned local binary, Lambda).
- * - Minified ESM with the AWS SDK bundled in (no external modules): one file to read and parse at a cold
- *   start, tree-shaken to the commands a function uses, and the exact SDK version of package-lock.json
- *   rather than whatever the runtime ships.
+ * - Minified ESM with the AWS SDK bundled in (no external modules): the exact SDK version of
+ *   package-lock.json, tree-shaken to the commands a function uses.
+ * - Code splitting: what a function loads only on demand (an SDK client it rarely needs, the customer-pattern
+ *   engine) goes to chunk files beside `index.mjs`, so a cold start neither parses nor runs it.
  */
 export const NODE_MAJOR = 24;
 export const BUNDLING = {
@@ -18,18 +21,27 @@ export const BUNDLING = {
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
 };
 
-/** The same options in esbuild's own words (for the benchmarks, which call esbuild directly). */
-export function esbuildOptions(entry: string) {
+/** The esbuild options of a function's bundle: `outdir/index.mjs`, chunks in `outdir/chunks/`. */
+export function esbuildOptions(entry: string, outdir: string): esbuild.BuildOptions {
   return {
-    entryPoints: [entry],
+    entryPoints: { index: entry },
+    outdir,
     bundle: true,
+    splitting: true,
     minify: BUNDLING.minify,
-    platform: 'node' as const,
+    platform: 'node',
     target: BUNDLING.target,
     format: BUNDLING.format,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     mainFields: BUNDLING.mainFields,
     external: BUNDLING.externalModules,
     banner: { js: BUNDLING.banner },
-    logLevel: 'silent' as const,
+    logLevel: 'silent',
   };
+}
+
+/** Builds one function's bundle into `outdir` (synchronously: CDK's local bundling is synchronous). */
+export function bundleFunction(entry: string, outdir: string, extra: esbuild.BuildOptions = {}): esbuild.BuildResult {
+  return esbuild.buildSync({ ...esbuildOptions(entry, outdir), ...extra });
 }

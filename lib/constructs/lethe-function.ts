@@ -1,18 +1,17 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { IRELAND } from '#core/region.ts';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SecretPurpose } from '#core/accounts.ts';
-import { BUNDLING } from './bundling.ts';
+import { bundleFunction } from './bundling.ts';
 import { acknowledgeResolved, nagResourceName } from './nag.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,7 +46,7 @@ export interface LetheFunctionProps {
  * The one way Lethe builds a function: nodejs24.x on arm64, one minified ESM bundle with source maps and the
  * AWS SDK inside (see bundling.ts), X-Ray tracing, and an explicit encrypted log group with retention.
  */
-export class LetheFunction extends nodejs.NodejsFunction {
+export class LetheFunction extends lambda.Function {
   readonly entryPath: string;
 
   constructor(scope: Construct, id: string, props: LetheFunctionProps) {
@@ -64,11 +63,22 @@ export class LetheFunction extends nodejs.NodejsFunction {
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry,
+      // The function's folder is the asset's source; the bundle (index.mjs + chunks) is built by esbuild on
+      // this machine (bundling.ts) and the asset is hashed by that output, so any change to src/ deploys.
+      code: lambda.Code.fromAsset(path.dirname(entry), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+          local: {
+            tryBundle(outputDir: string) {
+              bundleFunction(entry, outputDir, { sourcemap: true });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       role,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -81,15 +91,6 @@ export class LetheFunction extends nodejs.NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'lethe',
         ...props.environment,
-      },
-      bundling: {
-        minify: BUNDLING.minify,
-        sourceMap: true,
-        target: BUNDLING.target,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: BUNDLING.mainFields,
-        externalModules: BUNDLING.externalModules,
-        banner: BUNDLING.banner,
       },
     });
     this.entryPath = path.relative(PROJECT_ROOT, entry);

@@ -1,7 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError } from '#core/errors.ts';
-import { logger } from './observability.ts';
 
 export const lowerHeaders = (event: APIGatewayProxyEvent): Record<string, string | undefined> =>
   Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? undefined]));
@@ -21,6 +20,8 @@ export const httpErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProx
       request.response = jsonResponse(e.status, e.body(), e.headers);
       return;
     }
+    // loaded on the first unexpected error only (a chunk of its own): API functions do not load it at cold start
+    const { logger } = await import('./observability.ts');
     logger.error('unhandled error', { error: e instanceof Error ? { name: e.name, message: e.message } : String(e) });
     request.response = jsonResponse(503, { error: 'unavailable', message: 'temporarily unavailable, retry later' }, { 'Retry-After': '2' });
   },

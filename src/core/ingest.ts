@@ -1,4 +1,5 @@
 import type { Account, AgentKey, Application } from './accounts.ts';
+import { loadPatternEngine } from './scrub/patterns.ts';
 import { checkTimestamp, sign, signAnswer, signatureMatches } from './signing.ts';
 import { badRequest, conflict, HttpError, tooLarge, unauthorized } from './errors.ts';
 import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
@@ -196,6 +197,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
 
     const account = await ports.getAccount(accountId);
     if (!account || account.status !== 'active') throw unauthorized('account is not active');
+    if (account.scrubRules.extraPatterns?.length) await loadPatternEngine();
 
     // The browser limit holds for the batch as it will be read, not as it travelled: gzip cannot stretch it.
     const body = inflate(req.raw, req.headers['content-encoding'], req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes);

@@ -9,7 +9,7 @@ import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
 import { mergePatch } from './merge-patch.ts';
-import { compilePattern, MAX_PATTERN_LENGTH, MAX_PATTERNS } from './scrub/patterns.ts';
+import { compilePattern, loadPatternEngine, MAX_PATTERN_LENGTH, MAX_PATTERNS } from './scrub/patterns.ts';
 
 const email = z.email().check(z.maxLength(254));
 const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
@@ -120,6 +120,7 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
     if (!account) throw forbidden('not allowed: accounts:update');
     if (account.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
     if (changes.scrubRules?.extraPatterns) {
+      await loadPatternEngine();
       changes.scrubRules.extraPatterns.forEach((x, i) => {
         try {
           compilePattern(x.pattern);

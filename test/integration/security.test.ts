@@ -169,6 +169,10 @@ describe('a customer\'s own scrub patterns cannot stall the service or inflate w
     expect((await fetch(`${rt.endpoints.api}/health`)).status).toBe(200);
     const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === ev.id || String(i.sk ?? '').endsWith(ev.id));
     expect(stored?.label).toBe(label);
+    // and the pattern does apply on the ingest path: a label it matches is stored as its placeholder
+    const hit = { ...ev, id: `redos-hit-${Date.now()}`, label: 'aaaa' };
+    expect((await sendBatch({ endpoint: rt.endpoints.api, keyId: mine.keyId, secret: mine.secret }, [hit])).status).toBe(200);
+    expect((await scanAll(rt, 'Interactions')).find((i) => i.eventId === hit.id)?.label).toBe('{as}');
   });
 });
 

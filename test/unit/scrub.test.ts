@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DETECTORS, detect, ibanValid, inert, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
 import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
 import { specialCategoryOf } from '#core/scrub/special.ts';
-import { compilePattern, PatternError } from '#core/scrub/patterns.ts';
+import { compilePattern, loadPatternEngine, PatternError } from '#core/scrub/patterns.ts';
 
 // ---- generators of personal data ----
 const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 2, maxLength: 10 });
@@ -120,6 +120,8 @@ describe('special categories are never stored (P5)', () => {
 });
 
 describe('per-account rules', () => {
+  beforeAll(loadPatternEngine);
+
   it('extra patterns, allow-listed parameters and the redaction method', () => {
     const rules = { extraPatterns: [{ name: 'member-no', pattern: 'M-\\d{6}' }], allowParams: ['q'] };
     expect(scrub('label', 'member M-123456 logged in', rules).value).toBe('member {member-no} logged in');

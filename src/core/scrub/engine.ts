@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
 import { hexVal, keyOf, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
-import { compilePattern, growthCap, replaceMatches } from './patterns.ts';
+import { compilePattern, growthCap, PatternError, replaceMatches } from './patterns.ts';
 import type { RE2JS } from 're2js';
 
 export const FIELD_KINDS = ['url', 'label', 'error', 'query', 'service-url'] as const;
@@ -90,8 +90,9 @@ function customFor(rules: ScrubRules): Custom[] | undefined {
     d = rules.extraPatterns.flatMap((p) => {
       try {
         return [{ name: `custom:${p.name}`, label: p.name, pattern: compilePattern(p.pattern) }];
-      } catch {
-        return [];
+      } catch (e) {
+        if (e instanceof PatternError) return [];
+        throw e; // an engine that is not loaded must not mean "no patterns"
       }
     });
     compiled.set(rules.extraPatterns, d);

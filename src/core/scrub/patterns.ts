@@ -1,11 +1,18 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 
 /**
  * Customers' own scrub patterns (P4, P18). They run on RE2 (re2js): matching time is linear in the text
  * whatever the pattern, so no pattern can stall ingest for every tenant (no catastrophic backtracking).
  * Patterns RE2 cannot run (look-around, back-references) and patterns that can match an empty string are
  * refused when they are saved; the output a pattern may produce is capped per field.
+ *
+ * The engine is loaded on demand (`loadPatternEngine`, a dynamic import), so a function whose request has no
+ * customer pattern does not pay for it at cold start.
  */
+let engine: typeof import('re2js') | undefined;
+export async function loadPatternEngine(): Promise<void> {
+  engine ??= await import('re2js');
+}
 export const MAX_PATTERNS = 50;
 export const MAX_PATTERN_LENGTH = 500;
 
@@ -17,9 +24,10 @@ export class PatternError extends Error {
 const EMPTY_PROBES = ['', 'a', 'a b', '0', 'a-1.b', '\n'];
 
 export function compilePattern(source: string): RE2JS {
+  if (!engine) throw new Error('the pattern engine is not loaded: await loadPatternEngine() before scrubbing with customer patterns');
   let re: RE2JS;
   try {
-    re = RE2JS.compile(source);
+    re = engine.RE2JS.compile(source);
   } catch (e) {
     throw new PatternError(`not a regular expression this service runs (RE2 syntax: no look-around or back-references): ${(e as Error).message}`);
   }
