@@ -172,7 +172,8 @@ export class StatelessStack extends Stack {
       cloudWatchRole: true,
       deployOptions: {
         stageName: 'live',
-        tracingEnabled: true,
+        // No X-Ray on the stage: its segments record the caller's IP and the full URL (P2). Functions trace.
+        tracingEnabled: false,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // never log request bodies: they may carry personal data
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -271,7 +272,8 @@ export class StatelessStack extends Stack {
     managed(oneBreach, 'GET', breach);
     managed(oneBreach.addResource('notify'), 'POST', breach);
     const users = account.addResource('users');
-    managed(users, 'GET');
+    // The identifier searched for travels in the body, never in a URL (URLs reach access logs and traces).
+    managed(users.addResource('search'), 'POST');
     managed(users.addResource('restrict'), 'POST');
     const user = users.addResource('{userKey}');
     managed(user.addResource('interactions'), 'GET');

@@ -54,8 +54,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
         return jsonResponse(202, await requestErasure(ports, p, path.accountId!, body()));
       case 'GET /v1/erasures/{requestId}':
         return jsonResponse(200, await erasureStatus(ports, p, path.requestId!));
-      case 'GET /v1/accounts/{accountId}/users':
-        return jsonResponse(200, await searchUsers(ports, p, path.accountId!, q.query));
+      case 'POST /v1/accounts/{accountId}/users/search':
+        return jsonResponse(200, await searchUsers(ports, p, path.accountId!, (body() as { query?: unknown } | undefined)?.query));
       case 'POST /v1/accounts/{accountId}/users/restrict':
         return jsonResponse(200, await restrictUser(ports, p, path.accountId!, body() as any));
       case 'GET /v1/accounts/{accountId}/users/{userKey}/interactions':

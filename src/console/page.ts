@@ -84,7 +84,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
         const q = $('#q', el).value.trim();
         status('Searching…');
         try {
-          const r = await api('GET', acc() + '/users?query=' + encodeURIComponent(q));
+          const r = await api('POST', acc() + '/users/search', { query: q });
           $('#results', el).innerHTML = r.users.length ? '<table><thead><tr><th>User</th><th>Last seen</th><th>Do-not-track</th><th></th></tr></thead><tbody>' +
             r.users.map((u, i) => '<tr><td>' + esc(u.user) + '</td><td>' + time(u.lastSeen) + '</td><td>' + (u.doNotTrack ? 'yes' : 'no') + '</td><td><button class="secondary" data-open="' + i + '">Open</button></td></tr>').join('') + '</tbody></table>' : '<p>No user found.</p>';
           status(r.users.length + ' user(s) found', 'ok');

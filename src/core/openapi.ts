@@ -79,7 +79,14 @@ export function openApiDocument() {
       '/v1/accounts/{accountId}/applications/{applicationId}/keys': { post: { security: [{ bearer: [] }], summary: 'rotate the agent key (old keys keep working 7 days)', responses: { 201: { description: 'keyId, secret (shown once), previousKeysRetireAt' }, ...errors(401, 403) } } },
       '/v1/accounts/{accountId}/erasures': { post: { security: [{ bearer: [] }], summary: 'start the erasure workflow for one user', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErasureRequest' } } } }, responses: { 202: { description: 'requestId, status, userKey (hash)' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/terminate': { post: { security: [{ bearer: [] }], summary: 'end the contract: ingest stops at once; all data deleted after graceDays (0..90, default 30) with a deletion receipt', responses: { 200: { description: 'status, keysRevoked, deleteAfter' }, ...errors(400, 401, 403) } } },
-      '/v1/accounts/{accountId}/users': { get: { security: [{ bearer: [] }], summary: 'search users by identifier (exact via keyed hash; prefix for plain identifiers)', parameters: [{ in: 'query', name: 'query', required: true, schema: { type: 'string', maxLength: 256 } }], responses: { 200: { description: 'users' }, ...errors(400, 401, 403) } } },
+      '/v1/accounts/{accountId}/users/search': {
+        post: {
+          security: [{ bearer: [] }],
+          summary: 'search users by identifier (exact via keyed hash; prefix for plain identifiers); the identifier is in the body, never in the URL',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['query'], additionalProperties: false, properties: { query: { type: 'string', minLength: 1, maxLength: 256 } } } } } },
+          responses: { 200: { description: 'users' }, ...errors(400, 401, 403) },
+        },
+      },
       '/v1/accounts/{accountId}/users/restrict': { post: { security: [{ bearer: [] }], summary: 'mark a user do-not-track ({"userId"}) or lift it ({"userId","lift":true})', responses: { 200: { description: 'userKey, doNotTrack' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/users/{userKey}/interactions': { get: { security: [{ bearer: [] }], summary: "one user's interactions, newest first, paged (cursor, limit ≤ 500)", responses: { 200: { description: 'items, cursor' }, ...errors(400, 401, 403) } } },
       '/v1/accounts/{accountId}/users/{userKey}/export': { get: { security: [{ bearer: [] }], summary: "CSV (RFC 4180, UTF-8) of one user's failed and slow interactions", responses: { 200: { description: 'text/csv' }, ...errors(400, 401, 403) } } },

@@ -51,9 +51,9 @@ async function accountOr403(p: Ports, accountId: string, op: string): Promise<Ac
 }
 
 /** Searches an account's users: exact match through the keyed hash (works for pseudonymised ids too), then label prefix. */
-export async function searchUsers(p: Ports, who: Principal, accountId: string, query: string | undefined) {
+export async function searchUsers(p: Ports, who: Principal, accountId: string, query: unknown) {
   return audited(p, who, 'users:search', accountId, async () => {
-    if (!query || query.length > 256) throw badRequest('query', 'give 1 to 256 characters of a user identifier');
+    if (typeof query !== 'string' || !query || query.length > 256) throw badRequest('query', 'give 1 to 256 characters of a user identifier');
     const account = await accountOr403(p, accountId, 'users:search');
     const exact = await p.getUser(accountId, userKeyOf(accountId, account.accountKey, query));
     const byPrefix = account.pseudonymise ? [] : await p.usersByLabelPrefix(accountId, query, 50);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   rt = await bootRuntime(); // TTL sweeper and schedules off: only the code under test removes anything
   acc = await createAccount(rt);
   await send([event(acc.applicationId, { id: 'live-1', userId: 'ret-user', outcome: 'failed' })]);
-  hash = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=ret-user`)).body.users[0].userKey.split('#')[1];
+  hash = (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'ret-user' })).body.users[0].userKey.split('#')[1];
   // an item one second past its expiry, as TTL would leave it for a while
   const stale = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'live-1')!;
   await rt.dynamo.send(new PutItemCommand({ TableName: interactionsTable(), Item: marshall({ ...stale, sk: `00000000000001#expired-1`, eventId: 'expired-1', ts: now() - 90 * DAY - 1000, expiresAt: Math.floor(now() / 1000) - 1 }) }));

@@ -58,7 +58,7 @@ describe('tokens: missing, forged, expired, wrong audience → 401', () => {
 describe('another account, or one that does not exist: the same 403, nothing leaks', () => {
   for (const [label, r] of [
     ['account', (a: string) => ['GET', `/v1/accounts/${a}`]],
-    ['users search', (a: string) => ['GET', `/v1/accounts/${a}/users?query=x`]],
+    ['users search', (a: string) => ['POST', `/v1/accounts/${a}/users/search`, { query: 'x' }]],
     ['findings', (a: string) => ['GET', `/v1/accounts/${a}/findings`]],
     ['erasure', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userId: 'x' }]],
     ['restriction', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userId: 'x' }]],
@@ -102,7 +102,7 @@ describe('the role matrix, through the API (one request per role and operation)'
     'accounts:update': () => ['PATCH', `/v1/accounts/${mine.accountId}`, { retentionDays: 90 }],
     'keys:rotate': () => ['POST', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/keys`],
     'findings:read': () => ['GET', `/v1/accounts/${mine.accountId}/findings`],
-    'users:search': () => ['GET', `/v1/accounts/${mine.accountId}/users?query=x`],
+    'users:search': () => ['POST', `/v1/accounts/${mine.accountId}/users/search`, { query: 'x' }],
     'users:restrict': () => ['POST', `/v1/accounts/${mine.accountId}/users/restrict`, { userId: 'matrix-user', lift: true }],
     'interactions:read-anonymous': () => ['GET', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/interactions`],
     'audit:read': () => ['GET', `/v1/accounts/${mine.accountId}/audit`],

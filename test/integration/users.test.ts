@@ -30,7 +30,7 @@ afterAll(async () => rt?.stop());
 
 describe('right of access (P10)', () => {
   it('finds users by identifier prefix', async () => {
-    const r = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=jan`);
+    const r = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'jan' });
     expect(r.status).toBe(200);
     expect(r.body.users.map((u: any) => u.user).sort()).toEqual(['jane.doe', 'janet']);
     userHash = r.body.users.find((u: any) => u.user === 'jane.doe').userKey.split('#')[1];
@@ -39,8 +39,8 @@ describe('right of access (P10)', () => {
   it('finds a pseudonymised user by the exact identifier only', async () => {
     await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { pseudonymise: true });
     await send([event(acc.applicationId, { id: 'p1', userId: 'secret-sam' })]);
-    expect((await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=secret`)).body.users).toEqual([]);
-    const exact = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=secret-sam`)).body.users;
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret' })).body.users).toEqual([]);
+    const exact = (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret-sam' })).body.users;
     expect(exact).toHaveLength(1);
     expect(exact[0].user).toMatch(/^p_/);
     await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { pseudonymise: false });
@@ -55,9 +55,11 @@ describe('right of access (P10)', () => {
   });
 
   it('answers a bad query with 400 naming the field', async () => {
-    const r = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users`);
-    expect(r.status).toBe(400);
-    expect(r.body.field).toBe('query');
+    for (const body of [{}, { query: '' }, { query: 42 }, { query: 'x'.repeat(257) }]) {
+      const r = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.field).toBe('query');
+    }
   });
 });
 
@@ -111,7 +113,7 @@ describe('findings and audit', () => {
     expect(r.status).toBe(200);
     expect(r.body.items.length).toBeGreaterThan(3);
     expect(JSON.stringify(r.body)).not.toMatch(/jane|janet|bob|userKey/);
-    expect((await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users?query=jan`, undefined, eng)).status).toBe(403);
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'jan' }, eng)).status).toBe(403);
     expect((await csv(`/v1/accounts/${acc.accountId}/users/${userHash}/export`, eng)).status).toBe(403);
   });
 });

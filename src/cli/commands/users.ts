@@ -5,7 +5,7 @@ const date = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '-')
 
 export const userCommands: Record<string, Command> = {
   async 'users search'({ values, json }) {
-    const out = await api('GET', `/v1/accounts/${enc(need(values, 'account'))}/users?query=${enc(need(values, 'query'))}`);
+    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/users/search`, { query: need(values, 'query') });
     print(json, out, () => (out.users.length
       ? out.users.map((u: any) => `${u.user}\t${u.userKey}\tlast seen ${date(u.lastSeen)}${u.doNotTrack ? '\tdo-not-track' : ''}`).join('\n')
       : 'no user found'));
@@ -13,7 +13,7 @@ export const userCommands: Record<string, Command> = {
 
   async 'users export'({ values }) {
     const account = need(values, 'account');
-    const found = await api('GET', `/v1/accounts/${enc(account)}/users?query=${enc(need(values, 'user'))}`);
+    const found = await api('POST', `/v1/accounts/${enc(account)}/users/search`, { query: need(values, 'user') });
     const u = found.users.find((x: any) => x.user === values.user) ?? (found.users.length === 1 ? found.users[0] : undefined);
     if (!u) throw new CliError(`no user ${values.user} in ${account}`, 1);
     const res = await request(`/v1/accounts/${enc(account)}/users/${u.userKey.split('#')[1]}/export`, { headers: { authorization: `Bearer ${token()}` } });
