@@ -189,7 +189,10 @@ export async function forgetSignature(signature: string): Promise<void> {
 
 export async function listFindings(accountId: string): Promise<Array<Record<string, unknown>>> {
   const out = await retryable('accounts store', () => dynamo().send(new QueryCommand({
-    TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':f': 'FINDING#' }),
+    TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+    // an expired finding is never served, even before TTL removes it (P7)
+    FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :now',
+    ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':f': 'FINDING#', ':now': Math.floor(Date.now() / 1000) }),
   })));
   return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, ...f }) => f);
 }

@@ -69,13 +69,13 @@ export async function touchUsers(users: UserTouch[]): Promise<void> {
   }));
 }
 
-export async function recordFindings(accountId: string, findings: FindingCount[], nowMs: number): Promise<void> {
+export async function recordFindings(accountId: string, findings: FindingCount[], nowMs: number, expiresAt: number): Promise<void> {
   const table = env(ENV.accountsTable);
   await Promise.all(findings.map((f) => retryable('findings', () => dynamo().send(new UpdateItemCommand({
     TableName: table,
     Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: `FINDING#${f.kind}#${f.detector}` }),
-    UpdateExpression: 'ADD #count :n SET lastSeen = :t, firstSeen = if_not_exists(firstSeen, :t), example = :ex, kind = :k, detector = :d',
+    UpdateExpression: 'ADD #count :n SET lastSeen = :t, firstSeen = if_not_exists(firstSeen, :t), example = :ex, kind = :k, detector = :d, expiresAt = :e',
     ExpressionAttributeNames: { '#count': 'count' },
-    ExpressionAttributeValues: marshall({ ':n': f.count, ':t': nowMs, ':ex': f.example.slice(0, 300), ':k': f.kind, ':d': f.detector }),
+    ExpressionAttributeValues: marshall({ ':n': f.count, ':t': nowMs, ':ex': f.example.slice(0, 300), ':k': f.kind, ':d': f.detector, ':e': expiresAt }),
   })))));
 }

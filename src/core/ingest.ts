@@ -1,5 +1,6 @@
 import type { Account, AgentKey, Application } from './accounts.ts';
 import { loadPatternEngine } from './scrub/patterns.ts';
+import { shapeOf } from './scrub/shape.ts';
 import { checkTimestamp, sign, signAnswer, signatureMatches } from './signing.ts';
 import { badRequest, conflict, HttpError, tooLarge, unauthorized } from './errors.ts';
 import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
@@ -44,7 +45,7 @@ export interface FindingCount {
   kind: FieldKind;
   detector: string;
   count: number;
-  /** the scrubbed value: a shape, never the personal value */
+  /** the shape of the scrubbed value (scrub/shape.ts): placeholders and punctuation, never its text */
   example: string;
 }
 
@@ -62,7 +63,8 @@ export interface IngestPorts {
   /** idempotent by (pk, sk); throws RetryableError when the store cannot take them */
   storeInteractions(items: InteractionItem[]): Promise<void>;
   touchUsers(users: UserTouch[]): Promise<void>;
-  recordFindings(accountId: string, findings: FindingCount[], nowMs: number): Promise<void>;
+  /** findings expire with the account's retention (`expiresAt`, epoch seconds), renewed by each new occurrence */
+  recordFindings(accountId: string, findings: FindingCount[], nowMs: number, expiresAt: number): Promise<void>;
 }
 
 export interface IngestRequest {
@@ -104,7 +106,7 @@ export function toItem(
   const note = (kind: FieldKind, detectors: string[], example: string | undefined) => {
     for (const d of detectors) {
       const k = `${kind}|${d}`;
-      const f = findings.get(k) ?? { kind, detector: d, count: 0, example: example ?? '(field dropped)' };
+      const f = findings.get(k) ?? { kind, detector: d, count: 0, example: example === undefined ? '(field dropped)' : shapeOf(example) };
       f.count++;
       findings.set(k, f);
     }
@@ -238,7 +240,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       await Promise.all([
         ports.storeInteractions(items),
         users.size ? ports.touchUsers([...users.values()]) : undefined,
-        findings.size ? ports.recordFindings(accountId, [...findings.values()], now) : undefined,
+        findings.size ? ports.recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays)) : undefined,
       ]);
       const outcome = { accepted: items.length, expired: batch.events.length - items.length, findings: [...findings.values()].reduce((s, f) => s + f.count, 0) };
       return { response: respond(200, outcome, signer, nowSec, corsOrigin), outcome };

@@ -92,11 +92,17 @@ describe('restriction (P12)', () => {
 
 describe('findings and audit', () => {
   it('tells the customer what its application sent, as shapes, never values', async () => {
-    await send([event(acc.applicationId, { id: 'f1', url: 'https://shop.acme.test/u/mary@example.com' })]);
+    await send([event(acc.applicationId, { id: 'f1', url: 'https://shop.acme.test/u/mary@example.com', label: 'Hello Mary Quant 42, mary@example.com' })]);
     const r = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/findings`);
     const f = r.body.findings.find((x: any) => x.detector === 'email' && x.kind === 'url');
-    expect(f).toMatchObject({ count: 1, example: 'https://shop.acme.test/u/{email}' });
-    expect(JSON.stringify(r.body)).not.toContain('mary');
+    expect(f).toMatchObject({ count: 1, example: 'https://shop.acme.test/x/{email}' });
+    // a name the detectors do not know is not kept with the finding: only the shape
+    expect(r.body.findings.find((x: any) => x.detector === 'email' && x.kind === 'label').example).toBe('Xxxxx Xxxx Xxxxx 99, {email}');
+    expect(JSON.stringify(r.body)).not.toMatch(/mary|quant/i);
+    // and findings expire with the account's retention, like the data they describe
+    const rows = (await scanAll(rt, 'Accounts')).filter((x) => x.pk === `ACCOUNT#${acc.accountId}` && String(x.sk).startsWith('FINDING#'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
   it('leaves an audit record for every read of personal data, with the subject hashed', async () => {
