@@ -14,7 +14,8 @@ async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], tabl
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await retryable(table, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ table, key: { pk: r.pk, sk: r.sk }, ts: r.ts, expiresAt: r.expiresAt }));
+    // a user row's time is its last sighting: it lives as long as the user's newest interaction may
+    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ table, key: { pk: r.pk, sk: r.sk }, ts: r.ts ?? r.lastSeen, expiresAt: r.expiresAt }));
     start = out.LastEvaluatedKey;
   } while (start);
 }
@@ -46,7 +47,7 @@ export const retentionPorts: RetentionPorts = {
     return out;
   },
   interactionsOf: (accountId, applicationId) => pages({ TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }), ProjectionExpression: 'pk, sk, ts, expiresAt' }, 'interactions'),
-  usersOf: (accountId) => pages({ TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': accountId }), ProjectionExpression: 'pk, sk, expiresAt' }, 'users'),
+  usersOf: (accountId) => pages({ TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': accountId }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen' }, 'users'),
   async deleteItems(items) {
     for (const t of ['interactions', 'users'] as const) {
       const mine = items.filter((i) => i.table === t);

@@ -82,7 +82,8 @@ export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport>
     }
     for await (const page of p.usersOf(account.accountId)) {
       report.examined += page.length;
-      const doomed = terminate ? page : page.filter((u) => typeof u.expiresAt === 'number' && u.expiresAt <= now);
+      // past their own expiry, or (retention shortened since) past the account's retention from their last sighting
+      const doomed = terminate ? page : page.filter((u) => (typeof u.expiresAt === 'number' && u.expiresAt <= now) || !servable(u, now, account.retentionDays));
       users += doomed.length;
       if (doomed.length) await p.deleteItems(doomed);
     }

@@ -59,7 +59,8 @@ export async function searchUsers(p: Ports, who: Principal, accountId: string, q
     const byPrefix = account.pseudonymise ? [] : await p.usersByLabelPrefix(accountId, query, 50);
     const all = new Map<string, UserRow>();
     for (const u of [exact, ...byPrefix]) if (u && u.label && !u.erasing) all.set(u.userKey, u);
-    return { users: live([...all.values()], nowSec(p)).map(publicUser) };
+    // a user is found only while their last sighting is within the account's current retention
+    return { users: live([...all.values()].map((u) => ({ ...u, ts: u.lastSeen })), nowSec(p), account.retentionDays).map(publicUser) };
   });
 }
 

@@ -57,14 +57,23 @@ describe('no read path serves an expired item (P7)', () => {
 describe('shortening the retention applies to data already stored', () => {
   it('items past the new retention stop being served at once and are then deleted by the auditor', async () => {
     await send([event(acc.applicationId, { id: 'old-10d', userId: 'ret-user', outcome: 'slow', timestamp: now() - 10 * DAY })]);
+    await send([event(acc.applicationId, { id: 'gone-10d', userId: 'gone-user', timestamp: now() - 10 * DAY })]);
+    const search = async (q: string) => (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: q })).body.users;
+    expect(await search('gone-user')).toHaveLength(1);
     expect((await everyReadPath()).list).toEqual(['live-1', 'old-10d']);
     expect((await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { retentionDays: 7 })).status).toBe(200);
+    // a user last seen before the new retention is not found any more, and the auditor deletes the row
+    expect(await search('gone-user')).toEqual([]);
+    expect(await search('ret-user')).toHaveLength(1);
     const r = await everyReadPath();
     expect(r.list).toEqual(['live-1']);
     expect(r.csv).not.toContain('old-10d');
     const report = await runRetentionAudit(retentionPorts);
-    expect(report.deletedBeyondRetention).toBe(1);
+    expect(report.deletedBeyondRetention).toBe(2); // old-10d and gone-10d
     expect((await scanAll(rt, 'Interactions')).some((i) => i.eventId === 'old-10d')).toBe(false);
+    const users = await scanAll(rt, 'Users');
+    expect(users.some((u) => u.label === 'gone-user')).toBe(false);
+    expect(users.some((u) => u.label === 'ret-user')).toBe(true);
     // new events now get the shorter expiry
     await send([event(acc.applicationId, { id: 'after-7d' })]);
     const item = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'after-7d')!;
