@@ -71,7 +71,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
   const credentials = localCredentials(dataDir);
   const outbox = path.join(dataDir, 'outbox');
   fs.mkdirSync(outbox, { recursive: true });

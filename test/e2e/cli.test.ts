@@ -28,6 +28,17 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(fs.existsSync(path.join(rt.dataDir, 'endpoints.json'))).toBe(true);
   });
 
+  it('keeps its data folder for this user only: folders 0700, files 0600', async () => {
+    await lethe(['accounts', 'create', '--name', 'Perm', '--creator-email', 'a@b.test', '--admin-email', 'c@d.test', '--json']);
+    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? [p, ...walk(p)] : [p];
+    });
+    expect(fs.statSync(rt.dataDir).mode & 0o777).toBe(0o700);
+    const open = walk(rt.dataDir).filter((p) => (fs.statSync(p).mode & 0o077) !== 0);
+    expect(open).toEqual([]);
+  });
+
   it('creates an account, sends events, finds, exports and erases a user; the identity is gone everywhere', async () => {
     const acc = JSON.parse(await lethe(['accounts', 'create', '--name', 'Acme', '--creator-email', 'cto@acme.test', '--admin-email', 'dpo@acme.test', '--retention-days', '30', '--json']));
     expect(Object.keys(acc).sort()).toEqual(['accountId', 'applicationId', 'browserKey', 'keyId', 'secret']);
@@ -83,6 +94,8 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(JSON.parse(shown.stdout)).toMatchObject({ accepted: 700, batches: 2 });
     expect(shown.stderr).toContain(`sending ${file}: 0 of 700 events stored, batch 1 of 2`);
     expect(shown.stderr).toContain('500 of 700 events stored, batch 2 of 2');
+    // other events (the same body signed in the same second would be a replay, refused with 409)
+    fs.writeFileSync(file, Array.from({ length: 700 }, (_, i) => JSON.stringify({ id: `q-${i}`, applicationId: acc.applicationId, type: 'click', timestamp: Date.now() - i, duration: 5, outcome: 'ok' })).join('\n'));
     const quiet = await cli([...args, '--quiet'], { LETHE_PROGRESS: 'always' });
     expect(quiet.stderr).toBe('');
     expect(JSON.parse(quiet.stdout).accepted).toBe(700);
