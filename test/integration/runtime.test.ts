@@ -22,7 +22,7 @@ describe('the embedded runtime, built from the synthesized template', () => {
 
   it('answers a malformed percent-escape in a path with 400, as API Gateway does, before any function runs', async () => {
     const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
-    const res = await fetch(`${rt.endpoints.api}/v1/accounts/acc_%E0%A4%A/users`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${rt.endpoints.api}/v1/accounts/acc_%E0%A4%A/findings`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(400);
   });
 
