@@ -123,6 +123,8 @@ export interface LocalStepFunctionsOptions {
 export class LocalStepFunctions {
   private readonly dir: string;
   private readonly machines = new Map<string, LocalMachine>();
+  /** the machines exist from the runtime's start (CloudFormation creates them when it deploys) */
+  private readonly createdAt = Date.now();
   private readonly running = new Map<string, { done: Promise<ExecutionRecord>; abort: () => void; stopped?: { error?: string; cause?: string } }>();
 
   constructor(machines: LocalMachine[], private readonly lambdas: LocalLambdas, private readonly options: LocalStepFunctionsOptions) {
@@ -323,10 +325,10 @@ export class LocalStepFunctions {
       const events = this.history(i.executionArn);
       return page(i.reverseOrder ? events.reverse() : events, 'events', i);
     },
-    ListStateMachines: (i) => page(this.list().map((m) => ({ stateMachineArn: m.arn, name: m.logicalId, type: 'STANDARD', creationDate: 0 })), 'stateMachines', i),
+    ListStateMachines: (i) => page(this.list().map((m) => ({ stateMachineArn: m.arn, name: m.logicalId, type: 'STANDARD', creationDate: seconds(this.createdAt) })), 'stateMachines', i),
     DescribeStateMachine: (i) => {
       const m = this.machineOrFault(i.stateMachineArn);
-      return { stateMachineArn: m.arn, name: m.logicalId, status: 'ACTIVE', definition: JSON.stringify(m.definition), roleArn: '', type: 'STANDARD', creationDate: 0 };
+      return { stateMachineArn: m.arn, name: m.logicalId, status: 'ACTIVE', definition: JSON.stringify(m.definition), roleArn: '', type: 'STANDARD', creationDate: seconds(this.createdAt) };
     },
   };
 
