@@ -92,6 +92,9 @@ export function apiFromTemplate(model: CloudModel, fnArn: (logicalId: string) =>
   };
 }
 
+/** Lambda's limit for a synchronous (buffered) response payload: 6 MB. */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556;
+
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -213,6 +216,10 @@ export function createApiServer({ api, lambdas, extra }: LocalApiOptions): http.
         } as any,
       };
       const result = (await lambdas.invoke(route.functionArn, event)) as APIGatewayProxyResult;
+      // Lambda refuses a synchronous response over 6 MB (the serialized result), and API Gateway answers 502.
+      if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_RESPONSE_LIMIT_BYTES) {
+        return json(res, 502, { message: 'Internal server error' }, { 'x-amzn-errortype': 'LambdaResponseSizeTooLarge' });
+      }
       const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
       for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k.toLowerCase()] = String(v);
       for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) outHeaders[k.toLowerCase()] = v.map(String);

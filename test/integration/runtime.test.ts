@@ -26,6 +26,20 @@ describe('the embedded runtime, built from the synthesized template', () => {
     expect(res.status).toBe(400);
   });
 
+  it('refuses, as Lambda does, a buffered response over 6 MB: 502 from the gateway (a real export that large would fail on AWS)', async () => {
+    const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
+    const invoke = rt.lambdas.invoke.bind(rt.lambdas);
+    // the management function stands in for an export that grew past the limit (an injected oversized answer)
+    rt.lambdas.invoke = async (ref, ev: any) => (ev?.resource?.endsWith('/findings') ? { statusCode: 200, headers: {}, body: 'x'.repeat(6_300_000) } : invoke(ref, ev));
+    try {
+      const big = await fetch(`${rt.endpoints.api}/v1/accounts/acc_0000000000000000/findings`, { headers: { authorization: `Bearer ${token}` } });
+      expect(big.status).toBe(502);
+      expect(big.headers.get('x-amzn-errortype')).toBe('LambdaResponseSizeTooLarge');
+    } finally {
+      rt.lambdas.invoke = invoke;
+    }
+  });
+
   it('writes its endpoints to endpoints.json in the data folder', () => {
     const written = JSON.parse(fs.readFileSync(path.join(rt.endpoints.dataDir, 'endpoints.json'), 'utf8'));
     expect(written).toMatchObject({ api: rt.endpoints.api, dynamodb: rt.endpoints.dynamodb, s3: rt.endpoints.s3, region: 'eu-west-1' });
