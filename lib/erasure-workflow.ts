@@ -13,6 +13,12 @@ import { nagResourceName } from './constructs/nag.ts';
 
 export interface ErasureWorkflowProps {
   worker: LetheFunction;
+  /**
+   * The longest an ingest request can still be writing (the ingest functions' timeout). A batch that read the
+   * user's state before the tombstone may write with identity until then; the workflow waits it out before it
+   * erases and verifies, so the receipt's "verified" also covers batches sent during the erasure.
+   */
+  inFlightIngest: Duration;
   key: kms.IKey;
   alarmTopic: sns.ITopic;
 }
@@ -60,13 +66,19 @@ export class ErasureWorkflow extends Construct {
     for (const t of [validate, tombstone, erasePage, verify, finish, notify]) t.addCatch(markFailed, { resultPath: '$.error' });
 
     const settle = new sfn.Wait(this, 'LetIndexSettle', { time: sfn.WaitTime.duration(Duration.seconds(2)) }).next(erasePage);
+    // Ingest reads the tombstone, then writes: a batch in flight is done within the ingest timeout. Wait it out
+    // after the tombstone appears (before erasing) and before it goes (after completedAt).
+    const inFlightWait = Duration.seconds(props.inFlightIngest.toSeconds() + 5);
+    const inFlight = new sfn.Wait(this, 'AwaitInFlightIngest', { time: sfn.WaitTime.duration(inFlightWait) });
+    const lateIngest = new sfn.Wait(this, 'AwaitLateIngest', { time: sfn.WaitTime.duration(inFlightWait) });
     const definition = validate
       .next(tombstone)
+      .next(inFlight)
       .next(erasePage)
       .next(new sfn.Choice(this, 'MoreLinked?')
         .when(sfn.Condition.booleanEquals('$.more', true), erasePage)
         .otherwise(verify.next(new sfn.Choice(this, 'NothingLinked?')
-          .when(sfn.Condition.booleanEquals('$.complete', true), finish.next(notify).next(new sfn.Succeed(this, 'Erased')))
+          .when(sfn.Condition.booleanEquals('$.complete', true), lateIngest.next(finish).next(notify).next(new sfn.Succeed(this, 'Erased')))
           .when(sfn.Condition.numberLessThan('$.verifyAttempts', 5), settle)
           .otherwise(new sfn.Pass(this, 'StillLinked', { parameters: { Error: 'ErasureIncomplete', Cause: 'linked interactions remain after 5 passes' }, resultPath: '$.error' }).next(markFailed)))));
 

@@ -106,7 +106,10 @@ export class StatelessStack extends Stack {
       .bindBucket(ENV.backupBucket, data.backupBucket, 'write', 'erasure-ledger/')
       .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key'])
       .allowEmail();
-    this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', { worker: erasureWorker, key: data.key, alarmTopic: this.operatorsTopic });
+    this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', {
+      worker: erasureWorker, key: data.key, alarmTopic: this.operatorsTopic,
+      inFlightIngest: Duration.seconds(Math.max(...[ingestServer, ingestBrowser].map((f) => f.timeout!.toSeconds()))),
+    });
     management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
     this.erasure.stateMachine.grantStartExecution(management);
 

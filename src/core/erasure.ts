@@ -97,20 +97,25 @@ export const erasureSteps = {
     if (changed > 0) await p.setStatus(s, 'running', { progress: { linked: s.erased, stripped } });
     return { ...s, stripped, more: changed > 0 || failed > 0 };
   },
-  /** Counts what is still linked; the state machine loops back to erasePage (bounded) until nothing is. */
+  /**
+   * Counts what is still linked; the state machine loops back to erasePage (bounded) until nothing is. When
+   * nothing is, that moment is the erasure's `completedAt`: a batch sent before it is stored without identity,
+   * because the tombstone stays for the longest in-flight ingest after it (the workflow waits before `finish`).
+   */
   async verify(p: ErasurePorts, s: Running & { verifyAttempts?: number }) {
     const remaining = await p.countLinked(s.userKey);
-    return { ...s, remaining, complete: remaining === 0, verifyAttempts: (s.verifyAttempts ?? 0) + 1 };
+    const complete = remaining === 0;
+    return { ...s, remaining, complete, verifyAttempts: (s.verifyAttempts ?? 0) + 1, ...(complete ? { completedAt: p.clock.nowMs() } : {}) };
   },
   /** Ledger (for restores), then the user row (with its tombstone) goes, then the receipt. */
-  async finish(p: ErasurePorts, s: Running) {
+  async finish(p: ErasurePorts, s: Running & { completedAt?: number }) {
     await p.appendLedger(s, p.clock.nowMs());
     // the tombstone row of a user who never had one is deleted too, but there was no user record to delete
     const userRowDeleted = (await p.deleteUser(s.accountId, s.userKey)) && s.hadUserRow !== false;
     if (await p.userExists(s.accountId, s.userKey)) throw new ErasureIncomplete('user row still present');
     const receipt: ErasureReceipt = {
       requestId: s.requestId, accountId: s.accountId, userKey: s.userKey, interactionsErased: s.erased,
-      userRowDeleted, startedAt: s.startedAt, completedAt: p.clock.nowMs(), verified: true,
+      userRowDeleted, startedAt: s.startedAt, completedAt: s.completedAt ?? p.clock.nowMs(), verified: true,
     };
     await p.writeReceipt(receipt);
     await p.setStatus(s, 'completed', { receipt });

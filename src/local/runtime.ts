@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   sweepEveryMs?: number;
   /** Step Functions Retry intervals in ms (tests use a few ms) */
   retryIntervalMs?: number;
+  /** Step Functions Wait states in ms (tests shorten them; `npm start` keeps the definition's) */
+  waitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -101,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const fns = functionsOf(model, resolver);
     const lambdas = new LocalLambdas(fns);
-    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, credentials, retryIntervalMs: options.retryIntervalMs });
+    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, credentials, retryIntervalMs: options.retryIntervalMs, waitMs: options.waitMs });
 
     const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
     const server = createApiServer({ api, lambdas, extra: (req, body, res) => stepFunctions.handleHttp(req, body, res) });

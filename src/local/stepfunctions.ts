@@ -83,12 +83,14 @@ export function machinesOf(model: CloudModel, resolver: Resolver): LocalMachine[
 type TaskOverride = (input: any) => Promise<any>;
 
 /** Maps every Lambda Task state (at any depth) to the local handler, keeping the lambda:invoke result shape. */
-function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<string, TaskOverride>; retries: string[] } {
+function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<string, TaskOverride>; retries: string[]; waits: string[] } {
   const tasks: Record<string, TaskOverride> = {};
   const retries: string[] = [];
+  const waits: string[] = [];
   const walk = (states: Record<string, any>) => {
     for (const [name, s] of Object.entries(states)) {
       if (s.Retry) retries.push(name);
+      if (s.Type === 'Wait') waits.push(name);
       if (s.Type === 'Task') {
         const res = String(s.Resource);
         if (res.startsWith('arn:aws:states:::lambda:invoke')) {
@@ -104,7 +106,7 @@ function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<s
     }
   };
   walk(definition.States);
-  return { tasks, retries };
+  return { tasks, retries, waits };
 }
 
 export interface LocalStepFunctionsOptions {
@@ -113,6 +115,8 @@ export interface LocalStepFunctionsOptions {
   credentials: LocalCredentials;
   /** Shrink Retry intervals to this many ms (tests); undefined keeps the definition's own backoff. */
   retryIntervalMs?: number;
+  /** Shrink every Wait state to this many ms (tests); undefined keeps the definition's own waits. */
+  waitMs?: number;
 }
 
 /**
@@ -230,12 +234,16 @@ export class LocalStepFunctions {
 
   private run(rec: ExecutionRecord) {
     const machine = this.machines.get(rec.stateMachineArn)!;
-    const { tasks, retries } = overridesFor(machine.definition, this.lambdas);
+    const { tasks, retries, waits } = overridesFor(machine.definition, this.lambdas);
     const sm = new StateMachine(machine.definition, { validationOptions: { checkPaths: false, checkArn: false } });
     const retryIntervalOverrides = this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(retries.map((n) => [n, this.options.retryIntervalMs!]));
     fs.rmSync(this.eventsFile(rec.executionArn), { force: true });
     const execution = sm.run(JSON.parse(rec.input), {
-      overrides: { taskResourceLocalHandlers: tasks, retryIntervalOverrides },
+      overrides: {
+        taskResourceLocalHandlers: tasks,
+        retryIntervalOverrides,
+        waitTimeOverrides: this.options.waitMs === undefined ? undefined : Object.fromEntries(waits.map((n) => [n, this.options.waitMs!])),
+      },
       context: {
         Execution: { Id: rec.executionArn, Name: rec.name, Input: JSON.parse(rec.input), StartTime: new Date(rec.startDate).toISOString(), RoleArn: '' },
         StateMachine: { Id: machine.arn, Name: machine.logicalId },

@@ -14,7 +14,7 @@ export async function bootRuntime(options: RuntimeOptions = {}): Promise<Runtime
   // Tests change settings and read them back at once: no container caches (production keeps them, see ingest-ports).
   process.env.LETHE_CONFIG_CACHE_MS ??= '0';
   process.env.LETHE_USER_TOUCH_MS ??= '0';
-  return startRuntime({ dataDir: tempDir(), port: 0, dynamoPort: 0, s3Port: 0, background: false, retryIntervalMs: 5, ...options });
+  return startRuntime({ dataDir: tempDir(), port: 0, dynamoPort: 0, s3Port: 0, background: false, retryIntervalMs: 5, waitMs: 1_000, ...options });
 }
 
 export function adminToken(rt: Runtime): string {

@@ -206,3 +206,22 @@ describe('KMS: each function can use the project key only for what its job needs
     for (const x of s) expect(x.Condition.StringEquals).toMatchObject({ 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything() });
   });
 });
+
+describe('the erasure workflow waits out in-flight ingest (P11)', () => {
+  const definitionText = () => {
+    const sm = Object.values(t.stateless.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+    const d = sm.Properties.DefinitionString;
+    return typeof d === 'string' ? d : (d['Fn::Join'][1] as unknown[]).filter((x) => typeof x === 'string').join('');
+  };
+  const ingestTimeout = () => Math.max(...functions().filter(([id]) => id.startsWith('Ingest')).map(([, f]) => f.Properties.Timeout as number));
+
+  it('after the tombstone (before erasing) and after completedAt (before the user row goes), longer than an ingest can run', () => {
+    const text = definitionText();
+    const wait = (name: string, next: string) => new RegExp(`"${name}":\\{"Type":"Wait","Seconds":(\\d+),"Next":"${next}"\\}`).exec(text);
+    const first = wait('AwaitInFlightIngest', 'EraseLinkedPage');
+    const last = wait('AwaitLateIngest', 'LedgerReceiptAndDeleteUser');
+    expect(first && last).toBeTruthy();
+    for (const w of [first!, last!]) expect(Number(w[1])).toBeGreaterThan(ingestTimeout());
+    expect(text).toMatch(/"WriteTombstone":\{[^}]*"Next":"AwaitInFlightIngest"/);
+  });
+});

@@ -103,6 +103,43 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     expect(await scanAll(rt, 'Interactions')).toEqual(before);
   }, 60_000);
 
+  it('strips the identity from every batch sent before the receipt\'s completedAt, with agents sending during the whole erasure', async () => {
+    const user = 'busy-user@example.org';
+    await ingestFor(user, 20, 'busy');
+    let stop = false;
+    const sent: Array<{ ids: string[]; at: number }> = [];
+    const agent = async (a: number) => {
+      for (let n = 0; !stop; n++) {
+        const events = Array.from({ length: 10 }, (_, j) => event(acc.applicationId, { id: `busy-${a}-${n}-${j}`, userId: user }));
+        const at = Date.now();
+        const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
+        if (r.status === 200) sent.push({ ids: events.map((e) => e.id), at });
+      }
+    };
+    // a slow store (injected latency): each batch writes 700 ms after it read the user's state, as a loaded
+    // DynamoDB or a cold container would make it; the workflow's waits must cover that
+    const slowWrites = (next: any, ctx: any) => async (args: any) => {
+      if (ctx.commandName === 'BatchWriteItemCommand') await new Promise((r) => setTimeout(r, 700));
+      return next(args);
+    };
+    dynamo().middlewareStack.add(slowWrites, { step: 'initialize', name: 'slowWrites' });
+    let done: any;
+    try {
+      const agents = [0, 1, 2, 3].map(agent);
+      const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: user });
+      done = await waitFor(started.body.requestId);
+      stop = true;
+      await Promise.all(agents);
+    } finally {
+      dynamo().middlewareStack.remove('slowWrites');
+    }
+    expect(done.status).toBe('completed');
+    const before = new Set(sent.filter((b) => b.at < done.receipt.completedAt).flatMap((b) => b.ids));
+    expect(before.size).toBeGreaterThan(0);
+    const leaked = (await scanAll(rt, 'Interactions')).filter((i) => before.has(i.eventId) && (i.userKey !== undefined || i.user !== undefined));
+    expect(leaked.map((i) => i.eventId)).toEqual([]);
+  }, 120_000);
+
   it('says in the receipt that there was no user record when the user never existed', async () => {
     const r = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'never-seen@example.org' });
     const done = await waitFor(r.body.requestId);
