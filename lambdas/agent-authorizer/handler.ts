@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { findBrowserApp, findKey } from '#adapters/accounts-store.ts';
-import { usagePlanKeyOf } from '#core/accounts.ts';
+import { isLiveKey, usagePlanKeyOf } from '#core/accounts.ts';
 import { keyProofValid } from '#core/signing.ts';
 
 /**
@@ -13,8 +13,7 @@ import { keyProofValid } from '#core/signing.ts';
 async function serverKeyOwner(keyId: string, proof: string | undefined): Promise<string | undefined> {
   const key = await findKey(keyId);
   const now = Math.floor(Date.now() / 1000);
-  if (!key || (key.retiresAt !== undefined && key.retiresAt <= now)) return undefined;
-  return keyProofValid(proof, key.secret, keyId, now) ? key.accountId : undefined;
+  return isLiveKey(key, now) && keyProofValid(proof, key.secret, keyId, now) ? key.accountId : undefined;
 }
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult & { usageIdentifierKey?: string }> => {

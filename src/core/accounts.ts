@@ -48,6 +48,9 @@ export interface AgentKey {
   retiresAt?: number;
 }
 
+/** A key is refused once it has been rotated out and its overlap has passed. */
+export const isLiveKey = (key: AgentKey | undefined, nowSec: number): key is AgentKey => !!key && (key.retiresAt === undefined || key.retiresAt > nowSec);
+
 export function defaultAccount(partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>): Account {
   return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, version: 0, ...partial };
 }

@@ -12,17 +12,16 @@ export const DEADLINE_HOURS = 48;
 export const ESCALATE_BEFORE_HOURS = 12;
 export const HOUR_MS = 3_600_000;
 
-const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 export const BreachReportSchema = z.strictObject({
   discoveredAt: z.iso.datetime({ offset: true }),
-  description: str(10, 5000),
-  categories: z._default(z.array(str(1, 100)).check(z.minLength(1), z.maxLength(20)), ['performance monitoring data']),
+  description: z.boundedString(10, 5000),
+  categories: z._default(z.array(z.boundedString(1, 100)).check(z.minLength(1), z.maxLength(20)), ['performance monitoring data']),
   approxSubjects: z.optional(z.int().check(z.nonnegative())),
   approxRecords: z.optional(z.int().check(z.nonnegative())),
   consequences: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
   measures: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
-  contactPoint: z._default(str(3, 300), 'privacy@lethe.example'),
+  contactPoint: z._default(z.boundedString(3, 300), 'privacy@lethe.example'),
   accounts: z.union([z.literal('all'), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100_000))]),
 });
 export type BreachReport = z.infer<typeof BreachReportSchema>;

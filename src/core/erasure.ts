@@ -1,6 +1,6 @@
 import * as z from './zod.ts';
 import type { Clock } from './clock.ts';
-import { fieldPath } from './events.ts';
+import { firstIssue } from './events.ts';
 
 /**
  * Right to be forgotten (P11). The state machine carries only the keyed hash of the identity (userKey):
@@ -75,8 +75,8 @@ export const erasureSteps = {
   async validate(p: ErasurePorts, raw: unknown) {
     const r = z.safeParse(ErasureInputSchema, raw);
     if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new InvalidErasureInput(`${fieldPath(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path)}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
+      const { field, reason } = firstIssue(r.error);
+      throw new InvalidErasureInput(`${field}: ${reason}`);
     }
     if (!(await p.accountExists(r.data.accountId))) throw new InvalidErasureInput('accountId: no such account');
     await p.recordRequest(r.data);

@@ -44,17 +44,20 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || 'body';
 }
 
+/** The first problem zod found, as the field path and the reason (an unknown field is named itself). */
+export function firstIssue(error: { issues: ReadonlyArray<z.core.$ZodIssue> }): { field: string; reason: string } {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    return { field: fieldPath([...issue.path, issue.keys[0]!]), reason: 'unknown field (not part of the protocol; it could carry personal data)' };
+  }
+  return { field: fieldPath(issue.path), reason: issue.message };
+}
+
 /** Validates with a schema; the first problem becomes a 400 naming the field and the reason. */
 export function parseOr400<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const r = z.safeParse(schema, value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  let field = fieldPath(issue.path);
-  let reason = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    field = fieldPath([...issue.path, issue.keys[0]!]);
-    reason = 'unknown field (not part of the protocol; it could carry personal data)';
-  }
+  const { field, reason } = firstIssue(r.error);
   return throwing(badRequest(field, reason));
 }
 

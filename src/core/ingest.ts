@@ -1,4 +1,4 @@
-import type { Account, AgentKey, Application } from './accounts.ts';
+import { type Account, type AgentKey, type Application, isLiveKey } from './accounts.ts';
 import { loadPatternEngine } from './scrub/patterns.ts';
 import { shapeOf } from './scrub/shape.ts';
 import { checkTimestamp, sign, signAnswer, signatureMatches } from './signing.ts';
@@ -181,7 +181,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       const tsCheck = checkTimestamp(ts, nowSec, LIMITS.signatureWindowSeconds);
       if (tsCheck === 'malformed') throw badRequest('X-Lethe-Timestamp', 'must be unix seconds');
       const key = await ports.findKey(keyId);
-      if (!key || (key.retiresAt !== undefined && key.retiresAt <= nowSec)) throw unauthorized('unknown or retired key');
+      if (!isLiveKey(key, nowSec)) throw unauthorized('unknown or retired key');
       if (!signatureMatches(signature, sign(key.secret, ts!, req.raw))) throw unauthorized('signature does not match');
       if (tsCheck === 'stale') throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
       signer = { secret: key.secret, requestSignature: signature };

@@ -14,10 +14,9 @@ import { compilePattern, loadPatternEngine, MAX_PATTERN_LENGTH, MAX_PATTERNS } f
 const email = z.email().check(z.maxLength(254));
 const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
 const days = (min: number) => z.int().check(z.gte(min), z.lte(MAX_RETENTION_DAYS));
-const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 export const CreateAccountSchema = z.strictObject({
-  name: str(1, 200),
+  name: z.boundedString(1, 200),
   creatorEmail: email,
   adminEmail: email,
   retentionDays: z._default(days(1), DEFAULT_RETENTION_DAYS),
@@ -30,8 +29,8 @@ export const UpdateAccountSchema = z.strictObject({
   adminEmail: z.optional(email),
   // JSON Merge Patch (RFC 7396): a rule not named is kept, null removes one.
   scrubRules: z.optional(z.strictObject({
-    extraPatterns: z.nullish(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: str(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
-    allowParams: z.nullish(z.array(str(1, 100)).check(z.maxLength(100))),
+    extraPatterns: z.nullish(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: z.boundedString(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
+    allowParams: z.nullish(z.array(z.boundedString(1, 100)).check(z.maxLength(100))),
     method: z.nullish(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
   })),
 });
@@ -73,13 +72,16 @@ export async function guard(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: 
   try {
     authorize(p, op, accountId);
   } catch (e) {
-    await ports.audit({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome: 'denied', at: ports.clock.nowMs() });
+    await ports.audit(auditEntry(ports, p, op, accountId, subject, 'denied'));
     throw e;
   }
 }
 
+const auditEntry = (ports: Pick<ManagementPorts, 'clock'>, p: Principal, op: Operation, accountId: string | undefined, subject: string | undefined, outcome: AuditEntry['outcome']): AuditEntry =>
+  ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+
 export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
-  const entry = (outcome: AuditEntry['outcome']): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+  const entry = (outcome: AuditEntry['outcome']) => auditEntry(ports, p, op, accountId, subject, outcome);
   await guard(ports, p, op, accountId, subject);
   try {
     const out = await run();
@@ -169,7 +171,7 @@ export async function terminateAccount(ports: ManagementPorts & { revokeKeys(acc
 
 /** The person to erase: the identifier as the customer knows it, or the userKey a search returned. */
 export const ErasureRequestSchema = z.union([
-  z.strictObject({ userId: str(1, 256) }),
+  z.strictObject({ userId: z.boundedString(1, 256) }),
   z.strictObject({ userKey: z.string().check(z.regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search')) }),
 ]);
 

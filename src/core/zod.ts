@@ -4,9 +4,12 @@
  * `npm run bench -- coldstart`). zod/mini loads no messages by itself; English is set here, once.
  * Import it as a namespace (`import * as z from './zod.ts'`) so the bundler keeps only what is used.
  */
-import { config } from 'zod/mini';
+import { config, maxLength, minLength, string } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 config(en());
 
 export * from 'zod/mini';
+
+/** A string of `min` to `max` characters (the shape most of Lethe's text fields have). */
+export const boundedString = (min: number, max: number) => string().check(minLength(min), maxLength(max));
