@@ -37,7 +37,8 @@ export class StatefulStack extends Stack {
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.key,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // PITR is a backup too: it keeps changed and deleted items as long as the exports live (docs/data-map.md)
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: BACKUP_RETENTION_DAYS },
         deletionProtection: true,
         timeToLiveAttribute: TTL_ATTRIBUTE,
         removalPolicy: RemovalPolicy.RETAIN,

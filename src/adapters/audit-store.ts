@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '#core/management.ts';
-import { DAY_SECONDS } from '#core/retention.ts';
+import { AUDIT_RETENTION_DAYS, daysAfter } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 
-/** Audit records hold no identifier (subjects are keyed hashes); kept a year for accountability, then TTL. */
-export const AUDIT_RETENTION_DAYS = 365;
-
-/** Append-only: functions hold only dynamodb:PutItem on this table, and every key is new. */
+/**
+ * Audit records hold no identifier (subjects are keyed hashes); kept a year for accountability, then TTL.
+ * Append-only: functions hold only dynamodb:PutItem on this table, and every key is new.
+ */
 export async function appendAudit(e: AuditEntry): Promise<void> {
   await retryable('audit', () => dynamo().send(new PutItemCommand({
     TableName: env(ENV.auditTable),
-    Item: marshall({ pk: e.accountId ?? 'GLOBAL', sk: `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`, ...e, expiresAt: Math.floor(e.at / 1000) + AUDIT_RETENTION_DAYS * DAY_SECONDS }, { removeUndefinedValues: true }),
+    Item: marshall({ pk: e.accountId ?? 'GLOBAL', sk: `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`, ...e, expiresAt: daysAfter(e.at, AUDIT_RETENTION_DAYS) }, { removeUndefinedValues: true }),
     ConditionExpression: 'attribute_not_exists(pk)',
   })));
 }

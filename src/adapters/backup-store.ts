@@ -5,12 +5,14 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EXPORT_PREFIX, type BackupPorts, type ExportSummary, LEDGER_PREFIX } from '#core/backup.ts';
 import { systemClock } from '#core/clock.ts';
 import { IRELAND } from '#core/region.ts';
-import { ENV } from '#core/schema.ts';
+import { DATA_MAP } from '#core/data-map.ts';
+import { ENV, TABLE_ENV } from '#core/schema.ts';
 import { dynamo, env, s3 } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 
 const bucket = () => env(ENV.backupBucket);
-const tables = () => [env(ENV.interactionsTable), env(ENV.usersTable)];
+/** The tables the data map marks as exported to the backup bucket (the others are kept by PITR only). */
+const tables = () => [...new Set(DATA_MAP.filter((p) => p.backedUp).flatMap((p) => p.resources))].map((t) => env(TABLE_ENV[t]!));
 
 async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];

@@ -4,6 +4,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
 import { systemClock } from '#core/clock.ts';
+import { BREACH_RECORD_DAYS, daysAfter } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
 import { publishAlert } from './alerts.ts';
 import { dynamo, env } from './aws.ts';
@@ -12,7 +13,7 @@ import { batchWrite } from './interactions-store.ts';
 import { sendMail } from './mailer.ts';
 
 /**
- * Breaches live in the Accounts table, kept (no TTL) for accountability: BREACHES/<id> lists them,
+ * Breaches live in the Accounts table, kept for the accountability period (BREACH_RECORD_DAYS) after the report: BREACHES/<id> lists them,
  * BREACH#<id>/META holds the record, BREACH#<id>/RCPT#<account>#<email> one row per recipient.
  */
 const table = () => env(ENV.accountsTable);
@@ -33,7 +34,7 @@ async function queryAll(pk: string, prefix: string): Promise<Record<string, any>
 async function getBreach(breachId: string): Promise<BreachRecord | undefined> {
   const rows = await queryAll(`BREACH#${breachId}`, 'META');
   if (!rows[0]) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = rows[0];
+  const { pk: _pk, sk: _sk, expiresAt: _e, ...record } = rows[0];
   return record as BreachRecord;
 }
 
@@ -57,13 +58,15 @@ export const breachPorts: BreachPorts = {
     return accountIds.map((id) => byId.get(id) ?? { accountId: id });
   },
   async saveBreach(record, recipients) {
-    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: `BREACH#${record.breachId}`, sk: 'META', ...record }, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' })));
-    await batchWrite(table(), recipients.map((r) => ({ PutRequest: { Item: marshall({ ...rcptKey(r), ...r }, { removeUndefinedValues: true }) } })));
-    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline }) })));
+    // Kept for the accountability period after the report, then TTL (docs/data-map.md).
+    const expiresAt = daysAfter(record.reportedAt, BREACH_RECORD_DAYS);
+    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: `BREACH#${record.breachId}`, sk: 'META', ...record, expiresAt }, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' })));
+    await batchWrite(table(), recipients.map((r) => ({ PutRequest: { Item: marshall({ ...rcptKey(r), ...r, expiresAt }, { removeUndefinedValues: true }) } })));
+    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline, expiresAt }) })));
   },
   getBreach,
   async recipients(breachId) {
-    return (await queryAll(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, ...r }) => r as Recipient);
+    return (await queryAll(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r as Recipient);
   },
   async openBreaches() {
     const open = (await queryAll('BREACHES', '')).filter((b) => b.open);

@@ -2,7 +2,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, Update
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
-import { DAY_SECONDS } from '#core/retention.ts';
+import { daysAfter, ERASURE_RECORD_DAYS, TOMBSTONE_DAYS } from '#core/retention.ts';
 import { ENV, USER_INDEX } from '#core/schema.ts';
 import { getAccount } from './accounts-store.ts';
 import { appendAudit } from './audit-store.ts';
@@ -15,7 +15,7 @@ const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedEx
 /** Erasure requests live in the Accounts table: ACCOUNT#a/ERASURE#id (status, receipt) and ERASURE#id/META (→ account). */
 export async function recordErasureRequest(input: ErasureInput): Promise<void> {
   const table = env(ENV.accountsTable);
-  const expiresAt = Math.floor(input.requestedAt / 1000) + 365 * DAY_SECONDS;
+  const expiresAt = daysAfter(input.requestedAt, ERASURE_RECORD_DAYS);
   await retryable('erasures', () => dynamo().send(new PutItemCommand({
     TableName: table, Item: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}`, ...input, status: 'requested', expiresAt }), ConditionExpression: 'attribute_not_exists(pk)',
   }))).catch((e) => { if (!isConditionFailure(e)) throw e; });
@@ -65,7 +65,7 @@ export const erasurePorts: ErasurePorts = {
     const out = await retryable('users', () => dynamo().send(new UpdateItemCommand({
       TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
       UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label', ExpressionAttributeNames: { '#label': 'label' },
-      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }), ReturnValues: 'ALL_OLD',
+      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': daysAfter(nowMs, TOMBSTONE_DAYS) }), ReturnValues: 'ALL_OLD',
     })));
     const old = out.Attributes ? unmarshall(out.Attributes) : undefined;
     if (old && !old.tombstoneOnly) return true;

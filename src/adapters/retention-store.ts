@@ -10,17 +10,44 @@ import { batchWrite } from './interactions-store.ts';
 import { retryable } from './dynamo-errors.ts';
 
 
-async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], table: ItemRef['table']): AsyncIterable<ItemRef[]> {
+async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], place: string, tsOf: (r: Record<string, any>) => number | undefined): AsyncIterable<ItemRef[]> {
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const out = await retryable(table, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-    // a user row's time is its last sighting: it lives as long as the user's newest interaction may
-    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ table, key: { pk: r.pk, sk: r.sk }, ts: r.ts ?? r.lastSeen, expiresAt: r.expiresAt }));
+    const out = await retryable(place, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
+    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ place, key: { pk: r.pk, sk: r.sk }, ts: tsOf(r), expiresAt: r.expiresAt }));
     start = out.LastEvaluatedKey;
   } while (start);
 }
 
-const tableName = (t: ItemRef['table']) => env(t === 'interactions' ? ENV.interactionsTable : ENV.usersTable);
+async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncIterable<T> {
+  for (const s of sources) yield* s;
+}
+
+/** Where each account-retention item type of the data map lives, and what its retention counts from. */
+const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIterable<ItemRef[]> }> = {
+  'interactions.event': {
+    table: ENV.interactionsTable,
+    query: (a) => concat(a.applicationIds.map((app) => pages({
+      TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${a.accountId}#${app}` }), ProjectionExpression: 'pk, sk, ts, expiresAt',
+    }, 'interactions.event', (r) => r.ts))),
+  },
+  'users.user': {
+    table: ENV.usersTable,
+    // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its expiresAt
+    query: (a) => pages({
+      TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': a.accountId }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
+    }, 'users.user', (r) => (r.erasing ? undefined : r.lastSeen)),
+  },
+  'accounts.finding': {
+    table: ENV.accountsTable,
+    query: (a) => pages({
+      TableName: env(ENV.accountsTable), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${a.accountId}`, ':f': 'FINDING#' }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen',
+    }, 'accounts.finding', (r) => r.lastSeen),
+  },
+};
+
+/** The item types the auditor can reach (a test holds this to the data map). */
+export const auditedPlaces = Object.keys(sources);
 
 export const retentionPorts: RetentionPorts = {
   clock: systemClock,
@@ -46,12 +73,15 @@ export const retentionPorts: RetentionPorts = {
     } while (start);
     return out;
   },
-  interactionsOf: (accountId, applicationId) => pages({ TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }), ProjectionExpression: 'pk, sk, ts, expiresAt' }, 'interactions'),
-  usersOf: (accountId) => pages({ TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': accountId }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen' }, 'users'),
+  itemsOf(place, account) {
+    const source = sources[place];
+    if (!source) throw new Error(`retention auditor: no source for the data map's ${place}`);
+    return source.query(account);
+  },
   async deleteItems(items) {
-    for (const t of ['interactions', 'users'] as const) {
-      const mine = items.filter((i) => i.table === t);
-      if (mine.length) await batchWrite(tableName(t), mine.map((i) => ({ DeleteRequest: { Key: marshall(i.key) } })));
+    for (const [place, source] of Object.entries(sources)) {
+      const mine = items.filter((i) => i.place === place);
+      if (mine.length) await batchWrite(env(source.table), mine.map((i) => ({ DeleteRequest: { Key: marshall(i.key) } })));
     }
   },
   async deleteAccountRecords(accountId) {

@@ -1,7 +1,7 @@
 import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { InteractionItem } from '#core/ingest.ts';
-import { DAY_SECONDS } from '#core/retention.ts';
+import { daysAfter, MAX_RETENTION_DAYS, RESTRICTION_DAYS } from '#core/retention.ts';
 import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import type { Page, UserRow, UsersPorts } from '#core/users.ts';
 import { dynamo, env } from './aws.ts';
@@ -43,12 +43,12 @@ export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
     TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }), ScanIndexForward: false, Limit: limit,
   }, cursor),
   async setDoNotTrack(accountId, userKey, on, nowMs) {
-    // Restricted: the row keeps only the hash and the flag (no label, no expiry) for as long as the restriction holds.
+    // Restricted: the row keeps only the hash, the flag and when it lapses (RESTRICTION_DAYS; setting it again renews it).
     await retryable('users', () => dynamo().send(new UpdateItemCommand({
       TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
       ...(on
-        ? { UpdateExpression: 'SET doNotTrack = :t, restrictedAt = :n REMOVE #label, expiresAt', ExpressionAttributeNames: { '#label': 'label' }, ExpressionAttributeValues: marshall({ ':t': true, ':n': nowMs }) }
-        : { UpdateExpression: 'SET doNotTrack = :f, expiresAt = :e REMOVE restrictedAt', ExpressionAttributeValues: marshall({ ':f': false, ':e': Math.floor(nowMs / 1000) + 90 * DAY_SECONDS }) }),
+        ? { UpdateExpression: 'SET doNotTrack = :t, restrictedAt = :n, expiresAt = :e REMOVE #label, firstSeen, lastSeen', ExpressionAttributeNames: { '#label': 'label' }, ExpressionAttributeValues: marshall({ ':t': true, ':n': nowMs, ':e': daysAfter(nowMs, RESTRICTION_DAYS) }) }
+        : { UpdateExpression: 'SET doNotTrack = :f, expiresAt = :e REMOVE restrictedAt', ExpressionAttributeValues: marshall({ ':f': false, ':e': daysAfter(nowMs, MAX_RETENTION_DAYS) }) }),
     })));
   },
 };

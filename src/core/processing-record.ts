@@ -3,6 +3,7 @@ import { DEADLINE_HOURS } from './breach.ts';
 import { BACKUP_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
 import { SPECIAL_CATEGORIES } from './scrub/special.ts';
 import { DETECTORS } from './scrub/detectors.ts';
+import { DATA_MAP, erasureText, isPersonal, longestLifetime, PERSONAL, retentionText } from './data-map.ts';
 
 /** What the deployed configuration says (read from the synthesized templates by the caller). */
 export interface ConfigFacts {
@@ -41,7 +42,12 @@ export function processingRecord(f: ConfigFacts) {
       interactionsDays: `${DEFAULT_RETENTION_DAYS} by default, configurable per account from 1 to ${MAX_RETENTION_DAYS}; enforced by TTL, filtered on every read, audited hourly`,
       backupsDays: BACKUP_RETENTION_DAYS,
       afterContractEndDays: `${DEFAULT_TERMINATION_GRACE_DAYS} by default (at most ${MAX_RETENTION_DAYS})`,
+      longestLifetime: longestLifetime(),
       tables: f.tables.map((t) => ({ table: t.name, ttl: t.ttlAttribute ?? 'none' })),
+      // every place that holds personal data, from the inventory (docs/data-map.md)
+      places: DATA_MAP.filter((p) => isPersonal(p) && !p.localOnly).map((p) => ({
+        place: p.id, holds: p.holds.filter((c) => PERSONAL.includes(c)), retention: retentionText(p.retention), erasure: erasureText(p.erasure),
+      })),
     },
     subProcessors: services.map((s) => ({ name: `Amazon Web Services EMEA SARL — ${s}`, location: f.region })),
     securityMeasures: [
@@ -65,7 +71,9 @@ export function toMarkdown(r: ReturnType<typeof processingRecord>): string {
     '## Categories of personal data', list(r.categoriesOfPersonalData), '', '## Not processed', list(r.notProcessed), '',
     '## Location and transfers', `- region: ${r.location.region}`, `- ${r.location.transfersOutsideEEA}`, '',
     '## Retention', `- interactions: ${r.retention.interactionsDays}`, `- backups: ${r.retention.backupsDays} days`, `- after contract end: ${r.retention.afterContractEndDays}`,
+    `- longest lifetime: ${r.retention.longestLifetime}`,
     ...r.retention.tables.map((t) => `- table ${t.table}: TTL on \`${t.ttl}\``), '',
+    '## Where personal data is kept (docs/data-map.md)', ...r.retention.places.map((p) => `- \`${p.place}\` (${p.holds.join(', ')}): ${p.retention}; ${p.erasure}`), '',
     '## Sub-processors', list(r.subProcessors.map((s) => `${s.name} (${s.location})`)), '',
     '## Security measures (Art. 32)', list(r.securityMeasures), '',
   ].join('\n');

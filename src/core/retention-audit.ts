@@ -1,12 +1,13 @@
 import type { AccountStatus } from './accounts.ts';
 import type { Clock } from './clock.ts';
 import { nowSeconds } from './clock.ts';
+import { DATA_MAP } from './data-map.ts';
 import { DAY_SECONDS, MAX_RETENTION_DAYS, servable, TTL_GRACE_SECONDS } from './retention.ts';
 
 /**
- * The retention auditor (P7, P8): finds what DynamoDB TTL has not removed yet — items past expiry plus a
- * grace, items older than an account's shortened retention — and deletes them; deletes every item of a
- * terminated account once its grace period is over, leaving a deletion receipt without personal data.
+ * The retention auditor (P7, P8): for every item type the data map gives the account's retention, finds what
+ * DynamoDB TTL has not removed yet — items past expiry, items older than an account's shortened retention — and
+ * deletes them; deletes every item of a terminated account once its grace period is over, leaving a deletion receipt without personal data.
  */
 export interface AccountSummary {
   accountId: string;
@@ -17,9 +18,14 @@ export interface AccountSummary {
   deleteAfter?: number;
 }
 
+/** The item types whose lifetime is the account's retention setting: the auditor polices exactly these. */
+export const ACCOUNT_RETENTION_ITEMS = DATA_MAP.filter((p) => p.kind === 'item' && p.retention.rule === 'account').map((p) => p.id);
+
 export interface ItemRef {
-  table: 'interactions' | 'users';
+  /** the data-map place (item type) */
+  place: string;
   key: { pk: string; sk: string };
+  /** when the item's retention is counted from (event time, last sighting, latest finding), epoch ms */
   ts?: number;
   expiresAt?: number;
 }
@@ -27,9 +33,8 @@ export interface ItemRef {
 export interface RetentionPorts {
   clock: Clock;
   listAccounts(): Promise<AccountSummary[]>;
-  /** every interaction key of one application partition, with ts and expiresAt */
-  interactionsOf(accountId: string, applicationId: string): AsyncIterable<ItemRef[]>;
-  usersOf(accountId: string): AsyncIterable<ItemRef[]>;
+  /** every item of one account-retention item type (ACCOUNT_RETENTION_ITEMS) of an account, with ts and expiresAt */
+  itemsOf(place: string, account: AccountSummary): AsyncIterable<ItemRef[]>;
   deleteItems(items: ItemRef[]): Promise<void>;
   /** deletes the account's own partition and its key lookups; returns how many items */
   deleteAccountRecords(accountId: string): Promise<number>;
@@ -69,26 +74,21 @@ export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport>
   for (const account of await p.listAccounts()) {
     report.accounts++;
     const terminate = account.status === 'terminated' && account.deleteAfter !== undefined && account.deleteAfter <= p.clock.nowMs();
-    let interactions = 0;
-    let users = 0;
-    for (const appId of account.applicationIds) {
-      for await (const page of p.interactionsOf(account.accountId, appId)) {
+    const deleted: Record<string, number> = {};
+    for (const place of ACCOUNT_RETENTION_ITEMS) {
+      deleted[place] = 0;
+      for await (const page of p.itemsOf(place, account)) {
         report.examined += page.length;
-        const doomed = terminate ? page : page.filter((i) => overdue(i, now) || !servable(i, now, account.retentionDays));
+        // past its own expiry, or (retention shortened since) older than the account's retention allows
+        const doomed = terminate ? page : page.filter((i) => !servable(i, now, account.retentionDays));
         if (!terminate) for (const i of doomed) { if (overdue(i, now)) report.deletedExpired++; else report.deletedBeyondRetention++; }
-        interactions += doomed.length;
+        deleted[place] += doomed.length;
         if (doomed.length) await p.deleteItems(doomed);
       }
     }
-    for await (const page of p.usersOf(account.accountId)) {
-      report.examined += page.length;
-      // past their own expiry, or (retention shortened since) past the account's retention from their last sighting
-      const doomed = terminate ? page : page.filter((u) => (typeof u.expiresAt === 'number' && u.expiresAt <= now) || !servable(u, now, account.retentionDays));
-      users += doomed.length;
-      if (doomed.length) await p.deleteItems(doomed);
-    }
     if (terminate) {
-      const accountRecords = await p.deleteAccountRecords(account.accountId);
+      const { 'interactions.event': interactions = 0, 'users.user': users = 0, ...other } = deleted;
+      const accountRecords = (await p.deleteAccountRecords(account.accountId)) + Object.values(other).reduce((a, b) => a + b, 0);
       const receipt: DeletionReceipt = { kind: 'contract-termination', accountId: account.accountId, interactions, users, accountRecords, terminatedDeleteAfter: account.deleteAfter!, startedAt, completedAt: p.clock.nowMs() };
       await p.writeReceipt(receipt);
       report.receipts.push(receipt);

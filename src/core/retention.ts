@@ -34,3 +34,17 @@ export function servable(item: { expiresAt?: unknown; ts?: unknown }, nowSeconds
 export const TTL_GRACE_SECONDS = 2 * DAY_SECONDS;
 /** A terminated contract's data is deleted after this grace (configurable per termination, never above 90 days). */
 export const DEFAULT_TERMINATION_GRACE_DAYS = 30;
+
+/** The audit trail: who did what, kept for accountability (the only thing that removes an entry is TTL). */
+export const AUDIT_RETENTION_DAYS = 365;
+/** Erasure requests and their receipts (keyed hash only). */
+export const ERASURE_RECORD_DAYS = 365;
+/** Breach records and their recipients (contact e-mails): the accountability period after the report, Art. 33(5). */
+export const BREACH_RECORD_DAYS = 365;
+/** A restriction (do-not-track) row keeps only the hash; it lapses this long after it was last set. */
+export const RESTRICTION_DAYS = 365;
+/** A tombstone row (an erasure in progress) keeps only the hash and goes when the erasure finishes. */
+export const TOMBSTONE_DAYS = 90;
+
+/** Epoch seconds `days` after `ms`. */
+export const daysAfter = (ms: number, days: number): number => Math.floor(ms / 1000) + days * DAY_SECONDS;

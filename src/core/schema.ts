@@ -16,3 +16,11 @@ export const ENV = {
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
   mailFrom: 'MAIL_FROM',
 } as const;
+
+/** The environment variable that names each table, by its construct name (the data map's resources). */
+export const TABLE_ENV: Record<string, string> = {
+  Interactions: ENV.interactionsTable,
+  Users: ENV.usersTable,
+  Accounts: ENV.accountsTable,
+  Audit: ENV.auditTable,
+};

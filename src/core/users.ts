@@ -6,7 +6,7 @@ import { badRequest, forbidden } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
 import { type AuditEntry, audited, guard, type ManagementPorts, subjectKey } from './management.ts';
-import { servable } from './retention.ts';
+import { daysAfter, RESTRICTION_DAYS, servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
 export interface UserRow {
@@ -122,7 +122,9 @@ export async function restrictUser(p: Ports, who: Principal, accountId: string, 
   const userKey = account ? subjectKey(accountId, account.accountKey, body as { userId?: string; userKey?: string }) : undefined;
   return audited(p, who, 'users:restrict', accountId, async () => {
     if (!account || !userKey) throw forbidden('not allowed: users:restrict');
-    await p.setDoNotTrack(accountId, userKey, !body.lift, p.clock.nowMs());
-    return { userKey, doNotTrack: !body.lift };
+    const nowMs = p.clock.nowMs();
+    await p.setDoNotTrack(accountId, userKey, !body.lift, nowMs);
+    // a restriction keeps only the hash, for RESTRICTION_DAYS; setting it again renews it (docs/data-map.md)
+    return { userKey, doNotTrack: !body.lift, ...(body.lift ? {} : { restrictedUntil: new Date(daysAfter(nowMs, RESTRICTION_DAYS) * 1000).toISOString() }) };
   }, userKey);
 }

@@ -14,7 +14,7 @@ describe('stateful stack: tables keep the promises', () => {
     for (const [id, table] of Object.entries(tables)) {
       const p = (table as any).Properties;
       expect(p.BillingMode, id).toBe('PAY_PER_REQUEST');
-      expect(p.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: BACKUP_RETENTION_DAYS });
       expect(p.DeletionProtectionEnabled, id).toBe(true);
       expect(p.SSESpecification, id).toMatchObject({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() });
       expect(p.TimeToLiveSpecification, id).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });

@@ -69,7 +69,7 @@ describe('shortening the retention applies to data already stored', () => {
     expect(r.list).toEqual(['live-1']);
     expect(r.csv).not.toContain('old-10d');
     const report = await runRetentionAudit(retentionPorts);
-    expect(report.deletedBeyondRetention).toBe(2); // old-10d and gone-10d
+    expect(report.deletedBeyondRetention).toBe(3); // old-10d, gone-10d and gone-user's row
     expect((await scanAll(rt, 'Interactions')).some((i) => i.eventId === 'old-10d')).toBe(false);
     const users = await scanAll(rt, 'Users');
     expect(users.some((u) => u.label === 'gone-user')).toBe(false);
