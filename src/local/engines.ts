@@ -17,6 +17,14 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+export interface DynamoEngine extends Engine {
+  /**
+   * Rewrites the LevelDB files (a full compaction), so that deleted items and removed attributes leave the disk:
+   * without it an erased identifier stays in the write-ahead log and old tables until LevelDB gets round to it.
+   */
+  compact(): Promise<void>;
+}
+
 function portInUse(what: string, port: number): Error {
   return new Error(`${what}: port ${port} is already in use. Stop the other process or choose another port (see README, "Ports").`);
 }
@@ -35,19 +43,91 @@ async function listen(server: import('node:net').Server, port: number, host: str
   return (server.address() as AddressInfo).port;
 }
 
+interface LevelIterator {
+  next(): Promise<unknown>;
+  close(): Promise<void>;
+  return?: () => Promise<void>;
+}
+interface LevelDb {
+  values(o: unknown): LevelIterator;
+  keys(o: unknown): LevelIterator;
+  put(k: string, v: unknown): Promise<void>;
+  del(k: string): Promise<void>;
+  compactRange(start: string, end: string): Promise<void>;
+}
+
+/**
+ * dynalite reads through LevelDB iterators that it never closes (it calls `return()`, which abstract-level's
+ * iterators lack), and an open iterator pins a snapshot: LevelDB then keeps every overwritten or deleted value.
+ * Each iterator closes itself at its end or when its stream is destroyed.
+ */
+function closeIterators(db: LevelDb): void {
+  for (const m of ['values', 'keys'] as const) {
+    const open = db[m].bind(db);
+    db[m] = (o) => {
+      const it = open(o);
+      const next = it.next.bind(it);
+      it.next = async () => {
+        const v = await next();
+        if (v === undefined) await it.close();
+        return v;
+      };
+      it.return = () => it.close();
+      return it;
+    };
+  }
+}
+
+/**
+ * Rewrites every LevelDB file so that overwritten and deleted values leave the disk. A manual compaction skips
+ * the bottom level, and a memtable flush keeps old versions; so: flush, then two sentinels spanning every key
+ * (each key starts with an ASCII table prefix) make the second compaction merge every file into a new one.
+ */
+async function rewrite(db: LevelDb): Promise<void> {
+  const [first, last] = ['\u0000', '\uffff'];
+  await db.compactRange(first, last);
+  await db.put(first, 0);
+  await db.put(last, 0);
+  await db.compactRange(first, last);
+  await db.del(first);
+  await db.del(last);
+}
+
 /** dynalite on LevelDB under dataDir/dynamodb: a restart keeps every table and item. */
-export async function startDynamo(dataDir: string, port: number, host = '127.0.0.1'): Promise<Engine> {
+export async function startDynamo(dataDir: string, port: number, host = '127.0.0.1'): Promise<DynamoEngine> {
   const dir = path.join(dataDir, 'dynamodb');
   fs.mkdirSync(dir, { recursive: true });
-  const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite does not expose its LevelDB; its store factory is wrapped for this one call to keep a handle on it.
+  const dbModule = createRequire(import.meta.url)('dynalite/db') as { create: (o: unknown) => { db: LevelDb } };
+  const create = dbModule.create;
+  let store: ReturnType<typeof create> | undefined;
+  dbModule.create = (o) => (store = create(o));
+  let server: ReturnType<typeof dynalite>;
+  try {
+    server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  } finally {
+    dbModule.create = create;
+  }
+  closeIterators(store!.db);
+  // Uncompressed blocks (LevelDB opens in a microtask, after this): what is on disk is what a `grep -r` of the data
+  // folder sees, so the test that no erased value is left can trust it. Older compressed files stay readable.
+  const db = store!.db as LevelDb & { _open(o: object): Promise<void> };
+  const open = db._open.bind(db);
+  db._open = (o) => open({ ...o, compression: false });
   const actual = await listen(server, port, host, 'local DynamoDB (dynalite)');
+  let rewriting: Promise<void> | undefined;
+  const compact = () => (rewriting ??= rewrite(store!.db).finally(() => { rewriting = undefined; }));
   return {
     endpoint: `http://${host}:${actual}`,
-    // dynalite's close also closes its LevelDB, so a restart can reopen the same folder.
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((err?: Error) => (err ? reject(err) : resolve()));
-      (server as unknown as import('node:http').Server).closeAllConnections?.();
-    }),
+    compact,
+    // rewritten first, so a clean stop leaves no deleted value on disk; dynalite's close also closes its LevelDB
+    close: async () => {
+      await compact().catch(() => {});
+      await new Promise<void>((resolve, reject) => {
+        server.close((err?: Error) => (err ? reject(err) : resolve()));
+        (server as unknown as import('node:http').Server).closeAllConnections?.();
+      });
+    },
   };
 }
 

@@ -1,6 +1,4 @@
-// `npm start`: the whole of Lethe on this machine, no AWS, no Docker.
-// Everything it writes (tables, objects, outbox, keys, executions) is for this user only: folders 0700, files 0600.
-process.umask(0o077);
+// `npm start`: the whole of Lethe on this machine, no AWS, no Docker. The data folder is 0700, its files 0600.
 import { DEFAULT_PORTS, startRuntime } from './runtime.ts';
 
 const port = (name: string, fallback: number) => {

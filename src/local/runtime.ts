@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Clock, systemClock } from '#core/clock.ts';
+import { fixedDays } from '#core/data-map.ts';
 import { IRELAND } from '#core/region.ts';
 import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
@@ -14,7 +15,7 @@ import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
 import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
-import { lifecycleRulesOf, schedulesOf, sweepLifecycle, sweepTtl, ttlTablesOf } from './sweepers.ts';
+import { lifecycleRulesOf, schedulesOf, sweepFolder, sweepJsonLines, sweepLifecycle, sweepTtl, ttlTablesOf } from './sweepers.ts';
 import { synthesize } from './template.ts';
 
 export interface RuntimeOptions {
@@ -57,9 +58,22 @@ export interface Runtime {
   s3: S3Client;
   tables: string[];
   buckets: string[];
+  /** DynamoDB TTL (then the engine's files are compacted) */
   sweepTtl(): Promise<number>;
+  /** S3 lifecycle rules, the outbox and execution histories past their retention (docs/data-map.md) */
   sweepLifecycle(): Promise<number>;
+  /** rewrites dynalite's files so deleted values leave the disk (also after each erasure and on stop) */
+  compact(): Promise<void>;
   stop(): Promise<void>;
+}
+
+function lockDown(dir: string): void {
+  fs.chmodSync(dir, 0o700);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) lockDown(p);
+    else if (e.isFile()) fs.chmodSync(p, 0o600);
+  }
 }
 
 export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568 };
@@ -73,8 +87,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
+  // Everything the runtime writes (tables, objects, outbox, keys, executions) is for this user only: folders 0700,
+  // files 0600, including what an older version left with wider modes.
+  process.umask(0o077);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dataDir, 0o700);
+  lockDown(dataDir);
   const credentials = localCredentials(dataDir);
   const outbox = path.join(dataDir, 'outbox');
   fs.mkdirSync(outbox, { recursive: true });
@@ -103,7 +120,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const fns = functionsOf(model, resolver);
     const lambdas = new LocalLambdas(fns);
-    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, { dataDir, credentials, retryIntervalMs: options.retryIntervalMs, waitMs: options.waitMs });
+    // an erasure's removals leave the disk when it ends (LevelDB keeps old values until it compacts)
+    const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, {
+      dataDir, credentials, retryIntervalMs: options.retryIntervalMs, waitMs: options.waitMs, onExecutionEnd: () => ddbEngine.compact(),
+    });
 
     const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
     const server = createApiServer({ api, lambdas, extra: (req, body, res) => stepFunctions.handleHttp(req, body, res) });
@@ -151,8 +171,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const lifecycle = lifecycleRulesOf(model);
     const runtime: Runtime = {
       endpoints, lambdas, stepFunctions, dynamo, s3, tables, buckets,
-      sweepTtl: () => sweepTtl(dynamo, ttl, clock),
-      sweepLifecycle: () => sweepLifecycle(s3, lifecycle, clock),
+      sweepTtl: async () => {
+        const deleted = await sweepTtl(dynamo, ttl, clock);
+        if (deleted) await ddbEngine.compact();
+        return deleted;
+      },
+      sweepLifecycle: async () => (await sweepLifecycle(s3, lifecycle, clock))
+        + sweepFolder(outbox, fixedDays('mail.sent'), clock)
+        + sweepJsonLines(path.join(dataDir, 'alerts.jsonl'), fixedDays('topic.operators'), clock)
+        + stepFunctions.prune(clock.nowMs(), fixedDays('executions.erasure')),
+      compact: ddbEngine.compact,
       stop,
     };
 
@@ -165,7 +193,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       timers.push(setInterval(guarded('ttl-sweeper', runtime.sweepTtl), every));
       timers.push(setInterval(guarded('lifecycle-sweeper', runtime.sweepLifecycle), every));
       for (const s of schedulesOf(model, (id) => (lambdas.has(id) ? lambdas.get(id).arn : undefined))) {
-        timers.push(setInterval(guarded(s.rule, () => lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' })), s.everyMs));
+        // a scheduled job may delete (the retention auditor): its deletions leave the disk too
+        const job = async () => { await lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' }); await ddbEngine.compact(); };
+        timers.push(setInterval(guarded(s.rule, job), s.everyMs));
       }
       for (const t of timers) t.unref();
       closers.push(async () => timers.forEach(clearInterval));

@@ -117,6 +117,8 @@ export interface LocalStepFunctionsOptions {
   retryIntervalMs?: number;
   /** Shrink every Wait state to this many ms (tests); undefined keeps the definition's own waits. */
   waitMs?: number;
+  /** called once an execution has ended and its record is saved (the runtime compacts the engine's files) */
+  onExecutionEnd?: (record: ExecutionRecord) => Promise<void>;
 }
 
 /**
@@ -262,7 +264,9 @@ export class LocalStepFunctions {
       await history;
       if (this.describe(rec.executionArn)?.status !== 'ABORTED') this.save(final);
       this.running.delete(rec.executionArn);
-      return this.describe(rec.executionArn)!;
+      const ended = this.describe(rec.executionArn)!;
+      await this.options.onExecutionEnd?.(ended).catch(() => {});
+      return ended;
     });
     this.running.set(rec.executionArn, { done, abort: execution.abort });
   }
@@ -281,6 +285,16 @@ export class LocalStepFunctions {
     } catch {
       // an aborted run ends its event log with an error; what was recorded stays
     }
+  }
+
+  /** As on AWS, a closed execution and its history are gone `days` after it stopped (90 for standard workflows). */
+  prune(nowMs: number, days: number): number {
+    const old = this.all().filter((r) => r.stopDate !== undefined && r.stopDate + days * 86_400_000 <= nowMs);
+    for (const r of old) {
+      fs.rmSync(this.file(r.executionArn), { force: true });
+      fs.rmSync(this.eventsFile(r.executionArn), { force: true });
+    }
+    return old.length;
   }
 
   /** Waits for every execution in flight (used on shutdown and by tests). */

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { type DynamoDBClient, ScanCommand, BatchWriteItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type Clock, nowSeconds } from '#core/clock.ts';
@@ -109,4 +111,30 @@ export function schedulesOf(model: CloudModel, fnArn: (logicalId: string) => str
     }
   }
   return out;
+}
+
+/** Deletes the files of a folder last written `days` or more before now (the local outbox: SES keeps no mail). */
+export function sweepFolder(dir: string, days: number, clock: Clock): number {
+  const cutoff = clock.nowMs() - days * DAY_SECONDS * 1000;
+  let deleted = 0;
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const file = path.join(dir, f);
+    if (fs.statSync(file).mtimeMs <= cutoff) {
+      fs.rmSync(file, { force: true });
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+/** Drops the lines of a JSON-lines file whose `at` (ISO time) is `days` or more before now (the local alerts). */
+export function sweepJsonLines(file: string, days: number, clock: Clock): number {
+  if (!fs.existsSync(file)) return 0;
+  const cutoff = clock.nowMs() - days * DAY_SECONDS * 1000;
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const keep = lines.filter((l) => Date.parse(JSON.parse(l).at) > cutoff);
+  if (keep.length === lines.length) return 0;
+  fs.writeFileSync(`${file}.tmp`, keep.map((l) => `${l}\n`).join(''));
+  fs.renameSync(`${file}.tmp`, file);
+  return lines.length - keep.length;
 }
