@@ -27,6 +27,7 @@ const C = {
   freeText: letters(), // free text in an event label, expires with retention
   browserField: letters().slice(0, 20), // the browser object an agent sends, expires with retention
   userAgent: `Canary${letters()}`, // in the User-Agent header: never stored at all
+  accidental: `a${letters()}@mail.test`, // an e-mail address in an error message: scrubbed at ingest, never stored
   breachText: letters(), // an operator's breach description: kept for the accountability period
 };
 /** the part of each canary that is unique (snappy, gzip and JSON escaping leave it whole) */
@@ -97,6 +98,7 @@ beforeAll(async () => {
   const old = Date.now() - DAY;
   expect((await send(staying, Array.from({ length: 20 }, (_, i) => event(staying.applicationId, {
     id: `erased-${i}`, userId: C.erasedUser, timestamp: old, label: `Checkout ${C.freeText}`, browser: { family: `Fx${C.browserField}`, version: '1' },
+    outcome: 'failed', error: `payment refused for ${C.accidental}`,
   })))).status).toBe(200);
   // the browser route, with the canary in the User-Agent (which must never be stored)
   const browser = await fetch(`${rt.endpoints.api}/v1/browser-events?key=${staying.browserKey}`, {
@@ -128,8 +130,11 @@ describe('the canary sweep (P17)', () => {
     expect(await whereIs(C.keptContact)).toEqual(expect.arrayContaining(['table:accounts.account', 'table:accounts.breach-recipient', 'file:outbox']));
   }, 60_000);
 
-  it('never stores the User-Agent string anywhere', async () => {
+  it('never stores the User-Agent string, nor personal data the scrubber removed (the finding keeps only its shape)', async () => {
     expect(await whereIs(C.userAgent)).toEqual([]);
+    expect(await whereIs(C.accidental)).toEqual([]);
+    const findings = (await scanAll(rt, 'Accounts')).filter((i) => itemTypeOf('Accounts', i)?.id === 'accounts.finding');
+    expect(findings.length).toBeGreaterThan(0);
   });
 
   it('every item written matches one item type of the map, and every personal-data item has expiresAt', async () => {
@@ -185,7 +190,7 @@ describe('the canary sweep (P17)', () => {
     await runRetentionAudit({ ...retentionPorts, clock });
     await rt.sweepTtl();
     await rt.sweepLifecycle();
-    for (const v of [C.erasedUser, C.terminatedUser, C.terminatedContact, C.freeText, C.browserField, C.breachText, C.userAgent]) {
+    for (const v of [C.erasedUser, C.terminatedUser, C.terminatedContact, C.freeText, C.browserField, C.breachText, C.userAgent, C.accidental]) {
       expect(await whereIs(v), v).toEqual([]);
     }
     // the staying account's contact is still on file (the contract runs): the search still sees it
