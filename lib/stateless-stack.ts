@@ -13,10 +13,17 @@ import { IRELAND } from '#core/region.ts';
 import { AGENT_USAGE_PLAN_NAME } from '#core/accounts.ts';
 import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LIMITS } from '#core/limits.ts';
+import { ALL_ROUTES, type RouteFunction } from '#core/routes.ts';
 import { LetheFunction } from './constructs/lethe-function.ts';
 import { ErasureWorkflow } from './erasure-workflow.ts';
 import { StaffAccess } from './staff-access.ts';
 import type { StatefulStack } from './stateful-stack.ts';
+
+
+/** The API resource of a path like /v1/accounts/{accountId}/users, created on first use. */
+function resourceAt(root: apigw.IResource, path: string): apigw.IResource {
+  return path.split('/').filter(Boolean).reduce((res, part) => res.getResource(part) ?? res.addResource(part), root);
+}
 
 export interface StatelessStackProps extends StackProps {
   data: StatefulStack;
@@ -259,37 +266,10 @@ export class StatelessStack extends Stack {
       Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
       return m;
     };
-    const accounts = v1.addResource('accounts');
-    managed(accounts, 'POST');
-    const account = accounts.addResource('{accountId}');
-    managed(account, 'GET');
-    managed(account, 'PATCH');
-    managed(account.addResource('terminate'), 'POST');
-    const backups = v1.addResource('backups');
-    managed(backups, 'GET', backup);
-    managed(backups, 'POST', backup);
-    managed(backups.addResource('restores'), 'POST', backup);
-    const breaches = v1.addResource('breaches');
-    managed(breaches, 'POST', breach);
-    const oneBreach = breaches.addResource('{breachId}');
-    managed(oneBreach, 'GET', breach);
-    managed(oneBreach.addResource('notify'), 'POST', breach);
-    const users = account.addResource('users');
-    // The identifier searched for travels in the body, never in a URL (URLs reach access logs and traces).
-    managed(users.addResource('search'), 'POST');
-    managed(users.addResource('restrict'), 'POST');
-    const user = users.addResource('{userKey}');
-    managed(user.addResource('interactions'), 'GET');
-    managed(user.addResource('export'), 'GET');
-    managed(account.addResource('findings'), 'GET');
-    managed(account.addResource('audit'), 'GET');
-    managed(account.addResource('notices'), 'GET');
-    const erasures = account.addResource('erasures');
-    managed(erasures, 'POST');
-    managed(v1.addResource('erasures').addResource('{requestId}'), 'GET');
-    const application = account.addResource('applications').addResource('{applicationId}');
-    managed(application.addResource('keys'), 'POST');
-    managed(application.addResource('interactions'), 'GET');
+    // Every management route comes from the route table (src/core/routes.ts), as do the handlers' dispatch and the
+    // OpenAPI document. The identifier searched for travels in a body, never in a URL (URLs reach access logs).
+    const routeTargets: Record<RouteFunction, LetheFunction> = { management, backup, breach };
+    for (const r of ALL_ROUTES) managed(resourceAt(this.api.root, r.path), r.method, routeTargets[r.fn]);
 
     // Throttling of agents per account: every account gets an API key in this plan at onboarding; the agents
     // authorizer names it for each request (apiKeySourceType AUTHORIZER), and the ingest routes require it.

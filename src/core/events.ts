@@ -1,5 +1,5 @@
 import * as z from './zod.ts';
-import { badRequest, type HttpError } from './errors.ts';
+import { badRequest, type DomainError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 
 const text = (max: number = LIMITS.maxStringLength) => z.string().check(z.maxLength(max));
@@ -61,6 +61,6 @@ export function parseOr400<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   return throwing(badRequest(field, reason));
 }
 
-function throwing(e: HttpError): never {
+function throwing(e: DomainError): never {
   throw e;
 }

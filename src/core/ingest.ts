@@ -1,8 +1,8 @@
 import { type Account, type AgentKey, type Application, isLiveKey } from './accounts.ts';
 import { loadPatternEngine } from './scrub/patterns.ts';
 import { shapeOf } from './scrub/shape.ts';
-import { checkTimestamp, sign, signAnswer, signatureMatches } from './signing.ts';
-import { badRequest, conflict, HttpError, tooLarge, unauthorized } from './errors.ts';
+import { checkTimestamp, sign, signatureMatches } from './signing.ts';
+import { badRequest, conflict, DomainError, forbidden, tooLarge, unauthorized } from './errors.ts';
 import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
@@ -77,11 +77,18 @@ export interface IngestRequest {
   browserFromUserAgent?: { family: string; version: string };
 }
 
-export interface IngestResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+/**
+ * How the answer goes back (the HTTP adapter builds it): signed with the key whose signature checked out, over
+ * the request signature it answers (server agents), and shared with the allowed origin (browser agents).
+ */
+export interface AnswerContext {
+  nowSec: number;
+  signer?: { secret: Buffer; requestSignature: string };
+  corsOrigin?: string;
 }
+
+/** Every event stored (`outcome`), or refused for a reason the agent can act on (`error`); an outage throws. */
+export type IngestResult = { outcome: IngestOutcome; answer: AnswerContext } | { error: DomainError; answer: AnswerContext };
 
 export interface IngestOutcome {
   accepted: number;
@@ -160,12 +167,11 @@ export function toItem(
  * The ingest use case: authenticate the agent, validate the batch, drop identities that must not be
  * kept, scrub every free-text field, and store every event idempotently. Success means all stored.
  */
-export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ response: IngestResponse; outcome?: IngestOutcome }> {
+export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<IngestResult> {
   const now = ports.clock.nowMs();
   const nowSec = Math.floor(now / 1000);
   let signature: string | undefined;
-  let signer: AnswerSigner;
-  let corsOrigin: string | undefined;
+  const answer: AnswerContext = { nowSec };
   try {
     const maxBody = req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxBodyBytes;
     if (req.raw.length > maxBody) throw tooLarge(`body is ${req.raw.length} bytes; the limit is ${maxBody}`);
@@ -184,15 +190,15 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
       if (!isLiveKey(key, nowSec)) throw unauthorized('unknown or retired key');
       if (!signatureMatches(signature, sign(key.secret, ts!, req.raw))) throw unauthorized('signature does not match');
       if (tsCheck === 'stale') throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
-      signer = { secret: key.secret, requestSignature: signature };
+      answer.signer = { secret: key.secret, requestSignature: signature };
       applicationId = key.applicationId;
       accountId = key.accountId;
     } else {
       const app = await ports.findBrowserApp(req.query.key ?? '');
       if (!app) throw unauthorized('unknown browser key');
       const origin = req.headers.origin;
-      if (!origin || !app.allowedOrigins.includes(origin)) throw new HttpError(403, 'forbidden', 'Origin is not allowed for this application', 'Origin');
-      corsOrigin = origin;
+      if (!origin || !app.allowedOrigins.includes(origin)) throw forbidden('Origin is not allowed for this application', 'Origin');
+      answer.corsOrigin = origin;
       applicationId = app.applicationId;
       accountId = app.accountId;
     }
@@ -243,32 +249,14 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<{ 
         findings.size ? ports.recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays)) : undefined,
       ]);
       const outcome = { accepted: items.length, expired: batch.events.length - items.length, findings: [...findings.values()].reduce((s, f) => s + f.count, 0) };
-      return { response: respond(200, outcome, signer, nowSec, corsOrigin), outcome };
+      return { outcome, answer };
     } catch (e) {
       // Nothing acknowledged: let the agent retry the very same request.
       if (signature) await ports.forgetSignature(signature).catch(() => {});
       throw e;
     }
   } catch (e) {
-    if (e instanceof HttpError) return { response: respond(e.status, e.body(), signer, nowSec, corsOrigin, e.headers) };
+    if (e instanceof DomainError) return { error: e, answer };
     throw e;
   }
-}
-
-/** The key that signs the answer, and the request signature it answers (once the request's signature checked out). */
-type AnswerSigner = { secret: Buffer; requestSignature: string } | undefined;
-
-/** Every answer to a server agent is signed with its key (when the key was verified) so it can verify us. */
-function respond(status: number, payload: unknown, signer: AnswerSigner, nowSec: number, origin: string | undefined, extra: Record<string, string> = {}): IngestResponse {
-  const body = JSON.stringify(payload);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra };
-  if (signer) {
-    headers['x-lethe-timestamp'] = String(nowSec);
-    headers['x-lethe-signature'] = signAnswer(signer.secret, nowSec, signer.requestSignature, body);
-  }
-  if (origin) {
-    headers['access-control-allow-origin'] = origin;
-    headers.vary = 'Origin';
-  }
-  return { status, headers, body };
 }

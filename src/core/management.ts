@@ -2,7 +2,7 @@ import * as z from './zod.ts';
 import { type Account, type Application, etagOf } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
-import { badRequest, forbidden, HttpError } from './errors.ts';
+import { badRequest, conflict, forbidden, isCallersFault, notFound, stale } from './errors.ts';
 import { parseOr400 } from './events.ts';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
 import { deletionTime } from './retention-audit.ts';
@@ -88,7 +88,7 @@ export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>
     await ports.audit(entry('ok'));
     return out;
   } catch (e) {
-    await ports.audit(entry(e instanceof HttpError && e.status < 500 ? 'denied' : 'failed'));
+    await ports.audit(entry(isCallersFault(e) ? 'denied' : 'failed'));
     throw e;
   }
 }
@@ -120,7 +120,7 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
     if (Object.keys(changes).length === 0) throw badRequest('body', 'no setting to change');
     const account = await ports.getAccount(accountId);
     if (!account) throw forbidden('not allowed: accounts:update');
-    if (account.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
+    if (account.status !== 'active') throw conflict('account is terminated');
     if (changes.scrubRules?.extraPatterns) {
       await loadPatternEngine();
       changes.scrubRules.extraPatterns.forEach((x, i) => {
@@ -138,14 +138,14 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
   });
 }
 
-const preconditionFailed = () => new HttpError(412, 'precondition_failed', 'the settings changed since you read them: reload and apply your change again', 'If-Match');
+const preconditionFailed = () => stale('the settings changed since you read them: reload and apply your change again', 'If-Match');
 
 export async function rotateKey(ports: ManagementPorts, p: Principal, accountId: string, applicationId: string) {
   return audited(ports, p, 'keys:rotate', accountId, async () => {
     const apps = await ports.listApplications(accountId);
     if (!apps.some((a) => a.applicationId === applicationId)) throw forbidden('not allowed: keys:rotate');
     // A terminated account gets no new key: its agents stopped for good when the contract ended (P8).
-    if ((await ports.getAccount(accountId))?.status !== 'active') throw new HttpError(409, 'conflict', 'account is terminated');
+    if ((await ports.getAccount(accountId))?.status !== 'active') throw conflict('account is terminated');
     return ports.rotateKey(accountId, applicationId, ports.clock.nowMs(), KEY_OVERLAP_SECONDS);
   });
 }
@@ -205,7 +205,7 @@ export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, 
   const rec = /^er_[A-Za-z0-9]{8,40}$/.test(requestId) ? await ports.getErasure(requestId) : undefined;
   if (!rec) {
     authorize(p, 'erasure:read', undefined); // administrators learn it does not exist; others get 403 either way
-    throw new HttpError(404, 'not_found', 'erasure request not found');
+    throw notFound('erasure request');
   }
   return audited(ports, p, 'erasure:read', rec.accountId, async () => rec, rec.userKey);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,9 +61,18 @@ describe('docs/openapi.json', () => {
     const { synthesize } = await import('#local/template.ts');
     const { apiFromTemplate } = await import('#local/apigw.ts');
     const routes = apiFromTemplate(synthesize(), (id) => id).routes.map((r) => `${r.method.toLowerCase()} ${r.resourcePath}`);
-    const documented = Object.entries(openApiDocument().paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const documented = Object.entries(openApiDocument().paths ?? {}).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(routes.sort()).toEqual(documented.sort());
   });
+
+  it('passes a standard OpenAPI linter (@redocly/cli, recommended rules) with no error', () => {
+    const run = spawnSync(path.join(root, 'node_modules/.bin/redocly'), ['lint', 'docs/openapi.json', '--format=json'], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    });
+    const report = JSON.parse(run.stdout) as { totals: { errors: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
+    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(report.totals.errors).toBe(0);
+  }, 60_000);
 });
 
 describe('docs/access.md', () => {

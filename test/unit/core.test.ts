@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { authorize, OPERATIONS, type Principal, ROLES } from '#core/access.ts';
 import { browserOf } from '#core/browser.ts';
 import { BatchSchema, parseOr400 } from '#core/events.ts';
-import { HttpError } from '#core/errors.ts';
+import { DomainError } from '#core/errors.ts';
 import { labelOf, pseudonymOf, userKeyOf } from '#core/identity.ts';
 import { expiresAt, isExpired, validRetentionDays } from '#core/retention.ts';
 import { checkTimestamp, sign, signatureMatches } from '#core/signing.ts';
@@ -60,7 +60,7 @@ describe('identity hashes (P3)', () => {
 describe('batch validation names the field', () => {
   const ok = { id: 'e1', applicationId: 'app', type: 'click', timestamp: 1, duration: 1, outcome: 'ok' };
   const fieldOf = (body: unknown) => {
-    try { parseOr400(BatchSchema, body); return 'valid'; } catch (e) { return (e as HttpError).field; }
+    try { parseOr400(BatchSchema, body); return 'valid'; } catch (e) { return (e as DomainError).field; }
   };
   it.each([
     [{ events: [ok, { ...ok, outcome: 'meh' }] }, 'events[1].outcome'],
@@ -90,7 +90,7 @@ describe('role matrix (docs/access.md)', () => {
       it(`${role} ${allowed ? 'may' : 'may not'} ${op}`, () => {
         const run = () => authorize(p(role, role === 'admin' ? ['*'] : ['acc_1']), op as keyof typeof OPERATIONS, 'acc_1');
         if (allowed) expect(run).not.toThrow();
-        else expect(run).toThrow(HttpError);
+        else expect(run).toThrow(DomainError);
       });
     }
   }
