@@ -11,6 +11,8 @@ import { Resolver } from '#local/intrinsics.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from '#local/lambdas.ts';
 import { synthesize } from '#local/template.ts';
 import { percentile, pool, ROOT, spawnRuntime } from './harness.ts';
+import { usePlatform } from '#adapters/platform.ts';
+import { localPlatform } from '#wiring/local.ts';
 
 const BATCH = 100;
 
@@ -37,8 +39,9 @@ export async function runIngestBench(opts = { batches: 150, concurrency: 8 }) {
     const fns = functionsOf(model, new Resolver(model));
     applyEnvironment(fns, {
       AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_DYNAMODB: rt.endpoints.dynamodb, AWS_ENDPOINT_URL_S3: rt.endpoints.s3, LETHE_LOCAL: '1', LETHE_DATA_DIR: rt.dataDir,
+      AWS_ENDPOINT_URL_DYNAMODB: rt.endpoints.dynamodb, AWS_ENDPOINT_URL_S3: rt.endpoints.s3,
     });
+    usePlatform(localPlatform(rt.dataDir)); // the handlers run in this process, on the runtime's data folder
     const lambdas = new LocalLambdas(fns);
     const res = await fetch(`${rt.endpoints.api}/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${rt.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench', creatorEmail: 'c@bench.test', adminEmail: 'a@bench.test' }) });
     const acc = await res.json() as any;

@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { findBrowserApp, findKey } from '#adapters/accounts-store.ts';
 import { isLiveKey, usagePlanKeyOf } from '#core/accounts.ts';

@@ -1,5 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { signingKey, verifyToken } from '#adapters/auth.ts';
+import '#wiring/aws.ts';
+import { verifyToken } from '#adapters/auth.ts';
+import { platform } from '#adapters/platform.ts';
 
 /**
  * Token authorizer of the management API: a valid token is allowed into the API and its role and account
@@ -11,7 +13,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
   if (!token) throw new Error('Unauthorized');
   let principal;
   try {
-    principal = await verifyToken(await signingKey(), token);
+    principal = await verifyToken(await platform().signingKey(), token);
   } catch {
     throw new Error('Unauthorized');
   }

@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CONSOLE_HTML } from '../../src/console/page.ts';
 

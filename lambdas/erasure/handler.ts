@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import { erasurePorts } from '#adapters/erasure-store.ts';
 import { type ErasureAction, erasureSteps } from '#core/erasure.ts';
 

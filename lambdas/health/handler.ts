@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
 /** Liveness: constant answer, no data touched. */

@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import { ingestHandler } from '#adapters/ingest-handler.ts';
 
 /** POST /v1/browser-events?key=pk_… — batches from browser agents (public key + allowed origin). */

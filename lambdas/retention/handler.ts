@@ -1,3 +1,4 @@
+import '#wiring/aws.ts';
 import { flushMetrics, retentionPorts } from '#adapters/retention-store.ts';
 import { logger } from '#adapters/observability.ts';
 import { runRetentionAudit } from '#core/retention-audit.ts';

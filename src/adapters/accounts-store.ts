@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { type AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Account, AgentKey, Application } from '#core/accounts.ts';
-import { registerUsagePlanKey } from './usage-plans.ts';
 import { ENV } from '#core/schema.ts';
 import { env, dynamo } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
-import { decryptCached, secretBox } from './secret-box.ts';
+import { platform } from './platform.ts';
 
 /**
  * The Accounts table: one partition per account (settings, applications, findings), one item per agent
@@ -42,7 +41,7 @@ async function liveKeyRow(keyId: string): Promise<Record<string, any> | undefine
 export async function findKey(keyId: string): Promise<AgentKey | undefined> {
   const row = await liveKeyRow(keyId);
   if (!row) return undefined;
-  return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await decryptCached(row.secretCipher, 'agent-secret'), retiresAt: row.retiresAt };
+  return { keyId, accountId: row.accountId, applicationId: row.applicationId, secret: await platform().secretBox.decryptCached(row.secretCipher, 'agent-secret'), retiresAt: row.retiresAt };
 }
 
 /** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
@@ -78,7 +77,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     pseudonymise: !!row.pseudonymise,
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,
-    accountKey: await decryptCached(row.accountKeyCipher, 'account-key'),
+    accountKey: await platform().secretBox.decryptCached(row.accountKeyCipher, 'account-key'),
     scrubRules: row.scrubRules ?? {},
     createdAt: row.createdAt,
     version: row.version ?? 0,
@@ -96,7 +95,7 @@ export interface CreatedAccount {
 export async function createAccount(input: { name: string; creatorEmail: string; adminEmail: string; retentionDays: number; allowedOrigins: string[]; nowMs: number }): Promise<CreatedAccount> {
   const accountId = ids.account();
   const applicationId = ids.application();
-  const box = secretBox();
+  const box = platform().secretBox;
   await put({
     pk: `ACCOUNT#${accountId}`, sk: META, name: input.name, status: 'active', retentionDays: input.retentionDays, pseudonymise: false,
     creatorEmail: input.creatorEmail, adminEmail: input.adminEmail, accountKeyCipher: await box.encrypt(randomBytes(32), 'account-key'), scrubRules: {}, createdAt: input.nowMs,
@@ -105,7 +104,7 @@ export async function createAccount(input: { name: string; creatorEmail: string;
   await put({ pk: `ACCOUNT#${accountId}`, sk: `APP#${applicationId}`, name: 'default', browserKey, allowedOrigins: input.allowedOrigins });
   await put({ pk: `BKEY#${browserKey}`, sk: META, accountId, applicationId });
   const key = await issueKey(accountId, applicationId, input.nowMs);
-  await registerUsagePlanKey(accountId);
+  await platform().registerUsagePlanKey(accountId);
   return { accountId, applicationId, keyId: key.keyId, secret: key.secret, browserKey };
 }
 
@@ -113,7 +112,7 @@ export async function createAccount(input: { name: string; creatorEmail: string;
 export async function issueKey(accountId: string, applicationId: string, nowMs: number): Promise<{ keyId: string; secret: string }> {
   const keyId = ids.key();
   const secret = ids.secret();
-  await put({ pk: `KEY#${keyId}`, sk: META, accountId, applicationId, secretCipher: await secretBox().encrypt(Buffer.from(secret, 'utf8'), 'agent-secret'), createdAt: nowMs });
+  await put({ pk: `KEY#${keyId}`, sk: META, accountId, applicationId, secretCipher: await platform().secretBox.encrypt(Buffer.from(secret, 'utf8'), 'agent-secret'), createdAt: nowMs });
   await put({ pk: `ACCOUNT#${accountId}`, sk: `KEYREF#${keyId}`, applicationId, createdAt: nowMs });
   return { keyId, secret };
 }

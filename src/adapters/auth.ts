@@ -8,17 +8,14 @@ import { secrets } from './aws.ts';
 export const TOKEN_ISSUER = 'lethe';
 export const TOKEN_AUDIENCE = 'lethe-management';
 
-/** The token signing key: a Secrets Manager secret on AWS (AUTH_SECRET_ARN), a file in the data folder locally. */
-let keyPromise: Promise<Uint8Array> | undefined;
-export function signingKey(): Promise<Uint8Array> {
-  return (keyPromise ??= (async () => {
-    if (process.env.LETHE_LOCAL === '1') return localSigningKey(process.env.LETHE_DATA_DIR!);
-    const { sdk, client } = await secrets();
-    const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
-    return Buffer.from(out.SecretString!, 'utf8');
-  })());
+/** The token signing key on AWS: a Secrets Manager secret (AUTH_SECRET_ARN), read once per container. */
+export async function secretsManagerSigningKey(): Promise<Uint8Array> {
+  const { sdk, client } = await secrets();
+  const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
+  return Buffer.from(out.SecretString!, 'utf8');
 }
 
+/** The token signing key locally: a file in the data folder (created on first use, mode 0600). */
 export function localSigningKey(dataDir: string): Uint8Array {
   const file = path.join(dataDir, 'auth', 'signing.key');
   if (!fs.existsSync(file)) {

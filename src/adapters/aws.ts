@@ -9,7 +9,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IRELAND } from '#core/region.ts';
 
 const region = IRELAND;
-const local = () => process.env.LETHE_LOCAL === '1';
 
 let ddb: DynamoDBClient | undefined;
 export const dynamo = () => (ddb ??= new DynamoDBClient({ region, maxAttempts: 4 }));
@@ -20,7 +19,7 @@ function lazy<M, C>(load: () => Promise<M>, create: (m: M) => C): () => Promise<
   return () => (p ??= load().then((sdk) => ({ sdk, client: create(sdk) })));
 }
 
-export const s3 = /* @__PURE__ */ lazy(() => import('./sdk/s3.ts'), (m) => new m.S3Client({ region, forcePathStyle: local() }));
+export const s3 = /* @__PURE__ */ lazy(() => import('./sdk/s3.ts'), (m) => new m.S3Client({ region }));
 export const kms = /* @__PURE__ */ lazy(() => import('./sdk/kms.ts'), (m) => new m.KMSClient({ region }));
 export const sfn = /* @__PURE__ */ lazy(() => import('./sdk/sfn.ts'), (m) => new m.SFNClient({ region }));
 export const ses = /* @__PURE__ */ lazy(() => import('./sdk/ses.ts'), (m) => new m.SESv2Client({ region }));

@@ -8,6 +8,7 @@ import { IRELAND } from '#core/region.ts';
 import { DATA_MAP } from '#core/data-map.ts';
 import { ENV, TABLE_ENV } from '#core/schema.ts';
 import { dynamo, env, s3 } from './aws.ts';
+import { platform } from './platform.ts';
 import { batchWrite } from './interactions-store.ts';
 
 const bucket = () => env(ENV.backupBucket);
@@ -36,7 +37,8 @@ async function getObject(key: string): Promise<Buffer> {
  * Locally dynalite has no export API, so the same layout ExportTableToPointInTime writes
  * (<prefix>AWSDynamoDB/<exportId>/manifest-summary.json + data/*.json.gz of {"Item": …} lines) is written here.
  */
-async function writeLocalExport(tableName: string, nowMs: number): Promise<ExportSummary> {
+/** Locally: the export written by the runtime itself, in the layout DynamoDB's export gives. */
+export async function writeLocalExport(tableName: string, nowMs: number): Promise<ExportSummary> {
   const exportId = `${nowMs}-${randomBytes(4).toString('hex')}`;
   const base = `${EXPORT_PREFIX}AWSDynamoDB/${exportId}/`;
   let start: Record<string, AttributeValue> | undefined;
@@ -55,19 +57,20 @@ async function writeLocalExport(tableName: string, nowMs: number): Promise<Expor
   return { exportId, tableName, exportTime: nowMs, itemCount };
 }
 
+/** On AWS: a point-in-time export to the eu-west-1 backup bucket, encrypted with the project key. */
+export async function pointInTimeExport(tableName: string, nowMs: number): Promise<ExportSummary> {
+  const d = await dynamo().send(new DescribeTableCommand({ TableName: tableName }));
+  const out = await dynamo().send(new ExportTableToPointInTimeCommand({
+    TableArn: d.Table!.TableArn, S3Bucket: bucket(), S3Prefix: EXPORT_PREFIX, S3SseAlgorithm: 'KMS', S3SseKmsKeyId: env(ENV.keyId), ExportFormat: 'DYNAMODB_JSON', ExportTime: new Date(nowMs),
+  }));
+  return { exportId: out.ExportDescription!.ExportArn!.split('/').pop()!, tableName, exportTime: nowMs, itemCount: 0 };
+}
+
 export const backupPorts: BackupPorts = {
   clock: systemClock,
   async exportTables() {
     const now = systemClock.nowMs();
-    if (process.env.LETHE_LOCAL === '1') return Promise.all(tables().map((t) => writeLocalExport(t, now)));
-    // On AWS: point-in-time export to the eu-west-1 backup bucket, encrypted with the project key.
-    return Promise.all(tables().map(async (t) => {
-      const d = await dynamo().send(new DescribeTableCommand({ TableName: t }));
-      const out = await dynamo().send(new ExportTableToPointInTimeCommand({
-        TableArn: d.Table!.TableArn, S3Bucket: bucket(), S3Prefix: EXPORT_PREFIX, S3SseAlgorithm: 'KMS', S3SseKmsKeyId: env(ENV.keyId), ExportFormat: 'DYNAMODB_JSON', ExportTime: new Date(now),
-      }));
-      return { exportId: out.ExportDescription!.ExportArn!.split('/').pop()!, tableName: t, exportTime: now, itemCount: 0 };
-    }));
+    return Promise.all(tables().map((t) => platform().exportTable(t, now)));
   },
   async listExports() {
     const manifests = (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/`)).filter((k) => k.endsWith('/manifest-summary.json'));

@@ -6,11 +6,10 @@ import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/
 import { systemClock } from '#core/clock.ts';
 import { BREACH_RECORD_DAYS, daysAfter } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
-import { publishAlert } from './alerts.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { batchWrite } from './interactions-store.ts';
-import { sendMail } from './mailer.ts';
+import { platform } from './platform.ts';
 
 /**
  * Breaches live in the Accounts table, kept for the accountability period (BREACH_RECORD_DAYS) after the report: BREACHES/<id> lists them,
@@ -103,7 +102,7 @@ export const breachPorts: BreachPorts = {
   },
   async send(to, subject, text) {
     try {
-      return await sendMail({ to, subject, text });
+      return await platform().sendMail({ to, subject, text });
     } catch (e) {
       const name = (e as Error).name;
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
@@ -114,7 +113,7 @@ export const breachPorts: BreachPorts = {
   async escalate(subject, message, severity) {
     (await metrics()).addMetric(severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated', 'Count', message.split('\n').length);
     (await metrics()).publishStoredMetrics();
-    await publishAlert(subject, message, severity);
+    await platform().publishAlert(subject, message, severity);
   },
   sleep: (ms) => sleep(ms),
 };

@@ -8,7 +8,7 @@ import { getAccount } from './accounts-store.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env, s3 } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
-import { sendMail } from './mailer.ts';
+import { platform } from './platform.ts';
 
 const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
 
@@ -131,7 +131,7 @@ export const erasurePorts: ErasurePorts = {
   async notify(input, receipt) {
     const account = await getAccount(input.accountId);
     if (!account) return;
-    await sendMail({
+    await platform().sendMail({
       to: account.adminEmail,
       subject: `Lethe: erasure ${receipt.requestId} completed`,
       text: `The erasure request ${receipt.requestId} for account ${receipt.accountId} is complete and verified.\n\nInteractions whose identity was removed: ${receipt.interactionsErased}\nUser record deleted: ${receipt.userRowDeleted ? 'yes' : 'no (none existed)'}\nStarted: ${new Date(receipt.startedAt).toISOString()}\nCompleted: ${new Date(receipt.completedAt).toISOString()}\n\nThis receipt names the person only by a keyed hash: ${receipt.userKey}\n`,

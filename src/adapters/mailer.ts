@@ -9,17 +9,25 @@ export interface Mail {
   text: string;
 }
 
-/** SES v2 in eu-west-1 on AWS; locally an .eml file per message in the outbox folder. Returns the message id. */
-export async function sendMail(mail: Mail): Promise<string> {
+export type SendMail = (mail: Mail) => Promise<string>;
+
+const headerSafe = (mail: Mail) => {
   if (/[\r\n]/.test(mail.to + mail.subject)) throw new Error('header injection refused');
-  const outbox = process.env.LETHE_OUTBOX_DIR;
-  if (outbox) {
-    const id = `${Date.now()}-${randomUUID()}`;
-    const eml = [`Message-ID: <${id}@lethe.local>`, `From: ${process.env.MAIL_FROM ?? 'no-reply@lethe.local'}`, `To: ${mail.to}`, `Subject: ${mail.subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=utf-8', '', mail.text, ''].join('\r\n');
-    fs.mkdirSync(outbox, { recursive: true });
-    fs.writeFileSync(path.join(outbox, `${id}.eml`), eml);
-    return id;
-  }
+};
+
+/** Locally: an .eml file per message in the outbox folder. Returns the message id. */
+export const outboxMailer = (outbox: string): SendMail => async (mail) => {
+  headerSafe(mail);
+  const id = `${Date.now()}-${randomUUID()}`;
+  const eml = [`Message-ID: <${id}@lethe.local>`, `From: ${process.env.MAIL_FROM ?? 'no-reply@lethe.local'}`, `To: ${mail.to}`, `Subject: ${mail.subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=utf-8', '', mail.text, ''].join('\r\n');
+  fs.mkdirSync(outbox, { recursive: true });
+  fs.writeFileSync(path.join(outbox, `${id}.eml`), eml);
+  return id;
+};
+
+/** On AWS: SES v2 in eu-west-1. Returns the message id. */
+export const sesMailer: SendMail = async (mail) => {
+  headerSafe(mail);
   const { sdk, client } = await ses();
   const out = await client.send(new sdk.SendEmailCommand({
     FromEmailAddress: process.env.MAIL_FROM,
@@ -27,4 +35,4 @@ export async function sendMail(mail: Mail): Promise<string> {
     Content: { Simple: { Subject: { Data: mail.subject, Charset: 'UTF-8' }, Body: { Text: { Data: mail.text, Charset: 'UTF-8' } } } },
   }));
   return out.MessageId!;
-}
+};

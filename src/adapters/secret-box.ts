@@ -15,7 +15,7 @@ export interface SecretBox {
   decrypt(cipher: string, purpose: SecretPurpose): Promise<Buffer>;
 }
 
-const kmsBox: SecretBox = {
+export const kmsBox: SecretBox = {
   async encrypt(plain, purpose) {
     const { sdk, client } = await kms();
     const out = await client.send(new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose } }));
@@ -29,7 +29,7 @@ const kmsBox: SecretBox = {
 };
 
 /** AES-256-GCM under a key kept in <data dir>/kms/project.key (created on first use, mode 0600). */
-function localBox(dataDir: string): SecretBox {
+export function localBox(dataDir: string): SecretBox {
   const file = path.join(dataDir, 'kms', 'project.key');
   const key = () => {
     if (!fs.existsSync(file)) {
@@ -60,19 +60,19 @@ function localBox(dataDir: string): SecretBox {
   };
 }
 
-let box: SecretBox | undefined;
-export function secretBox(): SecretBox {
-  return (box ??= process.env.LETHE_LOCAL === '1' ? localBox(env('LETHE_DATA_DIR')) : kmsBox);
-}
-
-/** Decrypted secrets by ciphertext: one KMS call per secret per container. */
-const cache = new Map<string, Promise<Buffer>>();
-export function decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> {
-  let p = cache.get(cipher);
-  if (!p) {
-    p = secretBox().decrypt(cipher, purpose);
-    p.catch(() => cache.delete(cipher));
-    cache.set(cipher, p);
-  }
-  return p;
+/** A box that remembers decrypted secrets by ciphertext: one KMS call per secret per container. */
+export function cachingBox(box: SecretBox): SecretBox & { decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> } {
+  const cache = new Map<string, Promise<Buffer>>();
+  return {
+    ...box,
+    decryptCached(cipher, purpose) {
+      let p = cache.get(cipher);
+      if (!p) {
+        p = box.decrypt(cipher, purpose);
+        p.catch(() => cache.delete(cipher));
+        cache.set(cipher, p);
+      }
+      return p;
+    },
+  };
 }

@@ -2,11 +2,10 @@ import { AGENT_USAGE_PLAN_NAME, usagePlanKeyOf } from '#core/accounts.ts';
 import { apiGateway } from './aws.ts';
 
 /**
- * Onboarding: an API key named after the account, in the agents' usage plan, so API Gateway throttles each
- * account on its own. Locally there are no usage plans to register with (the local gateway does not throttle).
+ * Onboarding on AWS: an API key named after the account, in the agents' usage plan, so API Gateway throttles
+ * each account on its own. (Locally there are no usage plans to register with: the wiring skips this.)
  */
 export async function registerUsagePlanKey(accountId: string): Promise<void> {
-  if (process.env.LETHE_LOCAL === '1') return;
   const { sdk, client } = await apiGateway();
   const key = await client.send(new sdk.CreateApiKeyCommand({ name: accountId, value: usagePlanKeyOf(accountId), enabled: true, description: `Lethe agents of ${accountId}` }));
   planId ??= (await client.send(new sdk.GetUsagePlansCommand({ limit: 500 }))).items?.find((p) => p.name === AGENT_USAGE_PLAN_NAME)?.id;

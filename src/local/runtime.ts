@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Clock, systemClock } from '#core/clock.ts';
+import { usePlatform } from '#adapters/platform.ts';
 import { fixedDays } from '#core/data-map.ts';
+import { localPlatform } from '#wiring/local.ts';
 import { IRELAND } from '#core/region.ts';
 import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
@@ -151,7 +153,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       outbox,
     };
 
-    // The handlers create their SDK clients from these, exactly as on AWS (plus local endpoints).
+    // The platform ports on the data folder (keys, outbox, alerts, exports), installed before any handler runs;
+    // the handlers create their SDK clients from the environment, exactly as on AWS (plus local endpoints).
+    usePlatform(localPlatform(dataDir));
     applyEnvironment(fns, {
       AWS_REGION: IRELAND,
       AWS_DEFAULT_REGION: IRELAND,
@@ -160,9 +164,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: ddbEngine.endpoint,
       AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
       AWS_ENDPOINT_URL_SFN: apiUrl,
-      LETHE_LOCAL: '1',
-      LETHE_DATA_DIR: dataDir,
-      LETHE_OUTBOX_DIR: outbox,
+      // the functions log warnings and errors only (the runtime's own output stays readable)
+      LETHE_LOG_LEVEL: process.env.LETHE_LOG_LEVEL ?? 'WARN',
     });
     fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     await writeBootstrapToken(dataDir);

@@ -202,9 +202,9 @@ describe('settings are merged, not replaced, and two editors cannot overwrite ea
 
 describe('secrets are bound to their purpose (the KMS encryption context; AES-GCM additional data locally)', () => {
   it('a ciphertext of an agent secret does not decrypt as an account key', async () => {
-    const { secretBox } = await import('#adapters/secret-box.ts');
-    const cipher = await secretBox().encrypt(Buffer.from('sk_x'), 'agent-secret');
-    expect((await secretBox().decrypt(cipher, 'agent-secret')).toString()).toBe('sk_x');
-    await expect(secretBox().decrypt(cipher, 'account-key')).rejects.toThrow();
+    const { platform } = await import('#adapters/platform.ts');
+    const cipher = await platform().secretBox.encrypt(Buffer.from('sk_x'), 'agent-secret');
+    expect((await platform().secretBox.decrypt(cipher, 'agent-secret')).toString()).toBe('sk_x');
+    await expect(platform().secretBox.decrypt(cipher, 'account-key')).rejects.toThrow();
   });
 });

@@ -1,0 +1,24 @@
+// The AWS wiring: every platform port on its AWS service. Each Lambda handler imports this module first; it
+// installs the AWS platform unless the local runtime has installed its own in this process.
+import { snsAlerts } from '#adapters/alerts.ts';
+import { secretsManagerSigningKey } from '#adapters/auth.ts';
+import { pointInTimeExport } from '#adapters/backup-store.ts';
+import { sesMailer } from '#adapters/mailer.ts';
+import { defaultPlatform, type Platform } from '#adapters/platform.ts';
+import { cachingBox, kmsBox } from '#adapters/secret-box.ts';
+import { registerUsagePlanKey } from '#adapters/usage-plans.ts';
+
+export function awsPlatform(): Platform {
+  let key: Promise<Uint8Array> | undefined;
+  return {
+    name: 'aws',
+    secretBox: cachingBox(kmsBox),
+    signingKey: () => (key ??= secretsManagerSigningKey()),
+    sendMail: sesMailer,
+    publishAlert: snsAlerts,
+    exportTable: pointInTimeExport,
+    registerUsagePlanKey,
+  };
+}
+
+defaultPlatform(awsPlatform);

@@ -1,0 +1,31 @@
+// The ports each function's use cases run with, assembled once, here: handlers only pick theirs.
+import { randomBytes } from 'node:crypto';
+import * as accounts from '#adapters/accounts-store.ts';
+import { appendAudit, listAudit } from '#adapters/audit-store.ts';
+import { backupPorts } from '#adapters/backup-store.ts';
+import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
+import { erasureAdminPorts } from '#adapters/erasure-start.ts';
+import { usersStore } from '#adapters/users-store.ts';
+import { systemClock } from '#core/clock.ts';
+import type { BackupRoutePorts, BreachRoutePorts, ManagementRoutePorts } from '#core/routes.ts';
+
+export const managementRoutePorts: ManagementRoutePorts = {
+  ...erasureAdminPorts,
+  ...usersStore,
+  clock: systemClock,
+  createAccount: accounts.createAccount,
+  getAccount: accounts.getAccount,
+  listApplications: accounts.listApplications,
+  listKeys: accounts.listKeys,
+  updateAccount: accounts.updateAccount,
+  rotateKey: accounts.rotateKey,
+  revokeKeys: accounts.revokeKeys,
+  audit: appendAudit,
+  noticesFor,
+  listAudit: (accountId) => listAudit(accountId),
+  listFindings: accounts.listFindings,
+};
+
+export const backupRoutePorts: BackupRoutePorts = { ...backupPorts, audit: appendAudit };
+
+export const breachRoutePorts: BreachRoutePorts = { ...breachPorts, audit: appendAudit, newId: () => randomBytes(8).toString('hex') };
