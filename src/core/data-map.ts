@@ -285,14 +285,14 @@ export const DATA_MAP: readonly Place[] = [
     erasure: noIdentity, readBy: [], staffDirect: 'engineers and IT administrators',
   },
   {
-    id: 'alarms.operators', kind: 'alarm', resources: ['ErasureWorkflowFailedAlarm', 'RetentionOverdueAlarm', 'BreachDeadlineMissedAlarm'],
+    id: 'alarms.operators', kind: 'alarm', resources: ['ErasureWorkflowFailedAlarm', 'OperationsRetentionOverdueAlarm', 'OperationsBreachDeadlineMissedAlarm'],
     where: 'CloudWatch alarms on those metrics (fixed descriptions, no request data)',
     holds: ['configuration'],
     retention: { rule: 'days', days: 14, from: 'the state change (alarm history)', by: 'CloudWatch (fixed by AWS)' },
     erasure: noIdentity, readBy: [], staffDirect: 'engineers and IT administrators',
   },
   {
-    id: 'topic.operators', kind: 'topic', resources: ['OperatorsTopic'],
+    id: 'topic.operators', kind: 'topic', resources: ['OperationsOperatorsTopic'],
     where: 'SNS topic to the operators: alarms, and breach escalations (breach id, accounts and the contact addresses still not notified, so that an operator can reach them another way); locally <data>/alerts.jsonl',
     holds: ['contact-email', 'request-metadata'],
     retention: { rule: 'days', days: 30, from: 'delivery (SNS keeps no message after delivery; the local alerts file drops lines after 30 days)', by: 'SNS; the local lifecycle sweeper' },

@@ -1,0 +1,35 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import { ALL_ROUTES, type RouteFunction } from '#core/routes.ts';
+import type { LetheFunctions } from './functions.ts';
+import { proxy, resourceAt } from './rest-api.ts';
+
+const PUBLIC_PAGE = 'Serves a static page with no data; every data call it makes goes to token-authorized routes.';
+const PROBE = 'Liveness probe: returns a constant, reads no data.';
+
+/**
+ * The people's side of the API: every route of the route table (src/core/routes.ts) behind the token
+ * authorizer (role and account scope, checked again per operation by the function), plus the console page and
+ * the liveness probe. The handlers' dispatch and the OpenAPI document come from the same table.
+ */
+export class ManagementApi extends Construct {
+  constructor(scope: Construct, id: string, props: { api: apigw.RestApi; functions: LetheFunctions }) {
+    super(scope, id);
+    const { api, functions: f } = props;
+    const open = (path: string, target: keyof LetheFunctions, reason: string) => {
+      const m = resourceAt(api.root, path).addMethod('GET', proxy(f[target]));
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
+    };
+    open('/health', 'health', PROBE);
+    // The customer console: a static page from this API (eu-west-1), which then calls the API with the customer's token.
+    open('/console', 'console', PUBLIC_PAGE);
+
+    const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', { handler: f.authorizer, resultsCacheTtl: Duration.seconds(0) });
+    const targets: Record<RouteFunction, keyof LetheFunctions> = { management: 'management', backup: 'backup', breach: 'breach' };
+    for (const r of ALL_ROUTES) {
+      const m = resourceAt(api.root, r.path).addMethod(r.method, proxy(f[targets[r.fn]]), { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM });
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+    }
+  }
+}
