@@ -3,7 +3,6 @@
 // engine in the same run. Also handler p50/p99 for a 100-event batch and the bundled size of each ingest Lambda.
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import * as esbuild from 'esbuild';
 import { bundleFunction } from '#lib/constructs/bundling.ts';
 import * as path from 'node:path';
 import { sign } from '#core/signing.ts';

@@ -8,11 +8,11 @@ import type { IConstruct } from 'constructs';
 export function nagResourceName(scope: IConstruct, token: string): string {
   const render = (v: unknown): string => {
     if (typeof v === 'string') return v;
-    const o = v as Record<string, any>;
+    const o = v as { 'Fn::ImportValue'?: unknown; 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Join'?: [string, unknown[]] };
     if (o['Fn::ImportValue']) return render(o['Fn::ImportValue']);
     if (o['Fn::GetAtt']) return `<${o['Fn::GetAtt'][0]}.${o['Fn::GetAtt'][1]}>`;
-    if (o.Ref) return o.Ref.startsWith('AWS::') ? `<${o.Ref}>` : `<${o.Ref}>`;
-    if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(render).join(o['Fn::Join'][0]);
+    if (o.Ref) return `<${o.Ref}>`;
+    if (o['Fn::Join']) return o['Fn::Join'][1].map(render).join(o['Fn::Join'][0]);
     return JSON.stringify(v);
   };
   return render(Stack.of(scope).resolve(token));

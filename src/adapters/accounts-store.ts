@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { type AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Account, AgentKey, Application } from '#core/accounts.ts';
 import { ENV } from '#core/schema.ts';
 import { env, dynamo } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
+import { itemAs, itemsAs, type Keyed } from './items.ts';
 import { platform } from './platform.ts';
 
 /**
@@ -22,9 +23,15 @@ export const ids = {
   browserKey: () => `pk_${randomBytes(16).toString('base64url')}`,
 };
 
-async function get(pk: string, sk: string): Promise<Record<string, any> | undefined> {
+interface KeyRow { accountId: string; applicationId: string; secretCipher: string; createdAt: number; retiresAt?: number; revoked?: boolean }
+interface KeyRefRow { applicationId: string; createdAt: number }
+interface LookupRow { accountId: string; applicationId: string }
+interface AppRow { name: string; browserKey: string; allowedOrigins?: string[] }
+interface AccountRow extends Omit<Account, 'accountId' | 'accountKey' | 'scrubRules' | 'version'> { accountKeyCipher: string; scrubRules?: Account['scrubRules']; version?: number }
+
+async function get<T extends object>(pk: string, sk: string): Promise<(T & Keyed) | undefined> {
   const out = await retryable('accounts store', () => dynamo().send(new GetItemCommand({ TableName: table(), Key: marshall({ pk, sk }), ConsistentRead: true })));
-  return out.Item ? unmarshall(out.Item) : undefined;
+  return out.Item ? itemAs<T>(out.Item) : undefined;
 }
 
 async function put(item: Record<string, unknown>, condition?: string): Promise<void> {
@@ -32,9 +39,9 @@ async function put(item: Record<string, unknown>, condition?: string): Promise<v
 }
 
 /** The row of a key that exists and is not revoked (a malformed id cannot exist and is not looked up). */
-async function liveKeyRow(keyId: string): Promise<Record<string, any> | undefined> {
+async function liveKeyRow(keyId: string): Promise<KeyRow | undefined> {
   if (!/^key_[a-f0-9]{16}$/.test(keyId)) return undefined;
-  const row = await get(`KEY#${keyId}`, META);
+  const row = await get<KeyRow>(`KEY#${keyId}`, META);
   return row && !row.revoked ? row : undefined;
 }
 
@@ -47,13 +54,13 @@ export async function findKey(keyId: string): Promise<AgentKey | undefined> {
 /** The account of an active agent key, without decrypting its secret (for the agents' authorizer). */
 export async function findBrowserApp(browserKey: string): Promise<Application | undefined> {
   if (!/^pk_[A-Za-z0-9_-]{10,64}$/.test(browserKey)) return undefined;
-  const row = await get(`BKEY#${browserKey}`, META);
+  const row = await get<LookupRow>(`BKEY#${browserKey}`, META);
   if (!row) return undefined;
   return getApplication(row.accountId, row.applicationId);
 }
 
 export async function getApplication(accountId: string, applicationId: string): Promise<Application | undefined> {
-  const row = await get(`ACCOUNT#${accountId}`, `APP#${applicationId}`);
+  const row = await get<AppRow>(`ACCOUNT#${accountId}`, `APP#${applicationId}`);
   return row ? { accountId, applicationId, name: row.name, browserKey: row.browserKey, allowedOrigins: row.allowedOrigins ?? [] } : undefined;
 }
 
@@ -63,11 +70,11 @@ export async function listApplications(accountId: string): Promise<Application[]
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :app)',
     ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':app': 'APP#' }),
   })));
-  return (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ accountId, applicationId: r.sk.slice(4), name: r.name, browserKey: r.browserKey, allowedOrigins: r.allowedOrigins ?? [] }));
+  return itemsAs<AppRow>(out.Items).map((r) => ({ accountId, applicationId: r.sk.slice(4), name: r.name, browserKey: r.browserKey, allowedOrigins: r.allowedOrigins ?? [] }));
 }
 
 export async function getAccount(accountId: string): Promise<Account | undefined> {
-  const row = await get(`ACCOUNT#${accountId}`, META);
+  const row = await get<AccountRow>(`ACCOUNT#${accountId}`, META);
   if (!row) return undefined;
   return {
     accountId,
@@ -121,8 +128,8 @@ export async function listKeys(accountId: string): Promise<Array<{ keyId: string
   const out = await retryable('accounts store', () => dynamo().send(new QueryCommand({
     TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':k': 'KEYREF#' }),
   })));
-  const refs = (out.Items ?? []).map((i) => unmarshall(i));
-  const rows = await Promise.all(refs.map((r) => get(`KEY#${r.sk.slice(7)}`, META)));
+  const refs = itemsAs<KeyRefRow>(out.Items);
+  const rows = await Promise.all(refs.map((r) => get<KeyRow>(`KEY#${r.sk.slice(7)}`, META)));
   return refs.flatMap((r, i) => (rows[i] && !rows[i]!.revoked ? [{ keyId: r.sk.slice(7), applicationId: r.applicationId, createdAt: r.createdAt, retiresAt: rows[i]!.retiresAt }] : []));
 }
 
@@ -193,7 +200,7 @@ export async function listFindings(accountId: string): Promise<Array<Record<stri
     FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :now',
     ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}`, ':f': 'FINDING#', ':now': Math.floor(Date.now() / 1000) }),
   })));
-  return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, ...f }) => f);
+  return itemsAs<Record<string, unknown>>(out.Items).map(({ pk: _pk, sk: _sk, ...f }) => f);
 }
 
 /** Revokes every agent key of the account at once (termination); returns how many. */

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DescribeTableCommand, ExportTableToPointInTimeCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { EXPORT_PREFIX, type BackupPorts, type ExportSummary, LEDGER_PREFIX } from '#core/backup.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { EXPORT_PREFIX, type BackupPorts, type ExportSummary, LEDGER_PREFIX, type LedgerEntry } from '#core/backup.ts';
 import { systemClock } from '#core/clock.ts';
 import { IRELAND } from '#core/region.ts';
 import { DATA_MAP } from '#core/data-map.ts';
 import { ENV, TABLE_ENV } from '#core/schema.ts';
 import { dynamo, env, s3 } from './aws.ts';
+import { itemAs } from './items.ts';
 import { platform } from './platform.ts';
 import { batchWrite } from './interactions-store.ts';
 
@@ -75,19 +76,19 @@ export const backupPorts: BackupPorts = {
   async listExports() {
     const manifests = (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/`)).filter((k) => k.endsWith('/manifest-summary.json'));
     return Promise.all(manifests.map(async (k) => {
-      const m = JSON.parse((await getObject(k)).toString('utf8'));
-      return { exportId: k.split('/').slice(-2)[0]!, tableName: m.tableArn.split('/').pop(), exportTime: Date.parse(m.exportTime), itemCount: m.itemCount };
+      const m = JSON.parse((await getObject(k)).toString('utf8')) as { tableArn: string; exportTime: string; itemCount: number };
+      return { exportId: k.split('/').slice(-2)[0]!, tableName: m.tableArn.split('/').pop()!, exportTime: Date.parse(m.exportTime), itemCount: m.itemCount };
     }));
   },
   async *readExport(exportId) {
     for (const key of (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/${exportId}/data/`)).sort()) {
       const text = gunzipSync(await getObject(key)).toString('utf8');
-      yield text.split('\n').filter(Boolean).map((l) => unmarshall(JSON.parse(l).Item));
+      yield text.split('\n').filter(Boolean).map((l) => itemAs<Record<string, unknown>>((JSON.parse(l) as { Item: Record<string, AttributeValue> }).Item));
     }
   },
   async readLedger() {
     const keys = await listKeys(LEDGER_PREFIX);
-    return Promise.all(keys.map(async (k) => JSON.parse((await getObject(k)).toString('utf8'))));
+    return Promise.all(keys.map(async (k) => JSON.parse((await getObject(k)).toString('utf8')) as LedgerEntry));
   },
   async writeItems(tableName, items) {
     await batchWrite(tableName, items.map((i) => ({ PutRequest: { Item: marshall(i, { removeUndefinedValues: true }) } })));

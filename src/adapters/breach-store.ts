@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
 import { systemClock } from '#core/clock.ts';
@@ -9,6 +9,7 @@ import { ENV } from '#core/schema.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { batchWrite } from './interactions-store.ts';
+import { itemsAs, type Keyed } from './items.ts';
 import { platform } from './platform.ts';
 
 /**
@@ -19,19 +20,19 @@ const table = () => env(ENV.accountsTable);
 const rcptKey = (r: Pick<Recipient, 'breachId' | 'accountId' | 'email'>) => ({ pk: `BREACH#${r.breachId}`, sk: `RCPT#${r.accountId}#${r.email ?? '-'}` });
 const CLAIM_TIMEOUT_MS = 5 * 60_000;
 
-async function queryAll(pk: string, prefix: string): Promise<Record<string, any>[]> {
-  const out: Record<string, any>[] = [];
+async function queryAll<T extends object>(pk: string, prefix: string): Promise<Array<T & Keyed>> {
+  const out: Array<T & Keyed> = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await retryable('breaches', () => dynamo().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: marshall({ ':pk': pk, ':p': prefix }), ExclusiveStartKey: start })));
-    out.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    out.push(...itemsAs<T>(page.Items));
     start = page.LastEvaluatedKey;
   } while (start);
   return out;
 }
 
 async function getBreach(breachId: string): Promise<BreachRecord | undefined> {
-  const rows = await queryAll(`BREACH#${breachId}`, 'META');
+  const rows = await queryAll<BreachRecord & { expiresAt?: number }>(`BREACH#${breachId}`, 'META');
   if (!rows[0]) return undefined;
   const { pk: _pk, sk: _sk, expiresAt: _e, ...record } = rows[0];
   return record as BreachRecord;
@@ -40,14 +41,14 @@ async function getBreach(breachId: string): Promise<BreachRecord | undefined> {
 export const breachPorts: BreachPorts = {
   clock: systemClock,
   async contactsOf(accountIds) {
-    const rows: Array<Record<string, any>> = [];
+    const rows: Array<Keyed & { creatorEmail?: string; adminEmail?: string }> = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await retryable('accounts', () => dynamo().send(new ScanCommand({
         TableName: table(), ExclusiveStartKey: start, FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
         ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }), ProjectionExpression: 'pk, creatorEmail, adminEmail',
       })));
-      rows.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+      rows.push(...itemsAs<{ creatorEmail?: string; adminEmail?: string }>(page.Items));
       start = page.LastEvaluatedKey;
     } while (start);
     const all = rows.map((r) => ({ accountId: r.pk.slice(8), creatorEmail: r.creatorEmail, adminEmail: r.adminEmail }));
@@ -65,10 +66,10 @@ export const breachPorts: BreachPorts = {
   },
   getBreach,
   async recipients(breachId) {
-    return (await queryAll(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r as Recipient);
+    return (await queryAll<Recipient & { expiresAt?: number }>(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r);
   },
   async openBreaches() {
-    const open = (await queryAll('BREACHES', '')).filter((b) => b.open);
+    const open = (await queryAll<{ open: boolean }>('BREACHES', '')).filter((b) => b.open);
     const records = await Promise.all(open.map((b) => breachPorts.getBreach(b.sk)));
     return records.filter((r): r is BreachRecord => !!r);
   },
@@ -120,10 +121,10 @@ export const breachPorts: BreachPorts = {
 
 /** The breach notices addressed to one account (what its console shows). */
 export async function noticesFor(accountId: string) {
-  const ids = (await queryAll('BREACHES', '')).map((b) => b.sk as string);
+  const ids = (await queryAll('BREACHES', '')).map((b) => b.sk);
   const out = [];
   for (const id of ids) {
-    const rows = await queryAll(`BREACH#${id}`, `RCPT#${accountId}#`);
+    const rows = await queryAll<Recipient>(`BREACH#${id}`, `RCPT#${accountId}#`);
     if (!rows.length) continue;
     const b = await getBreach(id);
     if (!b) continue;

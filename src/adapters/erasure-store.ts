@@ -1,13 +1,15 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type AttributeValue, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
+import type { ErasureRecord } from '#core/management.ts';
 import { daysAfter, ERASURE_RECORD_DAYS, TOMBSTONE_DAYS } from '#core/retention.ts';
 import { ENV, USER_INDEX } from '#core/schema.ts';
 import { getAccount } from './accounts-store.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env, s3 } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
+import { itemAs } from './items.ts';
 import { platform } from './platform.ts';
 
 const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
@@ -24,14 +26,14 @@ export async function recordErasureRequest(input: ErasureInput): Promise<void> {
   })));
 }
 
-export async function getErasure(requestId: string): Promise<Record<string, any> | undefined> {
+export async function getErasure(requestId: string): Promise<ErasureRecord | undefined> {
   const table = env(ENV.accountsTable);
   const ptr = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ERASURE#${requestId}`, sk: 'META' }), ConsistentRead: true }));
   if (!ptr.Item) return undefined;
-  const { accountId } = unmarshall(ptr.Item);
+  const { accountId } = itemAs<{ accountId: string }>(ptr.Item);
   const row = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: `ERASURE#${requestId}` }), ConsistentRead: true }));
   if (!row.Item) return undefined;
-  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = unmarshall(row.Item);
+  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = itemAs<ErasureRecord & { expiresAt?: number }>(row.Item);
   return rest;
 }
 
@@ -67,7 +69,7 @@ export const erasurePorts: ErasurePorts = {
       UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label', ExpressionAttributeNames: { '#label': 'label' },
       ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': daysAfter(nowMs, TOMBSTONE_DAYS) }), ReturnValues: 'ALL_OLD',
     })));
-    const old = out.Attributes ? unmarshall(out.Attributes) : undefined;
+    const old = out.Attributes ? itemAs<{ tombstoneOnly?: boolean }>(out.Attributes) : undefined;
     if (old && !old.tombstoneOnly) return true;
     // No user row before: the tombstone row is marked as such, so a re-run still knows there was none.
     await retryable('users', () => dynamo().send(new UpdateItemCommand({
@@ -98,7 +100,7 @@ export const erasurePorts: ErasurePorts = {
   },
   async countLinked(userKey) {
     let total = 0;
-    let start: any;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const out = await retryable('interactions', () => dynamo().send(new QueryCommand({
         TableName: env(ENV.interactionsTable), IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), Select: 'COUNT', ExclusiveStartKey: start,

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetItemCommand, BatchWriteItemCommand, ConditionalCheckFailedException, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { RetryableError } from '#core/errors.ts';
 import type { FindingCount, InteractionItem, UserTouch } from '#core/ingest.ts';
 import { ENV } from '#core/schema.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
+import { itemAs } from './items.ts';
 
 const MAX_ROUNDS = 6;
 
@@ -41,7 +42,7 @@ export async function restrictedUsers(accountId: string, userKeys: string[]): Pr
         RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'sk, doNotTrack, erasing', ConsistentRead: true } },
       })));
       for (const raw of out.Responses?.[table] ?? []) {
-        const u = unmarshall(raw);
+        const u = itemAs<{ doNotTrack?: boolean; erasing?: number }>(raw);
         if (u.doNotTrack || u.erasing) restricted.add(u.sk);
       }
       keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;

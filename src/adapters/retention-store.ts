@@ -1,5 +1,5 @@
 import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import { systemClock } from '#core/clock.ts';
 import type { AccountSummary, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
@@ -8,13 +8,16 @@ import { appendAudit } from './audit-store.ts';
 import { dynamo, env } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 import { retryable } from './dynamo-errors.ts';
+import { itemsAs } from './items.ts';
 
+/** What the auditor reads of an item: when its retention counts from, and its own expiry. */
+interface Timed { ts?: number; lastSeen?: number; erasing?: number; expiresAt?: number }
 
-async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], place: string, tsOf: (r: Record<string, any>) => number | undefined): AsyncIterable<ItemRef[]> {
+async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], place: string, tsOf: (r: Timed) => number | undefined): AsyncIterable<ItemRef[]> {
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await retryable(place, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-    yield (out.Items ?? []).map((i) => unmarshall(i)).map((r) => ({ place, key: { pk: r.pk, sk: r.sk }, ts: tsOf(r), expiresAt: r.expiresAt }));
+    yield itemsAs<Timed>(out.Items).map((r) => ({ place, key: { pk: r.pk, sk: r.sk }, ts: tsOf(r), expiresAt: r.expiresAt }));
     start = out.LastEvaluatedKey;
   } while (start);
 }
@@ -62,11 +65,11 @@ export const retentionPorts: RetentionPorts = {
         ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META', ':app': 'APP#' }),
         ProjectionExpression: 'pk, sk, #s, retentionDays, deleteAfter', ExpressionAttributeNames: { '#s': 'status' },
       })));
-      for (const r of (page.Items ?? []).map((i) => unmarshall(i))) {
+      for (const r of itemsAs<{ status?: AccountSummary['status']; retentionDays?: number; deleteAfter?: number }>(page.Items)) {
         const accountId = r.pk.slice('ACCOUNT#'.length);
         let a = out.find((x) => x.accountId === accountId);
         if (!a) { a = { accountId, status: 'active', retentionDays: 90, applicationIds: [] }; out.push(a); }
-        if (r.sk === 'META') Object.assign(a, { status: r.status, retentionDays: r.retentionDays, deleteAfter: r.deleteAfter });
+        if (r.sk === 'META') Object.assign(a, { status: r.status ?? 'active', retentionDays: r.retentionDays ?? 90, deleteAfter: r.deleteAfter });
         else a.applicationIds.push(r.sk.slice(4));
       }
       start = page.LastEvaluatedKey;
@@ -90,7 +93,7 @@ export const retentionPorts: RetentionPorts = {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await retryable('accounts', () => dynamo().send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }), ExclusiveStartKey: start })));
-      for (const r of (page.Items ?? []).map((i) => unmarshall(i))) {
+      for (const r of itemsAs<{ browserKey?: string }>(page.Items)) {
         rows.push({ pk: r.pk, sk: r.sk });
         // the lookups that point into this account: agent keys, browser keys, erasure requests
         if (r.sk.startsWith('KEYREF#')) rows.push({ pk: `KEY#${r.sk.slice(7)}`, sk: 'META' });

@@ -6,12 +6,13 @@ import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import type { Page, UserRow, UsersPorts } from '#core/users.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
+import { itemAs, itemsAs } from './items.ts';
 
-const encodeCursor = (k?: Record<string, AttributeValue>) => (k ? Buffer.from(JSON.stringify(unmarshall(k))).toString('base64url') : undefined);
+const encodeCursor = (k?: Record<string, AttributeValue>) => (k ? Buffer.from(JSON.stringify(unmarshall(k) as unknown)).toString('base64url') : undefined);
 function decodeCursor(c?: string): Record<string, AttributeValue> | undefined {
   if (!c) return undefined;
   try {
-    return marshall(JSON.parse(Buffer.from(c, 'base64url').toString('utf8')));
+    return marshall(JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as Record<string, unknown>);
   } catch {
     return undefined;
   }
@@ -19,7 +20,7 @@ function decodeCursor(c?: string): Record<string, AttributeValue> | undefined {
 
 async function page(input: ConstructorParameters<typeof QueryCommand>[0], cursor: string | undefined): Promise<Page<InteractionItem>> {
   const out = await retryable('interactions', () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: decodeCursor(cursor) })));
-  return { items: (out.Items ?? []).map((i) => unmarshall(i) as InteractionItem), cursor: encodeCursor(out.LastEvaluatedKey) };
+  return { items: itemsAs<InteractionItem>(out.Items), cursor: encodeCursor(out.LastEvaluatedKey) };
 }
 
 export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
@@ -28,13 +29,13 @@ export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
       TableName: env(ENV.usersTable), IndexName: USER_LABEL_INDEX, KeyConditionExpression: 'pk = :a AND begins_with(#label, :p)',
       ExpressionAttributeNames: { '#label': 'label' }, ExpressionAttributeValues: marshall({ ':a': accountId, ':p': prefix }), Limit: limit,
     })));
-    return (out.Items ?? []).map((i) => { const u = unmarshall(i); return { ...u, userKey: u.sk } as UserRow; });
+    return itemsAs<UserRow>(out.Items).map((u) => ({ ...u, userKey: u.sk }));
   },
   async getUser(accountId, userKey) {
     const out = await retryable('users', () => dynamo().send(new GetItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ConsistentRead: true })));
     if (!out.Item) return undefined;
-    const u = unmarshall(out.Item);
-    return { ...u, userKey: u.sk } as UserRow;
+    const u = itemAs<UserRow>(out.Item);
+    return { ...u, userKey: u.sk };
   },
   interactionsOfUser: (userKey, cursor, limit) => page({
     TableName: env(ENV.interactionsTable), IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), ScanIndexForward: false, Limit: limit,

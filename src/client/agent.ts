@@ -14,9 +14,20 @@ export interface AgentCredentials {
   secret: string;
 }
 
+/** What Lethe answers an agent (docs/agent-protocol.md). */
+export interface AgentAnswer {
+  accepted?: number;
+  expired?: number;
+  findings?: number;
+  error?: string;
+  message?: string;
+  field?: string;
+}
+
 export interface SendResult {
   status: number;
-  body: any;
+  /** the answer: counts when stored, `{ error, message, field }` when refused */
+  body: AgentAnswer;
   /** the server's signature over its answer checked out */
   serverVerified: boolean;
   attempts: number;
@@ -65,8 +76,9 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
       await sleep(Math.min(backoff(attempt), (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000));
       continue;
     }
-    let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* non-JSON answer */ }
+    // a non-JSON answer (a proxy's error page, say) is kept as the message
+    let parsed: AgentAnswer = { message: text };
+    try { parsed = JSON.parse(text) as AgentAnswer; } catch { /* non-JSON answer */ }
     return { status: res.status, body: parsed, serverVerified, attempts: attempt };
   }
 }

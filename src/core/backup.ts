@@ -10,6 +10,9 @@ import { notFound } from './errors.ts';
 export const EXPORT_PREFIX = 'exports/';
 export const LEDGER_PREFIX = 'erasure-ledger/';
 
+/** An exported item as it was stored (its attributes are the item type's, src/core/data-map.ts). */
+export type StoredItem = Record<string, unknown>;
+
 export interface ExportSummary {
   exportId: string;
   tableName: string;
@@ -29,9 +32,9 @@ export interface BackupPorts {
   /** starts (AWS) or writes (locally) an export of each personal-data table */
   exportTables(): Promise<ExportSummary[]>;
   listExports(): Promise<ExportSummary[]>;
-  readExport(exportId: string): AsyncIterable<Record<string, any>[]>;
+  readExport(exportId: string): AsyncIterable<StoredItem[]>;
   readLedger(): Promise<LedgerEntry[]>;
-  writeItems(tableName: string, items: Record<string, any>[]): Promise<void>;
+  writeItems(tableName: string, items: StoredItem[]): Promise<void>;
 }
 
 export interface RestoreReport {
@@ -46,7 +49,7 @@ export interface RestoreReport {
 }
 
 /** Applies the ledger to one exported item: null = drop it; otherwise the item to write back. */
-export function reapplyErasures(item: Record<string, any>, erased: Set<string>): Record<string, any> | null {
+export function reapplyErasures(item: StoredItem, erased: Set<string>): StoredItem | null {
   if (typeof item.userKey === 'string' && erased.has(item.userKey)) {
     const { userKey: _k, user: _u, ...rest } = item;
     return rest;
@@ -66,7 +69,7 @@ export async function restoreExport(p: BackupPorts, exportId: string): Promise<R
   const report: RestoreReport = { exportId, tableName: summary.tableName, read: 0, restored: 0, skippedExpired: 0, erasuresReapplied: ledger.length, identitiesStripped: 0, userRowsDropped: 0 };
   for await (const page of p.readExport(exportId)) {
     report.read += page.length;
-    const out: Record<string, any>[] = [];
+    const out: StoredItem[] = [];
     for (const item of page) {
       if (!servable(item, now)) { report.skippedExpired++; continue; }
       const kept = reapplyErasures(item, erased);

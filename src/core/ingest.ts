@@ -135,7 +135,7 @@ export function toItem(
     if (v === undefined) continue;
     const r = scrub(kind, v, rules);
     note(kind, r.detectors, r.value);
-    if (r.value !== undefined) (item as any)[field] = r.value;
+    if (r.value !== undefined) (item as unknown as Record<string, unknown>)[field] = r.value;
   }
   if (e.queries) {
     item.queries = e.queries.map((q) => {

@@ -210,9 +210,12 @@ export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, 
   return audited(ports, p, 'erasure:read', rec.accountId, async () => rec, rec.userKey);
 }
 
+/** An erasure request as recorded: the input, its status, progress and (once done) the receipt. */
+export type ErasureRecord = ErasureInput & { status: string; startedAt?: number; progress?: { linked: number; stripped: number }; receipt?: unknown; error?: string };
+
 export interface ErasureAdminPorts {
   newId(): string;
   /** records the request and starts the state machine (execution name = request id) */
   startErasure(input: ErasureInput): Promise<void>;
-  getErasure(requestId: string): Promise<(ErasureInput & { status: string; receipt?: unknown }) | undefined>;
+  getErasure(requestId: string): Promise<ErasureRecord | undefined>;
 }

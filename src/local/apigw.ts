@@ -112,7 +112,7 @@ export interface LocalApiOptions {
  * validation, same 10 MB limit. Paths are served without the stage prefix.
  */
 export function createApiServer({ api, lambdas, extra }: LocalApiOptions): http.Server {
-  return http.createServer(async (req, res) => {
+  return http.createServer((req, res) => void (async () => {
     try {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -231,5 +231,5 @@ export function createApiServer({ api, lambdas, extra }: LocalApiOptions): http.
       if (!res.headersSent) json(res, 502, { message: 'Internal server error' });
       else res.end();
     }
-  });
+  })());
 }

@@ -133,7 +133,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     try {
       await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`local API: port ${options.port ?? DEFAULT_PORTS.api} is already in use. Stop the other process or set PORT.`);
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`local API: port ${options.port ?? DEFAULT_PORTS.api} is already in use. Stop the other process or set PORT.`, { cause: e });
       throw e;
     }
     closers.push(async () => {
@@ -190,8 +190,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (options.background ?? true) {
       const every = options.sweepEveryMs ?? 60_000;
       const timers: NodeJS.Timeout[] = [];
-      const guarded = (name: string, f: () => Promise<unknown>) => async () => {
-        try { await f(); } catch (e) { log(`[${name}] ${(e as Error).message}`); }
+      const guarded = (name: string, f: () => Promise<unknown>) => () => {
+        f().catch((e: unknown) => log(`[${name}] ${(e as Error).message}`));
       };
       timers.push(setInterval(guarded('ttl-sweeper', runtime.sweepTtl), every));
       timers.push(setInterval(guarded('lifecycle-sweeper', runtime.sweepLifecycle), every));

@@ -19,7 +19,7 @@ const newId = () => `t${++ids}${Date.now()}`;
 const report = (accounts: string[] | 'all', hoursAgo = 1) => ({ discoveredAt: new Date(Date.now() - hoursAgo * HOUR).toISOString(), description: 'Misconfigured export bucket exposed interaction data', accounts });
 const fast: BreachPorts = { ...breachPorts, sleep: async () => {} };
 
-let accounts: string[] = [];
+const accounts: string[] = [];
 beforeAll(async () => {
   rt = await bootRuntime();
   // 500 accounts; one in five has the same person as creator and administrator (one e-mail, not two)

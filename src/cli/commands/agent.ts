@@ -54,7 +54,7 @@ export const agentCommands: Record<string, Command> = {
           ].join('\n'));
           return;
         }
-        stored += r.body.accepted;
+        stored += r.body.accepted ?? 0;
       }
     } finally {
       progress.done();

@@ -147,7 +147,8 @@ export function specialCategoryOf(text: string): string | undefined {
   if (found !== FALLBACK) return found as string | undefined;
   let decoded = text;
   try { decoded = decodeURIComponent(text.replace(/\+/g, ' ')); } catch { /* not an encoded text */ }
-  const r = scan(fold(decoded).replace(/[^\x00-\x7f%]/g, ' ').replace(/%/g, ' '));
+  // everything outside ASCII (and %) becomes a space before the keyword scan
+  const r = scan(fold(decoded).replace(/[^\p{ASCII}]|%/gu, ' '));
   return r === FALLBACK ? undefined : (r as string | undefined);
 }
 
