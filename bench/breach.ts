@@ -8,22 +8,54 @@ import { startRuntime } from '#local/runtime.ts';
 import { pool } from './harness.ts';
 
 export async function runBreachBench(n = 10_000) {
-  const rt = await startRuntime({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-br-')), port: 0, dynamoPort: 0, s3Port: 0, background: false });
+  const rt = await startRuntime({
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-br-')),
+    port: 0,
+    dynamoPort: 0,
+    s3Port: 0,
+    background: false,
+  });
   try {
     const table = rt.tables.find((t) => t.startsWith('Accounts'))!;
-    const rows = Array.from({ length: n }, (_, i) => ({ pk: `ACCOUNT#acc_b${i}`, sk: 'META', name: `B${i}`, status: 'active', retentionDays: 90, creatorEmail: `c${i}@bench.test`, adminEmail: `a${i}@bench.test` }));
-    const chunks: typeof rows[] = [];
+    const rows = Array.from({ length: n }, (_, i) => ({
+      pk: `ACCOUNT#acc_b${i}`,
+      sk: 'META',
+      name: `B${i}`,
+      status: 'active',
+      retentionDays: 90,
+      creatorEmail: `c${i}@bench.test`,
+      adminEmail: `a${i}@bench.test`,
+    }));
+    const chunks: (typeof rows)[] = [];
     for (let i = 0; i < rows.length; i += 25) chunks.push(rows.slice(i, i + 25));
-    await pool(chunks, 8, async (c) => { await rt.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: c.map((r) => ({ PutRequest: { Item: marshall(r) } })) } })); });
+    await pool(chunks, 8, async (c) => {
+      await rt.dynamo.send(
+        new BatchWriteItemCommand({ RequestItems: { [table]: c.map((r) => ({ PutRequest: { Item: marshall(r) } })) } }),
+      );
+    });
     const { breachPorts } = await import('#adapters/breach-store.ts');
     const { reportBreach, notifyBreach } = await import('#core/breach.ts');
     const t0 = performance.now();
-    const r = await reportBreach(breachPorts, 'bench', { discoveredAt: new Date().toISOString(), description: 'benchmark breach, all accounts', accounts: 'all' }, () => 'bench');
+    const r = await reportBreach(
+      breachPorts,
+      'bench',
+      { discoveredAt: new Date().toISOString(), description: 'benchmark breach, all accounts', accounts: 'all' },
+      () => 'bench',
+    );
     const t1 = performance.now();
     const sent = await notifyBreach(breachPorts, r.breachId, { concurrency: 16 });
     const t2 = performance.now();
     const files = fs.readdirSync(rt.endpoints.outbox).length;
-    return { accounts: n, recipients: r.recipients, sent: sent.sent, outboxFiles: files, recordMs: Math.round(t1 - t0), notifyMs: Math.round(t2 - t1), notificationsPerSec: Math.round(sent.sent / ((t2 - t1) / 1000)), totalMinutes: Number(((t2 - t0) / 60000).toFixed(2)) };
+    return {
+      accounts: n,
+      recipients: r.recipients,
+      sent: sent.sent,
+      outboxFiles: files,
+      recordMs: Math.round(t1 - t0),
+      notifyMs: Math.round(t2 - t1),
+      notificationsPerSec: Math.round(sent.sent / ((t2 - t1) / 1000)),
+      totalMinutes: Number(((t2 - t0) / 60000).toFixed(2)),
+    };
   } finally {
     await rt.stop();
   }

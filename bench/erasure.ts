@@ -10,10 +10,23 @@ import { pool } from './harness.ts';
 
 export async function runErasureBench() {
   process.env.LETHE_CONFIG_CACHE_MS = '0';
-  const rt = await startRuntime({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-er-')), port: 0, dynamoPort: 0, s3Port: 0, background: false });
+  const rt = await startRuntime({
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-er-')),
+    port: 0,
+    dynamoPort: 0,
+    s3Port: 0,
+    background: false,
+  });
   try {
     const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
-    const call = async (method: string, route: string, body?: unknown) => (await fetch(`${rt.endpoints.api}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
+    const call = async (method: string, route: string, body?: unknown) =>
+      (
+        await fetch(`${rt.endpoints.api}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body ? JSON.stringify(body) : undefined,
+        })
+      ).json() as Promise<any>;
     const acc = await call('POST', '/v1/accounts', { name: 'Bench', creatorEmail: 'c@b.test', adminEmail: 'a@b.test' });
     const { getAccount } = await import('#adapters/accounts-store.ts');
     const { toItem } = await import('#core/ingest.ts');
@@ -22,12 +35,31 @@ export async function runErasureBench() {
     let seq = 0;
     const fill = async (count: number, userOf: (i: number) => string) => {
       const now = Date.now();
-      const items = Array.from({ length: count }, (_, i) => toItem({ id: `b${seq++}`, applicationId: acc.applicationId, type: 'xhr', timestamp: now - i, duration: 10, outcome: 'slow', url: '/x', userId: userOf(i) } as any, account, new Set(), undefined, new Map()));
-      const chunks: typeof items[] = [];
+      const items = Array.from({ length: count }, (_, i) =>
+        toItem(
+          {
+            id: `b${seq++}`,
+            applicationId: acc.applicationId,
+            type: 'xhr',
+            timestamp: now - i,
+            duration: 10,
+            outcome: 'slow',
+            url: '/x',
+            userId: userOf(i),
+          } as any,
+          account,
+          new Set(),
+          undefined,
+          new Map(),
+        ),
+      );
+      const chunks: (typeof items)[] = [];
       for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
       await pool(chunks, 8, async (c) => {
         let req = c.map((it) => ({ PutRequest: { Item: marshall(it, { removeUndefinedValues: true }) } }));
-        while (req.length) req = ((await rt.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: req } }))).UnprocessedItems?.[table] ?? []) as typeof req;
+        while (req.length)
+          req = ((await rt.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: req } })))
+            .UnprocessedItems?.[table] ?? []) as typeof req;
       });
     };
     const erase = async (userId: string) => {
@@ -48,7 +80,13 @@ export async function runErasureBench() {
     await fill(89_000, (i) => `other-${i % 5000}`);
     await fill(1_000, () => 'subject-b');
     const large = await erase('subject-b');
-    return { userInteractions: 1000, table10kMs: Math.round(small.ms), table100kMs: Math.round(large.ms), ratio: Number((large.ms / small.ms).toFixed(3)), erased: [small.erased, large.erased] };
+    return {
+      userInteractions: 1000,
+      table10kMs: Math.round(small.ms),
+      table100kMs: Math.round(large.ms),
+      ratio: Number((large.ms / small.ms).toFixed(3)),
+      erased: [small.erased, large.erased],
+    };
   } finally {
     await rt.stop();
   }

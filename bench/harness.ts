@@ -7,15 +7,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Starts `npm start`'s runtime in a child process (its own CPU) on free ports, in a fresh data folder. */
-export async function spawnRuntime(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-'))): Promise<{ proc: ChildProcess; dataDir: string; endpoints: any; token: string; stop: () => Promise<void> }> {
+export async function spawnRuntime(
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-')),
+): Promise<{ proc: ChildProcess; dataDir: string; endpoints: any; token: string; stop: () => Promise<void> }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LETHE_DATA_DIR: dataDir, PORT: '0', LETHE_DYNAMODB_PORT: '0', LETHE_S3_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  proc.stdout!.on('data', (d) => { log += d; });
-  proc.stderr!.on('data', (d) => { log += d; });
+  proc.stdout!.on('data', (d) => {
+    log += d;
+  });
+  proc.stderr!.on('data', (d) => {
+    log += d;
+  });
   const file = path.join(dataDir, 'endpoints.json');
   for (let i = 0; i < 600 && !log.includes('Ctrl-C stops'); i++) {
     if (proc.exitCode !== null) throw new Error(`runtime exited: ${log}`);
@@ -24,8 +30,14 @@ export async function spawnRuntime(dataDir = fs.mkdtempSync(path.join(os.tmpdir(
   const endpoints = JSON.parse(fs.readFileSync(file, 'utf8'));
   const token = fs.readFileSync(path.join(dataDir, 'auth', 'admin.token'), 'utf8');
   return {
-    proc, dataDir, endpoints, token,
-    stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); },
+    proc,
+    dataDir,
+    endpoints,
+    token,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
   };
 }
 
@@ -36,5 +48,9 @@ export function percentile(sorted: number[], p: number): number {
 
 export async function pool<T>(items: T[], concurrency: number, f: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < items.length) await f(items[next++]!); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await f(items[next++]!);
+    }),
+  );
 }

@@ -7,42 +7,67 @@ import * as pg from 'libpg-query';
 import { type FieldKind, scrub } from '#core/scrub/engine.ts';
 import { scrubSql } from '#core/scrub/sql.ts';
 
-interface Sample { kind: FieldKind; text: string; planted?: string; benign: boolean }
+interface Sample {
+  kind: FieldKind;
+  text: string;
+  planted?: string;
+  benign: boolean;
+}
 
 const luhnCard = () => faker.finance.creditCardNumber({ issuer: 'visa' }).replace(/-/g, ' ');
 function planted(): string {
   const pick = faker.number.int({ min: 0, max: 7 });
   switch (pick) {
-    case 0: return faker.internet.email().toLowerCase();
-    case 1: return `+372 5${faker.string.numeric(3)} ${faker.string.numeric(4)}`;
-    case 2: return luhnCard();
-    case 3: return faker.finance.iban({ formatted: false, countryCode: 'DE' });
-    case 4: return faker.internet.ipv4();
-    case 5: return `eyJhbGciOiJIUzI1NiJ9.eyJ${faker.string.alphanumeric(24)}.${faker.string.alphanumeric(30)}`;
-    case 6: return `sk_live_${faker.string.alphanumeric(24)}`;
-    default: return `${String(faker.number.int({ min: 1, max: 665 })).padStart(3, '0')}-${String(faker.number.int({ min: 1, max: 99 })).padStart(2, '0')}-${String(faker.number.int({ min: 1, max: 9999 })).padStart(4, '0')}`;
+    case 0:
+      return faker.internet.email().toLowerCase();
+    case 1:
+      return `+372 5${faker.string.numeric(3)} ${faker.string.numeric(4)}`;
+    case 2:
+      return luhnCard();
+    case 3:
+      return faker.finance.iban({ formatted: false, countryCode: 'DE' });
+    case 4:
+      return faker.internet.ipv4();
+    case 5:
+      return `eyJhbGciOiJIUzI1NiJ9.eyJ${faker.string.alphanumeric(24)}.${faker.string.alphanumeric(30)}`;
+    case 6:
+      return `sk_live_${faker.string.alphanumeric(24)}`;
+    default:
+      return `${String(faker.number.int({ min: 1, max: 665 })).padStart(3, '0')}-${String(faker.number.int({ min: 1, max: 99 })).padStart(2, '0')}-${String(faker.number.int({ min: 1, max: 9999 })).padStart(4, '0')}`;
   }
 }
 function benignValue(): string {
   const pick = faker.number.int({ min: 0, max: 6 });
   switch (pick) {
-    case 0: return faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' });
-    case 1: return faker.string.hexadecimal({ length: 40, casing: 'lower', prefix: '' });
-    case 2: return faker.date.recent().toISOString();
-    case 3: return `v${faker.system.semver()}`;
-    case 4: return String(faker.number.int({ min: 1, max: 9999 }));
-    case 5: return `${faker.number.int({ min: 1, max: 30000 })}ms`;
-    default: return String(faker.helpers.arrayElement([200, 201, 204, 301, 404, 500, 503]));
+    case 0:
+      return faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' });
+    case 1:
+      return faker.string.hexadecimal({ length: 40, casing: 'lower', prefix: '' });
+    case 2:
+      return faker.date.recent().toISOString();
+    case 3:
+      return `v${faker.system.semver()}`;
+    case 4:
+      return String(faker.number.int({ min: 1, max: 9999 }));
+    case 5:
+      return `${faker.number.int({ min: 1, max: 30000 })}ms`;
+    default:
+      return String(faker.helpers.arrayElement([200, 201, 204, 301, 404, 500, 503]));
   }
 }
 function shape(kind: FieldKind, v: string): string {
   const seg = faker.helpers.arrayElement(['orders', 'cart', 'users', 'api/v2/items', 'checkout']);
   switch (kind) {
-    case 'url': return `https://${faker.internet.domainName()}/${seg}/${encodeURIComponent(v)}?page=${faker.number.int(9)}&ref=${encodeURIComponent(v)}`;
-    case 'service-url': return `https://api.${faker.internet.domainName()}/v1/${seg}?id=${encodeURIComponent(v)}`;
-    case 'label': return `${faker.helpers.arrayElement(['Welcome', 'Pay', 'Send to', 'Order for', 'Saved'])} ${v}`;
-    case 'error': return `Error: request failed for ${v} at ${faker.system.filePath()}:${faker.number.int(500)}:${faker.number.int(80)}`;
-    case 'query': return `SELECT id, total FROM orders WHERE note = '${v.replace(/'/g, "''")}' AND amount > ${faker.number.int(999)}`;
+    case 'url':
+      return `https://${faker.internet.domainName()}/${seg}/${encodeURIComponent(v)}?page=${faker.number.int(9)}&ref=${encodeURIComponent(v)}`;
+    case 'service-url':
+      return `https://api.${faker.internet.domainName()}/v1/${seg}?id=${encodeURIComponent(v)}`;
+    case 'label':
+      return `${faker.helpers.arrayElement(['Welcome', 'Pay', 'Send to', 'Order for', 'Saved'])} ${v}`;
+    case 'error':
+      return `Error: request failed for ${v} at ${faker.system.filePath()}:${faker.number.int(500)}:${faker.number.int(80)}`;
+    case 'query':
+      return `SELECT id, total FROM orders WHERE note = '${v.replace(/'/g, "''")}' AND amount > ${faker.number.int(999)}`;
   }
 }
 
@@ -61,7 +86,14 @@ function generate(n: number, seed: number): Sample[] {
     const kind = kinds[i % kinds.length]!;
     if (i % 3 === 0) {
       const v = benignValue();
-      const text = kind === 'query' ? `SELECT id FROM orders WHERE status = ? LIMIT ?` : kind === 'label' ? `Build ${v}` : kind === 'error' ? `Timeout after ${v} (trace ${faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' })})` : `https://app.example.com/api/v2/orders/${v}?page=2`;
+      const text =
+        kind === 'query'
+          ? `SELECT id FROM orders WHERE status = ? LIMIT ?`
+          : kind === 'label'
+            ? `Build ${v}`
+            : kind === 'error'
+              ? `Timeout after ${v} (trace ${faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' })})`
+              : `https://app.example.com/api/v2/orders/${v}?page=2`;
       return { kind, text, benign: true };
     }
     const p = planted();
@@ -73,20 +105,32 @@ type Redact = (s: Sample) => string | undefined;
 
 /** Recall (planted value gone) and the share of benign controls left exactly as they were. */
 function accuracy(samples: Sample[], outputs: Array<string | undefined>) {
-  let found = 0; let planted = 0; let benignKept = 0; let benign = 0;
+  let found = 0;
+  let planted = 0;
+  let benignKept = 0;
+  let benign = 0;
   samples.forEach((s, i) => {
     const out = outputs[i];
-    if (s.benign) { benign++; if (out === s.text) benignKept++; }
-    else {
+    if (s.benign) {
+      benign++;
+      if (out === s.text) benignKept++;
+    } else {
       planted++;
-      const gone = out === undefined || (!out.includes(s.planted!) && !out.includes(encodeURIComponent(s.planted!)) && !out.includes(s.planted!.replace(/'/g, "''")));
+      const gone =
+        out === undefined ||
+        (!out.includes(s.planted!) &&
+          !out.includes(encodeURIComponent(s.planted!)) &&
+          !out.includes(s.planted!.replace(/'/g, "''")));
       if (gone) found++;
     }
   });
   return { recall: found / planted, benignUnchanged: benign ? benignKept / benign : 1 };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 /**
  * Throughput of several redactors on the same samples. This machine's speed drifts by tens of per cent from
@@ -106,13 +150,17 @@ function race(samples: Sample[], redactors: Record<string, Redact>, rounds = 15,
       const redact = redactors[name]!;
       let passes = 0;
       const t0 = performance.now();
-      do { for (const s of samples) redact(s); passes++; } while (performance.now() - t0 < sliceMs);
+      do {
+        for (const s of samples) redact(s);
+        passes++;
+      } while (performance.now() - t0 < sliceMs);
       round[name] = (bytes * passes) / 1e6 / ((performance.now() - t0) / 1000);
     }
     perRound.push(round);
   }
   const results: Record<string, { mbPerSec: number; recall: number; benignUnchanged: number }> = {};
-  for (const name of names) results[name] = { mbPerSec: median(perRound.map((r) => r[name]!)), ...accuracy(samples, outputs[name]!) };
+  for (const name of names)
+    results[name] = { mbPerSec: median(perRound.map((r) => r[name]!)), ...accuracy(samples, outputs[name]!) };
   const ratio = (a: string, b: string) => median(perRound.map((r) => r[a]! / r[b]!));
   return { results, ratio };
 }
@@ -139,12 +187,26 @@ export async function runScrubBench() {
   // SQL alone: Lethe's literal scrubber beside libpg-query's normalizeSync (the PostgreSQL parser)
   await pg.loadModule();
   const sql = samples.filter((s) => s.kind === 'query');
-  const sqlRace = race(sql, {
-    lethe: (s) => scrubSql(s.text),
-    'libpg-query normalizeSync': (s) => { try { return pg.normalizeSync(s.text); } catch { return s.text; } },
-  }, 7);
+  const sqlRace = race(
+    sql,
+    {
+      lethe: (s) => scrubSql(s.text),
+      'libpg-query normalizeSync': (s) => {
+        try {
+          return pg.normalizeSync(s.text);
+        } catch {
+          return s.text;
+        }
+      },
+    },
+    7,
+  );
   return {
-    corpus: { samples: samples.length, bytes: samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0), planted: samples.filter((s) => !s.benign).length },
+    corpus: {
+      samples: samples.length,
+      bytes: samples.reduce((s, x) => s + Buffer.byteLength(x.text), 0),
+      planted: samples.filter((s) => !s.benign).length,
+    },
     results,
     sql: sqlRace.results,
     speedupVsRedactpii: ratio('lethe', '@redactpii/node'),

@@ -42,7 +42,13 @@ export class ErasureWorkflow extends Construct {
         retryOnServiceExceptions: true,
       });
       // Store throttling / unavailability: back off and try again.
-      t.addRetry({ errors: ['RetryableError', 'States.Timeout'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+      t.addRetry({
+        errors: ['RetryableError', 'States.Timeout'],
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxAttempts: 6,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
       return t;
     };
 
@@ -50,7 +56,10 @@ export class ErasureWorkflow extends Construct {
     const failed = new sfn.Fail(this, 'ErasureFailed', { errorPath: '$.error', causePath: '$.cause' });
     const markFailed = new tasks.LambdaInvoke(this, 'MarkFailed', {
       lambdaFunction: props.worker,
-      payload: sfn.TaskInput.fromObject({ action: 'markFailed', state: { 'input.$': '$$.Execution.Input', 'error.$': '$.error' } }),
+      payload: sfn.TaskInput.fromObject({
+        action: 'markFailed',
+        state: { 'input.$': '$$.Execution.Input', 'error.$': '$.error' },
+      }),
       outputPath: '$.Payload',
     });
     // Only an outage is retried here; an input the worker refuses fails the execution at once.
@@ -63,9 +72,12 @@ export class ErasureWorkflow extends Construct {
     const verify = step('Verify', 'verify');
     const finish = step('LedgerReceiptAndDeleteUser', 'finish');
     const notify = step('NotifyRequester', 'notify');
-    for (const t of [validate, tombstone, erasePage, verify, finish, notify]) t.addCatch(markFailed, { resultPath: '$.error' });
+    for (const t of [validate, tombstone, erasePage, verify, finish, notify])
+      t.addCatch(markFailed, { resultPath: '$.error' });
 
-    const settle = new sfn.Wait(this, 'LetIndexSettle', { time: sfn.WaitTime.duration(Duration.seconds(2)) }).next(erasePage);
+    const settle = new sfn.Wait(this, 'LetIndexSettle', { time: sfn.WaitTime.duration(Duration.seconds(2)) }).next(
+      erasePage,
+    );
     // Ingest reads the tombstone, then writes: a batch in flight is done within the ingest timeout. Wait it out
     // after the tombstone appears (before erasing) and before it goes (after completedAt).
     const inFlightWait = Duration.seconds(props.inFlightIngest.toSeconds() + 5);
@@ -75,14 +87,29 @@ export class ErasureWorkflow extends Construct {
       .next(tombstone)
       .next(inFlight)
       .next(erasePage)
-      .next(new sfn.Choice(this, 'MoreLinked?')
-        .when(sfn.Condition.booleanEquals('$.more', true), erasePage)
-        .otherwise(verify.next(new sfn.Choice(this, 'NothingLinked?')
-          .when(sfn.Condition.booleanEquals('$.complete', true), lateIngest.next(finish).next(notify).next(new sfn.Succeed(this, 'Erased')))
-          .when(sfn.Condition.numberLessThan('$.verifyAttempts', 5), settle)
-          .otherwise(new sfn.Pass(this, 'StillLinked', { parameters: { Error: 'ErasureIncomplete', Cause: 'linked interactions remain after 5 passes' }, resultPath: '$.error' }).next(markFailed)))));
+      .next(
+        new sfn.Choice(this, 'MoreLinked?').when(sfn.Condition.booleanEquals('$.more', true), erasePage).otherwise(
+          verify.next(
+            new sfn.Choice(this, 'NothingLinked?')
+              .when(
+                sfn.Condition.booleanEquals('$.complete', true),
+                lateIngest.next(finish).next(notify).next(new sfn.Succeed(this, 'Erased')),
+              )
+              .when(sfn.Condition.numberLessThan('$.verifyAttempts', 5), settle)
+              .otherwise(
+                new sfn.Pass(this, 'StillLinked', {
+                  parameters: { Error: 'ErasureIncomplete', Cause: 'linked interactions remain after 5 passes' },
+                  resultPath: '$.error',
+                }).next(markFailed),
+              ),
+          ),
+        ),
+      );
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, encryptionKey: props.key });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.key,
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -92,13 +119,26 @@ export class ErasureWorkflow extends Construct {
       comment: 'Lethe erasure: tombstone, remove identity from linked interactions, verify, ledger, receipt, notify',
     });
     Validations.of(this.stateMachine.role).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, props.worker.functionArn)}:*]`, reason: 'lambda:InvokeFunction on the worker and its qualified versions (CDK grants ARN and ARN:*); no other function is reachable.' },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery…) support no resource-level permissions.' },
-      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The state machine role holds only the policy generated for this workflow; a managed policy would be the same document, shareable by mistake.' },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, props.worker.functionArn)}:*]`,
+        reason:
+          'lambda:InvokeFunction on the worker and its qualified versions (CDK grants ARN and ARN:*); no other function is reachable.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery…) support no resource-level permissions.',
+      },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason:
+          'The state machine role holds only the policy generated for this workflow; a managed policy would be the same document, shareable by mistake.',
+      },
     );
 
     new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription: 'An erasure request failed: the requester is waiting for a receipt (P11). See the request status and the execution.',
+      alarmDescription:
+        'An erasure request failed: the requester is waiting for a receipt (P11). See the request status and the execution.',
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,

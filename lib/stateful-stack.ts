@@ -38,7 +38,10 @@ export class StatefulStack extends Stack {
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.key,
         // PITR is a backup too: it keeps changed and deleted items as long as the exports live (docs/data-map.md)
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: BACKUP_RETENTION_DAYS },
+        pointInTimeRecoverySpecification: {
+          pointInTimeRecoveryEnabled: true,
+          recoveryPeriodInDays: BACKUP_RETENTION_DAYS,
+        },
         deletionProtection: true,
         timeToLiveAttribute: TTL_ATTRIBUTE,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -46,7 +49,8 @@ export class StatefulStack extends Stack {
       });
     const backupReason = {
       id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
-      reason: 'Backups are point-in-time recovery plus the daily export to the eu-west-1 backup bucket, both expiring within retention (P9); an AWS Backup vault would keep copies under a retention Lethe does not control.',
+      reason:
+        'Backups are point-in-time recovery plus the daily export to the eu-west-1 backup bucket, both expiring within retention (P9); an AWS Backup vault would keep copies under a retention Lethe does not control.',
     };
 
     // pk = account#application, sk = time#eventId; GSI by account#userKey for access, export and erasure.
@@ -67,7 +71,8 @@ export class StatefulStack extends Stack {
     this.accounts = table('Accounts');
     // Access log, receipts, breach records: written by functions that may only PutItem.
     this.audit = table('Audit');
-    for (const t of [this.interactions, this.users, this.accounts, this.audit]) Validations.of(t).acknowledge(backupReason);
+    for (const t of [this.interactions, this.users, this.accounts, this.audit])
+      Validations.of(t).acknowledge(backupReason);
     // CloudWatch Logs encrypts the functions' log groups with the project key.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -75,7 +80,9 @@ export class StatefulStack extends Stack {
         principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${this.region}:${this.account}:log-group:*` } },
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${this.region}:${this.account}:log-group:*` },
+        },
       }),
     );
 
@@ -86,12 +93,18 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const rotationReason = 'Rotating the token key signs out every operator and customer at once; it is rotated by the documented runbook (docs/operations.md), not on a timer.';
+    const rotationReason =
+      'Rotating the token key signs out every operator and customer at once; it is rotated by the documented runbook (docs/operations.md), not on a timer.';
     Validations.of(this.tokenKey).acknowledge(
       { id: 'AwsSolutions-SMG4', reason: rotationReason },
       { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: rotationReason },
     );
 
+    this.backupBucket = this.buckets();
+  }
+
+  /** The backup bucket (exports and the erasure ledger) and the bucket its access logs go to. */
+  private buckets(): s3.Bucket {
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logging can only deliver to an SSE-S3 bucket.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -103,13 +116,27 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(accessLogs).acknowledge(
-      { id: 'AwsSolutions-S1', reason: 'This is the access-log destination of the backup bucket; logging it to itself would loop.' },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'This is the access-log destination of the backup bucket; logging it to itself would loop.' },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AWS documentation); the logs hold no interaction data.' },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Replication would copy data out of the single-region design (P1); access logs expire after 90 days instead.' },
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This is the access-log destination of the backup bucket; logging it to itself would loop.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3BucketLoggingEnabled',
+        reason: 'This is the access-log destination of the backup bucket; logging it to itself would loop.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+        reason:
+          'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3 (AWS documentation); the logs hold no interaction data.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
+        reason:
+          'Replication would copy data out of the single-region design (P1); access logs expire after 90 days instead.',
+      },
     );
 
-    this.backupBucket = new s3.Bucket(this, 'Backups', {
+    const backups = new s3.Bucket(this, 'Backups', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -129,18 +156,20 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // P1: nobody may set up replication out of Ireland.
-    this.backupBucket.addToResourcePolicy(
+    backups.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyReplicationOutOfRegion',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutReplicationConfiguration'],
-        resources: [this.backupBucket.bucketArn],
+        resources: [backups.bucketArn],
       }),
     );
-    Validations.of(this.backupBucket).acknowledge({
+    Validations.of(backups).acknowledge({
       id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
-      reason: 'Replication is denied on purpose: backups stay in eu-west-1 (P1); durability comes from S3 within the region and PITR.',
+      reason:
+        'Replication is denied on purpose: backups stay in eu-west-1 (P1); durability comes from S3 within the region and PITR.',
     });
+    return backups;
   }
 }

@@ -38,9 +38,13 @@ export class StatelessStack extends Stack {
     this.operatorsTopic = new Operations(this, 'Operations', { functions: f, key: data.key }).topic;
 
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', {
-      worker: f.erasure, key: data.key, alarmTopic: this.operatorsTopic,
+      worker: f.erasure,
+      key: data.key,
+      alarmTopic: this.operatorsTopic,
       // a batch that read the user's state before the tombstone may still be writing until the ingest timeout
-      inFlightIngest: Duration.seconds(Math.max(...[f['ingest-server'], f['ingest-browser']].map((x) => x.timeout!.toSeconds()))),
+      inFlightIngest: Duration.seconds(
+        Math.max(...[f['ingest-server'], f['ingest-browser']].map((x) => x.timeout!.toSeconds())),
+      ),
     });
     f.management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
     this.erasure.stateMachine.grantStartExecution(f.management);

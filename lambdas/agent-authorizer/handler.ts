@@ -17,17 +17,26 @@ async function serverKeyOwner(keyId: string, proof: string | undefined): Promise
   return isLiveKey(key, now) && keyProofValid(proof, key.secret, keyId, now) ? key.accountId : undefined;
 }
 
-export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult & { usageIdentifierKey?: string }> => {
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult & { usageIdentifierKey?: string }> => {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const keyId = headers['x-lethe-key-id'];
   const browserKey = event.queryStringParameters?.key;
-  const owner = keyId ? await serverKeyOwner(keyId, headers['x-lethe-key-proof']) : browserKey ? (await findBrowserApp(browserKey))?.accountId : undefined;
+  const owner = keyId
+    ? await serverKeyOwner(keyId, headers['x-lethe-key-proof'])
+    : browserKey
+      ? (await findBrowserApp(browserKey))?.accountId
+      : undefined;
   if (!owner) throw new Error('Unauthorized');
   const [arnHead, stage] = event.methodArn.split('/') as [string, string];
   return {
     principalId: owner,
     usageIdentifierKey: usagePlanKeyOf(owner),
-    policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/POST/v1/*` }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/POST/v1/*` }],
+    },
     context: { accountId: owner },
   };
 };

@@ -21,7 +21,10 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
   const [arnHead, stage] = event.methodArn.split('/') as [string, string];
   return {
     principalId: principal.sub,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/*` }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/*` }],
+    },
     // The scope as a JSON array: context values are strings, and a joined list could be widened by a comma.
     context: { sub: principal.sub, role: principal.role, accounts: JSON.stringify(principal.accounts) },
   };

@@ -10,4 +10,4 @@ const api = routesFunction(ROUTES.breach, breachRoutePorts);
 
 /** API Gateway (administrators: the breach routes of the route table) or the 15-minute schedule (deadline watch). */
 export const handler = async (event: HttpEvent | { source?: string }, context: Context) =>
-  ('httpMethod' in event ? api(event, context) : { watched: await watchDeadlines(breachRoutePorts) });
+  'httpMethod' in event ? api(event, context) : { watched: await watchDeadlines(breachRoutePorts) };

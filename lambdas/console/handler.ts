@@ -2,13 +2,16 @@ import '#wiring/aws.ts';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CONSOLE_HTML } from '../../src/console/page.ts';
 
-/** GET /console: the customer console page, served from the API in eu-west-1 (strict CSP: nothing loads from elsewhere). */
+/**
+ * GET /console: the customer console page, served from the API in eu-west-1 (strict CSP: nothing loads from elsewhere).
+ */
 export const handler = async (): Promise<APIGatewayProxyResult> => ({
   statusCode: 200,
   headers: {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'content-security-policy':
+      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   },

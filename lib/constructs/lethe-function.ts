@@ -25,8 +25,23 @@ export type TableAccess = 'read' | 'write' | 'readwrite' | 'append' | 'appendRea
 /** Least-privilege DynamoDB actions per access kind; 'append' may only add items (audit trail). */
 const TABLE_ACTIONS: Record<TableAccess, string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
-  readwrite: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+  write: [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DescribeTable',
+  ],
+  readwrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DescribeTable',
+  ],
   append: ['dynamodb:PutItem', 'dynamodb:DescribeTable'],
   appendRead: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
 };
@@ -99,13 +114,33 @@ export class LetheFunction extends lambda.Function {
       [ENTRY_METADATA]: this.entryPath,
     };
     Validations.of(role).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (added by active tracing); every data permission is scoped to named resources.' },
-      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Each function has its own role whose policy is generated from explicit per-resource grants (bindTable/bindBucket/useKey); a separate managed policy would be the same document, shareable by mistake.' },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (added by active tracing); every data permission is scoped to named resources.',
+      },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason:
+          'Each function has its own role whose policy is generated from explicit per-resource grants (bindTable/bindBucket/useKey); a separate managed policy would be the same document, shareable by mistake.',
+      },
     );
     Validations.of(this).acknowledge(
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'The function reaches only regional AWS APIs (DynamoDB, S3, KMS, SES) over TLS with IAM auth; a VPC adds no isolation here and adds NAT cost and cold-start time.' },
-      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'Per-account throttling is enforced by API Gateway usage plans; a reserved concurrency cap would throttle every customer at once.' },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'No asynchronous invocations: API Gateway and Step Functions call synchronously and retry, so a failed event is returned to the caller (503) rather than parked.' },
+      {
+        id: 'NIST.800.53.R5-LambdaInsideVPC',
+        reason:
+          'The function reaches only regional AWS APIs (DynamoDB, S3, KMS, SES) over TLS with IAM auth; a VPC adds no isolation here and adds NAT cost and cold-start time.',
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaConcurrency',
+        reason:
+          'Per-account throttling is enforced by API Gateway usage plans; a reserved concurrency cap would throttle every customer at once.',
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaDLQ',
+        reason:
+          'No asynchronous invocations: API Gateway and Step Functions call synchronously and retry, so a failed event is returned to the caller (503) rather than parked.',
+      },
     );
     this.role = role;
   }
@@ -126,7 +161,10 @@ export class LetheFunction extends lambda.Function {
           actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
           resources: [table.encryptionKey.keyArn],
           conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${IRELAND}.amazonaws.com`, 'kms:EncryptionContext:aws:dynamodb:tableName': table.tableName },
+            StringEquals: {
+              'kms:ViaService': `dynamodb.${IRELAND}.amazonaws.com`,
+              'kms:EncryptionContext:aws:dynamodb:tableName': table.tableName,
+            },
           },
         }),
       );
@@ -136,7 +174,9 @@ export class LetheFunction extends lambda.Function {
 
   /** Scan on one table (only the retention auditor needs it, on the small Accounts table). */
   allowScan(table: dynamodb.Table): this {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }),
+    );
     return this;
   }
 
@@ -145,20 +185,40 @@ export class LetheFunction extends lambda.Function {
    * context), and tells the function which key it is: e.g. browser ingest may decrypt account keys, not
    * agents' secrets.
    */
-  useKey(envName: string, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt'>, purposes: SecretPurpose[]): this {
+  useKey(
+    envName: string,
+    key: kms.IKey,
+    actions: Array<'kms:Encrypt' | 'kms:Decrypt'>,
+    purposes: SecretPurpose[],
+  ): this {
     this.addEnvironment(envName, key.keyArn);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:purpose': purposes } } }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': purposes } },
+      }),
+    );
     return this;
   }
 
   /** Read access to one secret (and decrypt with its key), granted on the function's side only. */
   readSecret(envName: string, secret: secretsmanager.ISecret): this {
     this.addEnvironment(envName, secret.secretArn);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secret.secretArn],
+      }),
+    );
     if (secret.encryptionKey) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['kms:Decrypt'], resources: [secret.encryptionKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${IRELAND}.amazonaws.com` } },
-      }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${IRELAND}.amazonaws.com` } },
+        }),
+      );
     }
     return this;
   }
@@ -166,10 +226,12 @@ export class LetheFunction extends lambda.Function {
   /** SES v2 sending from the project's verified domain in eu-west-1. */
   allowEmail(): this {
     this.addEnvironment('MAIL_FROM', MAIL_FROM);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ses:SendEmail'],
-      resources: [`arn:aws:ses:${IRELAND}:${Stack.of(this).account}:identity/${MAIL_DOMAIN}`],
-    }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:aws:ses:${IRELAND}:${Stack.of(this).account}:identity/${MAIL_DOMAIN}`],
+      }),
+    );
     return this;
   }
 
@@ -186,15 +248,26 @@ export class LetheFunction extends lambda.Function {
     ];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
     if (access !== 'write') {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
     }
     if (bucket.encryptionKey) {
       // Only through S3, for this bucket's objects (the bucket key's context is the bucket ARN).
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [bucket.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${IRELAND}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${bucket.bucketArn}*` } },
-      }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [bucket.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${IRELAND}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${bucket.bucketArn}*` },
+          },
+        }),
+      );
     }
     acknowledgeResolved(
       this.role,

@@ -8,7 +8,12 @@ import type { IConstruct } from 'constructs';
 export function nagResourceName(scope: IConstruct, token: string): string {
   const render = (v: unknown): string => {
     if (typeof v === 'string') return v;
-    const o = v as { 'Fn::ImportValue'?: unknown; 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    const o = v as {
+      'Fn::ImportValue'?: unknown;
+      'Fn::GetAtt'?: [string, string];
+      Ref?: string;
+      'Fn::Join'?: [string, unknown[]];
+    };
     if (o['Fn::ImportValue']) return render(o['Fn::ImportValue']);
     if (o['Fn::GetAtt']) return `<${o['Fn::GetAtt'][0]}.${o['Fn::GetAtt'][1]}>`;
     if (o.Ref) return `<${o.Ref}>`;

@@ -14,7 +14,11 @@ function managedRuleGroups(firstPriority: number): wafv2.CfnWebACL.RuleProperty[
     priority,
     overrideAction: { none: {} },
     statement: {
-      managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) },
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+      },
     },
     visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `lethe-${name}`, sampledRequestsEnabled: false },
   });
@@ -59,18 +63,28 @@ export class ApiFirewall extends Construct {
                 { queryArgument: { name: 'key', textTransformations: [{ priority: 0, type: 'NONE' }] } },
               ],
               scopeDownStatement: {
-                byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'ENDS_WITH', searchString: '/v1/browser-events', textTransformations: [{ priority: 0, type: 'NONE' }] },
+                byteMatchStatement: {
+                  fieldToMatch: { uriPath: {} },
+                  positionalConstraint: 'ENDS_WITH',
+                  searchString: '/v1/browser-events',
+                  textTransformations: [{ priority: 0, type: 'NONE' }],
+                },
               },
             },
           },
-          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'lethe-browser-rate', sampledRequestsEnabled: false },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'lethe-browser-rate',
+            sampledRequestsEnabled: false,
+          },
         },
         ...managedRuleGroups(2),
       ],
     });
     Validations.of(waf).acknowledge({
       id: 'NIST.800.53.R5-WAFv2LoggingEnabled',
-      reason: 'WAF logs record client IP addresses, which Lethe promises never to store (P2); the ACL publishes CloudWatch metrics instead.',
+      reason:
+        'WAF logs record client IP addresses, which Lethe promises never to store (P2); the ACL publishes CloudWatch metrics instead.',
     });
     new wafv2.CfnWebACLAssociation(this, 'Association', {
       resourceArn: props.api.deploymentStage.stageArn,

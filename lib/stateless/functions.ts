@@ -5,7 +5,18 @@ import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LetheFunction } from '../constructs/lethe-function.ts';
 import type { StatefulStack } from '../stateful-stack.ts';
 
-export type FunctionName = 'health' | 'console' | 'ingest-server' | 'ingest-browser' | 'management' | 'erasure' | 'retention' | 'backup' | 'breach' | 'authorizer' | 'agent-authorizer';
+export type FunctionName =
+  | 'health'
+  | 'console'
+  | 'ingest-server'
+  | 'ingest-browser'
+  | 'management'
+  | 'erasure'
+  | 'retention'
+  | 'backup'
+  | 'breach'
+  | 'authorizer'
+  | 'agent-authorizer';
 export type LetheFunctions = Record<FunctionName, LetheFunction>;
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
@@ -16,24 +27,41 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string
  * workflow is elsewhere.
  */
 export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctions {
-  const fn = (name: FunctionName, description: string, extra: Partial<ConstructorParameters<typeof LetheFunction>[2]> = {}) =>
-    new LetheFunction(stack, pascal(name), { name, description, logKey: data.key, ...extra });
+  const fn = (
+    name: FunctionName,
+    description: string,
+    extra: Partial<ConstructorParameters<typeof LetheFunction>[2]> = {},
+  ) => new LetheFunction(stack, pascal(name), { name, description, logKey: data.key, ...extra });
   const f = {
     health: fn('health', 'Liveness probe: answers 200 without touching data'),
     'ingest-server': fn('ingest-server', 'Signed ingest for server-side (Java) agents'),
     'ingest-browser': fn('ingest-browser', 'Ingest for browser agents: public key + allowed origins'),
     management: fn('management', 'Management API: accounts, keys, settings', { timeout: Duration.seconds(29) }),
-    erasure: fn('erasure', 'Erasure workflow steps: tombstone, erase linked interactions, verify, ledger, receipt', { timeout: Duration.minutes(2) }),
-    retention: fn('retention', 'Retention auditor: deletes overdue and beyond-retention items and terminated accounts', { timeout: Duration.minutes(15), memorySize: 1024 }),
-    backup: fn('backup', 'Daily DynamoDB export to the backup bucket; restore with erasures re-applied', { timeout: Duration.minutes(15), memorySize: 1024 }),
-    breach: fn('breach', 'Breach records, notification of every affected account, deadline watch', { timeout: Duration.minutes(10) }),
+    erasure: fn('erasure', 'Erasure workflow steps: tombstone, erase linked interactions, verify, ledger, receipt', {
+      timeout: Duration.minutes(2),
+    }),
+    retention: fn(
+      'retention',
+      'Retention auditor: deletes overdue and beyond-retention items and terminated accounts',
+      { timeout: Duration.minutes(15), memorySize: 1024 },
+    ),
+    backup: fn('backup', 'Daily DynamoDB export to the backup bucket; restore with erasures re-applied', {
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+    }),
+    breach: fn('breach', 'Breach records, notification of every affected account, deadline watch', {
+      timeout: Duration.minutes(10),
+    }),
     console: fn('console', 'Serves the customer console page', { memorySize: 256 }),
     authorizer: fn('authorizer', 'Verifies management API tokens (role + account scope)'),
     'agent-authorizer': fn('agent-authorizer', 'Names the account behind an agent key, for per-account throttling'),
   } satisfies LetheFunctions;
 
   for (const ingest of [f['ingest-server'], f['ingest-browser']]) {
-    ingest.bindTable(ENV.interactionsTable, data.interactions, 'write').bindTable(ENV.usersTable, data.users, 'readwrite').bindTable(ENV.accountsTable, data.accounts, 'readwrite');
+    ingest
+      .bindTable(ENV.interactionsTable, data.interactions, 'write')
+      .bindTable(ENV.usersTable, data.users, 'readwrite')
+      .bindTable(ENV.accountsTable, data.accounts, 'readwrite');
   }
   // Server ingest checks agents' signatures; both hash identities with the account key.
   f['ingest-server'].useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret', 'account-key']);
@@ -70,18 +98,34 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .bindTable(ENV.auditTable, data.audit, 'append')
     .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/')
     .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'erasure-ledger/');
-  f.backup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ExportTableToPointInTime'], resources: [data.interactions.tableArn, data.users.tableArn] }));
+  f.backup.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:ExportTableToPointInTime'],
+      resources: [data.interactions.tableArn, data.users.tableArn],
+    }),
+  );
   // The export writes into the SSE-KMS bucket as this role: the key only through DynamoDB and S3, never directly.
   f.backup.addEnvironment(ENV.keyId, data.key.keyArn);
-  f.backup.role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [data.key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': [`dynamodb.${IRELAND}.amazonaws.com`, `s3.${IRELAND}.amazonaws.com`] } },
-  }));
+  f.backup.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [data.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': [`dynamodb.${IRELAND}.amazonaws.com`, `s3.${IRELAND}.amazonaws.com`] },
+      },
+    }),
+  );
   f.backup.addEnvironment('BACKUP_REGION', IRELAND);
 
-  f.breach.bindTable(ENV.accountsTable, data.accounts, 'readwrite').bindTable(ENV.auditTable, data.audit, 'append').allowScan(data.accounts).allowEmail();
+  f.breach
+    .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+    .bindTable(ENV.auditTable, data.audit, 'append')
+    .allowScan(data.accounts)
+    .allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
-  f['agent-authorizer'].bindTable(ENV.accountsTable, data.accounts, 'read').useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);
+  f['agent-authorizer']
+    .bindTable(ENV.accountsTable, data.accounts, 'read')
+    .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);
   return f;
 }

@@ -22,14 +22,29 @@ export class ManagementApi extends Construct {
       Validations.of(m).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
     };
     open('/health', 'health', PROBE);
-    // The customer console: a static page from this API (eu-west-1), which then calls the API with the customer's token.
+    // The customer console: a static page from this API (eu-west-1), which then calls the API with the customer's
+    // token.
     open('/console', 'console', PUBLIC_PAGE);
 
-    const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', { handler: f.authorizer, resultsCacheTtl: Duration.seconds(0) });
-    const targets: Record<RouteFunction, keyof LetheFunctions> = { management: 'management', backup: 'backup', breach: 'breach' };
+    const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', {
+      handler: f.authorizer,
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const targets: Record<RouteFunction, keyof LetheFunctions> = {
+      management: 'management',
+      backup: 'backup',
+      breach: 'breach',
+    };
     for (const r of ALL_ROUTES) {
-      const m = resourceAt(api.root, r.path).addMethod(r.method, proxy(f[targets[r.fn]]), { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM });
-      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.' });
+      const m = resourceAt(api.root, r.path).addMethod(r.method, proxy(f[targets[r.fn]]), {
+        authorizer,
+        authorizationType: apigw.AuthorizationType.CUSTOM,
+      });
+      Validations.of(m).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Staff and customer tokens are verified by the Lambda token authorizer (role + account scope), see docs/access.md.',
+      });
     }
   }
 }

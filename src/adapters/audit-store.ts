@@ -12,17 +12,37 @@ import { retryable } from './dynamo-errors.ts';
  * Append-only: functions hold only dynamodb:PutItem on this table, and every key is new.
  */
 export async function appendAudit(e: AuditEntry): Promise<void> {
-  await retryable('audit', () => dynamo().send(new PutItemCommand({
-    TableName: env(ENV.auditTable),
-    Item: marshall({ pk: e.accountId ?? 'GLOBAL', sk: `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`, ...e, expiresAt: daysAfter(e.at, AUDIT_RETENTION_DAYS) }, { removeUndefinedValues: true }),
-    ConditionExpression: 'attribute_not_exists(pk)',
-  })));
+  await retryable('audit', () =>
+    dynamo().send(
+      new PutItemCommand({
+        TableName: env(ENV.auditTable),
+        Item: marshall(
+          {
+            pk: e.accountId ?? 'GLOBAL',
+            sk: `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`,
+            ...e,
+            expiresAt: daysAfter(e.at, AUDIT_RETENTION_DAYS),
+          },
+          { removeUndefinedValues: true },
+        ),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
 }
 
 /** An account's audit trail, newest first. */
 export async function listAudit(accountId: string, limit = 200): Promise<Array<Record<string, unknown>>> {
-  const out = await retryable('audit', () => dynamo().send(new QueryCommand({
-    TableName: env(ENV.auditTable), KeyConditionExpression: 'pk = :a', ExpressionAttributeValues: marshall({ ':a': accountId }), ScanIndexForward: false, Limit: limit,
-  })));
+  const out = await retryable('audit', () =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: env(ENV.auditTable),
+        KeyConditionExpression: 'pk = :a',
+        ExpressionAttributeValues: marshall({ ':a': accountId }),
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    ),
+  );
   return (out.Items ?? []).map((i) => unmarshall(i)).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest);
 }

@@ -20,12 +20,21 @@ export function localSigningKey(dataDir: string): Uint8Array {
   const file = path.join(dataDir, 'auth', 'signing.key');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    try { fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    try {
+      fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
   return Buffer.from(fs.readFileSync(file, 'utf8'), 'utf8');
 }
 
-export async function issueToken(key: Uint8Array, p: Principal, ttlSeconds: number, audience = TOKEN_AUDIENCE): Promise<string> {
+export async function issueToken(
+  key: Uint8Array,
+  p: Principal,
+  ttlSeconds: number,
+  audience = TOKEN_AUDIENCE,
+): Promise<string> {
   return new SignJWT({ role: p.role, accounts: p.accounts })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(p.sub)
@@ -41,11 +50,21 @@ export async function issueToken(key: Uint8Array, p: Principal, ttlSeconds: numb
  * MAX_TOKEN_SECONDS; every scope entry is an account id or '*'. Returns the principal or throws.
  */
 export async function verifyToken(key: Uint8Array, token: string): Promise<Principal> {
-  const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub'] });
+  const { payload } = await jwtVerify(token, key, {
+    issuer: TOKEN_ISSUER,
+    audience: TOKEN_AUDIENCE,
+    algorithms: ['HS256'],
+    requiredClaims: ['exp', 'iat', 'sub'],
+  });
   if (payload.exp! - payload.iat! > MAX_TOKEN_SECONDS) throw new Error('token lifetime too long');
   const role = payload.role as Principal['role'];
   const accounts = payload.accounts;
-  if (!ROLES.includes(role) || !Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a)) || typeof payload.sub !== 'string') {
+  if (
+    !ROLES.includes(role) ||
+    !Array.isArray(accounts) ||
+    !accounts.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a)) ||
+    typeof payload.sub !== 'string'
+  ) {
     throw new Error('malformed claims');
   }
   return { sub: payload.sub, role, accounts: accounts as string[] };
@@ -53,7 +72,11 @@ export async function verifyToken(key: Uint8Array, token: string): Promise<Princ
 
 /** The local runtime's bootstrap administrator credential (the CLI uses it by default). */
 export async function writeBootstrapToken(dataDir: string): Promise<string> {
-  const token = await issueToken(localSigningKey(dataDir), { sub: 'local-admin', role: 'admin', accounts: ['*'] }, 30 * 86_400);
+  const token = await issueToken(
+    localSigningKey(dataDir),
+    { sub: 'local-admin', role: 'admin', accounts: ['*'] },
+    30 * 86_400,
+  );
   const file = path.join(dataDir, 'auth', 'admin.token');
   fs.writeFileSync(file, token, { mode: 0o600 });
   return file;

@@ -19,13 +19,34 @@ function lazy<M, C>(load: () => Promise<M>, create: (m: M) => C): () => Promise<
   return () => (p ??= load().then((sdk) => ({ sdk, client: create(sdk) })));
 }
 
-export const s3 = /* @__PURE__ */ lazy(() => import('./sdk/s3.ts'), (m) => new m.S3Client({ region }));
-export const kms = /* @__PURE__ */ lazy(() => import('./sdk/kms.ts'), (m) => new m.KMSClient({ region }));
-export const sfn = /* @__PURE__ */ lazy(() => import('./sdk/sfn.ts'), (m) => new m.SFNClient({ region }));
-export const ses = /* @__PURE__ */ lazy(() => import('./sdk/ses.ts'), (m) => new m.SESv2Client({ region }));
-export const sns = /* @__PURE__ */ lazy(() => import('./sdk/sns.ts'), (m) => new m.SNSClient({ region }));
-export const apiGateway = /* @__PURE__ */ lazy(() => import('./sdk/api-gateway.ts'), (m) => new m.APIGatewayClient({ region }));
-export const secrets = /* @__PURE__ */ lazy(() => import('./sdk/secrets.ts'), (m) => new m.SecretsManagerClient({ region }));
+export const s3 = /* @__PURE__ */ lazy(
+  () => import('./sdk/s3.ts'),
+  (m) => new m.S3Client({ region }),
+);
+export const kms = /* @__PURE__ */ lazy(
+  () => import('./sdk/kms.ts'),
+  (m) => new m.KMSClient({ region }),
+);
+export const sfn = /* @__PURE__ */ lazy(
+  () => import('./sdk/sfn.ts'),
+  (m) => new m.SFNClient({ region }),
+);
+export const ses = /* @__PURE__ */ lazy(
+  () => import('./sdk/ses.ts'),
+  (m) => new m.SESv2Client({ region }),
+);
+export const sns = /* @__PURE__ */ lazy(
+  () => import('./sdk/sns.ts'),
+  (m) => new m.SNSClient({ region }),
+);
+export const apiGateway = /* @__PURE__ */ lazy(
+  () => import('./sdk/api-gateway.ts'),
+  (m) => new m.APIGatewayClient({ region }),
+);
+export const secrets = /* @__PURE__ */ lazy(
+  () => import('./sdk/secrets.ts'),
+  (m) => new m.SecretsManagerClient({ region }),
+);
 
 /** Replaces a client (fault-injection tests wrap the real client with middleware). */
 export function setDynamo(client: DynamoDBClient): void {

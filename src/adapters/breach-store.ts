@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
@@ -13,18 +20,31 @@ import { itemsAs, type Keyed } from './items.ts';
 import { platform } from './platform.ts';
 
 /**
- * Breaches live in the Accounts table, kept for the accountability period (BREACH_RECORD_DAYS) after the report: BREACHES/<id> lists them,
+ * Breaches live in the Accounts table, kept for the accountability period (BREACH_RECORD_DAYS) after the report:
+ * BREACHES/<id> lists them,
  * BREACH#<id>/META holds the record, BREACH#<id>/RCPT#<account>#<email> one row per recipient.
  */
 const table = () => env(ENV.accountsTable);
-const rcptKey = (r: Pick<Recipient, 'breachId' | 'accountId' | 'email'>) => ({ pk: `BREACH#${r.breachId}`, sk: `RCPT#${r.accountId}#${r.email ?? '-'}` });
+const rcptKey = (r: Pick<Recipient, 'breachId' | 'accountId' | 'email'>) => ({
+  pk: `BREACH#${r.breachId}`,
+  sk: `RCPT#${r.accountId}#${r.email ?? '-'}`,
+});
 const CLAIM_TIMEOUT_MS = 5 * 60_000;
 
 async function queryAll<T extends object>(pk: string, prefix: string): Promise<Array<T & Keyed>> {
   const out: Array<T & Keyed> = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await retryable('breaches', () => dynamo().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: marshall({ ':pk': pk, ':p': prefix }), ExclusiveStartKey: start })));
+    const page = await retryable('breaches', () =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: marshall({ ':pk': pk, ':p': prefix }),
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
     out.push(...itemsAs<T>(page.Items));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -44,10 +64,17 @@ export const breachPorts: BreachPorts = {
     const rows: Array<Keyed & { creatorEmail?: string; adminEmail?: string }> = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await retryable('accounts', () => dynamo().send(new ScanCommand({
-        TableName: table(), ExclusiveStartKey: start, FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
-        ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }), ProjectionExpression: 'pk, creatorEmail, adminEmail',
-      })));
+      const page = await retryable('accounts', () =>
+        dynamo().send(
+          new ScanCommand({
+            TableName: table(),
+            ExclusiveStartKey: start,
+            FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
+            ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }),
+            ProjectionExpression: 'pk, creatorEmail, adminEmail',
+          }),
+        ),
+      );
       rows.push(...itemsAs<{ creatorEmail?: string; adminEmail?: string }>(page.Items));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -60,13 +87,38 @@ export const breachPorts: BreachPorts = {
   async saveBreach(record, recipients) {
     // Kept for the accountability period after the report, then TTL (docs/data-map.md).
     const expiresAt = daysAfter(record.reportedAt, BREACH_RECORD_DAYS);
-    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: `BREACH#${record.breachId}`, sk: 'META', ...record, expiresAt }, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' })));
-    await batchWrite(table(), recipients.map((r) => ({ PutRequest: { Item: marshall({ ...rcptKey(r), ...r, expiresAt }, { removeUndefinedValues: true }) } })));
-    await retryable('breaches', () => dynamo().send(new PutItemCommand({ TableName: table(), Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline, expiresAt }) })));
+    await retryable('breaches', () =>
+      dynamo().send(
+        new PutItemCommand({
+          TableName: table(),
+          Item: marshall(
+            { pk: `BREACH#${record.breachId}`, sk: 'META', ...record, expiresAt },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    await batchWrite(
+      table(),
+      recipients.map((r) => ({
+        PutRequest: { Item: marshall({ ...rcptKey(r), ...r, expiresAt }, { removeUndefinedValues: true }) },
+      })),
+    );
+    await retryable('breaches', () =>
+      dynamo().send(
+        new PutItemCommand({
+          TableName: table(),
+          Item: marshall({ pk: 'BREACHES', sk: record.breachId, open: true, deadline: record.deadline, expiresAt }),
+        }),
+      ),
+    );
   },
   getBreach,
   async recipients(breachId) {
-    return (await queryAll<Recipient & { expiresAt?: number }>(`BREACH#${breachId}`, 'RCPT#')).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r);
+    return (await queryAll<Recipient & { expiresAt?: number }>(`BREACH#${breachId}`, 'RCPT#')).map(
+      ({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r,
+    );
   },
   async openBreaches() {
     const open = (await queryAll<{ open: boolean }>('BREACHES', '')).filter((b) => b.open);
@@ -74,32 +126,68 @@ export const breachPorts: BreachPorts = {
     return records.filter((r): r is BreachRecord => !!r);
   },
   async closeBreach(breachId) {
-    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({ TableName: table(), Key: marshall({ pk: 'BREACHES', sk: breachId }), UpdateExpression: 'SET #o = :f', ExpressionAttributeNames: { '#o': 'open' }, ExpressionAttributeValues: marshall({ ':f': false }) })));
+    await retryable('breaches', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: table(),
+          Key: marshall({ pk: 'BREACHES', sk: breachId }),
+          UpdateExpression: 'SET #o = :f',
+          ExpressionAttributeNames: { '#o': 'open' },
+          ExpressionAttributeValues: marshall({ ':f': false }),
+        }),
+      ),
+    );
   },
   async claim(r, nowMs) {
     try {
-      await dynamo().send(new UpdateItemCommand({
-        TableName: table(), Key: marshall(rcptKey(r)),
-        UpdateExpression: 'SET #s = :sending, claimedAt = :now ADD attempts :one',
-        ConditionExpression: '#s = :pending OR (#s = :sending AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: marshall({ ':sending': 'sending', ':pending': 'pending', ':now': nowMs, ':stale': nowMs - CLAIM_TIMEOUT_MS, ':one': 1 }),
-      }));
+      await dynamo().send(
+        new UpdateItemCommand({
+          TableName: table(),
+          Key: marshall(rcptKey(r)),
+          UpdateExpression: 'SET #s = :sending, claimedAt = :now ADD attempts :one',
+          ConditionExpression: '#s = :pending OR (#s = :sending AND claimedAt < :stale)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':sending': 'sending',
+            ':pending': 'pending',
+            ':now': nowMs,
+            ':stale': nowMs - CLAIM_TIMEOUT_MS,
+            ':one': 1,
+          }),
+        }),
+      );
       return true;
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return false;
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException')
+        return false;
       throw e;
     }
   },
   async markSent(r, messageId, sentAt) {
-    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({
-      TableName: table(), Key: marshall(rcptKey(r)), UpdateExpression: 'SET #s = :sent, messageId = :m, sentAt = :t REMOVE #e', ExpressionAttributeNames: { '#s': 'status', '#e': 'error' }, ExpressionAttributeValues: marshall({ ':sent': 'sent', ':m': messageId, ':t': sentAt }),
-    })));
+    await retryable('breaches', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: table(),
+          Key: marshall(rcptKey(r)),
+          UpdateExpression: 'SET #s = :sent, messageId = :m, sentAt = :t REMOVE #e',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: marshall({ ':sent': 'sent', ':m': messageId, ':t': sentAt }),
+        }),
+      ),
+    );
   },
   async markFailed(r, error, final) {
-    await retryable('breaches', () => dynamo().send(new UpdateItemCommand({
-      TableName: table(), Key: marshall(rcptKey(r)), UpdateExpression: 'SET #s = :st, #e = :e', ExpressionAttributeNames: { '#s': 'status', '#e': 'error' }, ExpressionAttributeValues: marshall({ ':st': final ? 'failed' : 'pending', ':e': error.slice(0, 500) }),
-    })));
+    await retryable('breaches', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: table(),
+          Key: marshall(rcptKey(r)),
+          UpdateExpression: 'SET #s = :st, #e = :e',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: marshall({ ':st': final ? 'failed' : 'pending', ':e': error.slice(0, 500) }),
+        }),
+      ),
+    );
   },
   async send(to, subject, text) {
     try {
@@ -107,12 +195,23 @@ export const breachPorts: BreachPorts = {
     } catch (e) {
       const name = (e as Error).name;
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-      const retryableError = name === 'TooManyRequestsException' || name === 'LimitExceededException' || name === 'ThrottlingException' || status >= 500 || status === 0;
-      throw Object.assign(e as Error, { retryable: retryableError && name !== 'MessageRejected' && name !== 'AccountSuspendedException' }) as MailSendError;
+      const retryableError =
+        name === 'TooManyRequestsException' ||
+        name === 'LimitExceededException' ||
+        name === 'ThrottlingException' ||
+        status >= 500 ||
+        status === 0;
+      throw Object.assign(e as Error, {
+        retryable: retryableError && name !== 'MessageRejected' && name !== 'AccountSuspendedException',
+      }) as MailSendError;
     }
   },
   async escalate(subject, message, severity) {
-    (await metrics()).addMetric(severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated', 'Count', message.split('\n').length);
+    (await metrics()).addMetric(
+      severity === 'critical' ? 'BreachRecipientsPastDeadline' : 'BreachRecipientsEscalated',
+      'Count',
+      message.split('\n').length,
+    );
     (await metrics()).publishStoredMetrics();
     await platform().publishAlert(subject, message, severity);
   },
@@ -128,8 +227,19 @@ export async function noticesFor(accountId: string) {
     if (!rows.length) continue;
     const b = await getBreach(id);
     if (!b) continue;
-    const sent = rows.map((r) => r.sentAt).filter(Boolean).sort();
-    out.push({ breachId: id, discoveredAt: new Date(b.discoveredAt).toISOString(), description: b.description, consequences: b.consequences, measures: b.measures, contactPoint: b.contactPoint, sentAt: sent[0] ? new Date(sent[0]).toISOString() : undefined });
+    const sent = rows
+      .map((r) => r.sentAt)
+      .filter(Boolean)
+      .sort();
+    out.push({
+      breachId: id,
+      discoveredAt: new Date(b.discoveredAt).toISOString(),
+      description: b.description,
+      consequences: b.consequences,
+      measures: b.measures,
+      contactPoint: b.contactPoint,
+      sentAt: sent[0] ? new Date(sent[0]).toISOString() : undefined,
+    });
   }
   return out;
 }

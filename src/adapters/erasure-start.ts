@@ -11,9 +11,15 @@ export const erasureAdminPorts: ErasureAdminPorts = {
   async startErasure(input: ErasureInput) {
     await recordErasureRequest(input);
     const { sdk, client } = await sfn();
-    await retryable('step functions', () => client.send(new sdk.StartExecutionCommand({
-      stateMachineArn: env(ENV.erasureStateMachine), name: input.requestId, input: JSON.stringify(input),
-    })));
+    await retryable('step functions', () =>
+      client.send(
+        new sdk.StartExecutionCommand({
+          stateMachineArn: env(ENV.erasureStateMachine),
+          name: input.requestId,
+          input: JSON.stringify(input),
+        }),
+      ),
+    );
   },
   getErasure: getErasure as ErasureAdminPorts['getErasure'],
 };

@@ -1,4 +1,12 @@
-import { type AttributeValue, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  ConditionalCheckFailedException,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
@@ -12,26 +20,60 @@ import { retryable } from './dynamo-errors.ts';
 import { itemAs } from './items.ts';
 import { platform } from './platform.ts';
 
-const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
+const isConditionFailure = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
 
-/** Erasure requests live in the Accounts table: ACCOUNT#a/ERASURE#id (status, receipt) and ERASURE#id/META (→ account). */
+/**
+ * Erasure requests live in the Accounts table: ACCOUNT#a/ERASURE#id (status, receipt) and ERASURE#id/META (→ account).
+ */
 export async function recordErasureRequest(input: ErasureInput): Promise<void> {
   const table = env(ENV.accountsTable);
   const expiresAt = daysAfter(input.requestedAt, ERASURE_RECORD_DAYS);
-  await retryable('erasures', () => dynamo().send(new PutItemCommand({
-    TableName: table, Item: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}`, ...input, status: 'requested', expiresAt }), ConditionExpression: 'attribute_not_exists(pk)',
-  }))).catch((e) => { if (!isConditionFailure(e)) throw e; });
-  await retryable('erasures', () => dynamo().send(new PutItemCommand({
-    TableName: table, Item: marshall({ pk: `ERASURE#${input.requestId}`, sk: 'META', accountId: input.accountId, expiresAt }),
-  })));
+  await retryable('erasures', () =>
+    dynamo().send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({
+          pk: `ACCOUNT#${input.accountId}`,
+          sk: `ERASURE#${input.requestId}`,
+          ...input,
+          status: 'requested',
+          expiresAt,
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  ).catch((e) => {
+    if (!isConditionFailure(e)) throw e;
+  });
+  await retryable('erasures', () =>
+    dynamo().send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ pk: `ERASURE#${input.requestId}`, sk: 'META', accountId: input.accountId, expiresAt }),
+      }),
+    ),
+  );
 }
 
 export async function getErasure(requestId: string): Promise<ErasureRecord | undefined> {
   const table = env(ENV.accountsTable);
-  const ptr = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ERASURE#${requestId}`, sk: 'META' }), ConsistentRead: true }));
+  const ptr = await dynamo().send(
+    new GetItemCommand({
+      TableName: table,
+      Key: marshall({ pk: `ERASURE#${requestId}`, sk: 'META' }),
+      ConsistentRead: true,
+    }),
+  );
   if (!ptr.Item) return undefined;
   const { accountId } = itemAs<{ accountId: string }>(ptr.Item);
-  const row = await dynamo().send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: `ERASURE#${requestId}` }), ConsistentRead: true }));
+  const row = await dynamo().send(
+    new GetItemCommand({
+      TableName: table,
+      Key: marshall({ pk: `ACCOUNT#${accountId}`, sk: `ERASURE#${requestId}` }),
+      ConsistentRead: true,
+    }),
+  );
   if (!row.Item) return undefined;
   const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = itemAs<ErasureRecord & { expiresAt?: number }>(row.Item);
   return rest;
@@ -39,9 +81,11 @@ export async function getErasure(requestId: string): Promise<ErasureRecord | und
 
 async function pool<T>(items: T[], concurrency: number, f: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await f(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await f(items[next++]!);
+    }),
+  );
 }
 
 export const erasurePorts: ErasurePorts = {
@@ -50,46 +94,91 @@ export const erasurePorts: ErasurePorts = {
   recordRequest: recordErasureRequest,
   async auditStart(input, nowMs) {
     await appendAudit({
-      actor: 'erasure-workflow', role: 'admin', operation: 'erasure:request', accountId: input.accountId, subject: input.userKey, outcome: 'ok', at: nowMs,
+      actor: 'erasure-workflow',
+      role: 'admin',
+      operation: 'erasure:request',
+      accountId: input.accountId,
+      subject: input.userKey,
+      outcome: 'ok',
+      at: nowMs,
       detail: { step: 'started', requestId: input.requestId, requestedBy: input.requestedBy },
     });
   },
   async setStatus(input: ErasureInput, status: ErasureStatus, extra: Record<string, unknown> = {}) {
-    const values: Record<string, unknown> = { ':s': status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) };
+    const values: Record<string, unknown> = {
+      ':s': status,
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])),
+    };
     const sets = ['#status = :s', ...Object.keys(extra).map((k) => `${k} = :${k}`)];
-    await retryable('erasures', () => dynamo().send(new UpdateItemCommand({
-      TableName: env(ENV.accountsTable), Key: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}` }),
-      UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-    })));
+    await retryable('erasures', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: env(ENV.accountsTable),
+          Key: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}` }),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+        }),
+      ),
+    );
   },
   async writeTombstone(accountId, userKey, nowMs) {
     // Keeps only the hash: the label (the identifier itself) is removed at once.
-    const out = await retryable('users', () => dynamo().send(new UpdateItemCommand({
-      TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }),
-      UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label', ExpressionAttributeNames: { '#label': 'label' },
-      ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': daysAfter(nowMs, TOMBSTONE_DAYS) }), ReturnValues: 'ALL_OLD',
-    })));
+    const out = await retryable('users', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: env(ENV.usersTable),
+          Key: marshall({ pk: accountId, sk: userKey }),
+          UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label',
+          ExpressionAttributeNames: { '#label': 'label' },
+          ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': daysAfter(nowMs, TOMBSTONE_DAYS) }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
     const old = out.Attributes ? itemAs<{ tombstoneOnly?: boolean }>(out.Attributes) : undefined;
     if (old && !old.tombstoneOnly) return true;
     // No user row before: the tombstone row is marked as such, so a re-run still knows there was none.
-    await retryable('users', () => dynamo().send(new UpdateItemCommand({
-      TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), UpdateExpression: 'SET tombstoneOnly = :y', ExpressionAttributeValues: marshall({ ':y': true }),
-    })));
+    await retryable('users', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: env(ENV.usersTable),
+          Key: marshall({ pk: accountId, sk: userKey }),
+          UpdateExpression: 'SET tombstoneOnly = :y',
+          ExpressionAttributeValues: marshall({ ':y': true }),
+        }),
+      ),
+    );
     return false;
   },
   async eraseLinked(userKey, limit, concurrency) {
     const table = env(ENV.interactionsTable);
-    const page = await retryable('interactions', () => dynamo().send(new QueryCommand({
-      TableName: table, IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), ProjectionExpression: 'pk, sk', Limit: limit,
-    })));
+    const page = await retryable('interactions', () =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: USER_INDEX,
+          KeyConditionExpression: 'userKey = :k',
+          ExpressionAttributeValues: marshall({ ':k': userKey }),
+          ProjectionExpression: 'pk, sk',
+          Limit: limit,
+        }),
+      ),
+    );
     let changed = 0;
     const errors: unknown[] = [];
     await pool(page.Items ?? [], concurrency, async (key) => {
       try {
-        await dynamo().send(new UpdateItemCommand({
-          TableName: table, Key: key, UpdateExpression: 'REMOVE userKey, #user', ConditionExpression: 'userKey = :k',
-          ExpressionAttributeNames: { '#user': 'user' }, ExpressionAttributeValues: marshall({ ':k': userKey }),
-        }));
+        await dynamo().send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression: 'REMOVE userKey, #user',
+            ConditionExpression: 'userKey = :k',
+            ExpressionAttributeNames: { '#user': 'user' },
+            ExpressionAttributeValues: marshall({ ':k': userKey }),
+          }),
+        );
         changed++;
       } catch (e) {
         if (!isConditionFailure(e)) errors.push(e); // a condition failure = already erased (index lag or a re-run)
@@ -102,33 +191,77 @@ export const erasurePorts: ErasurePorts = {
     let total = 0;
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const out = await retryable('interactions', () => dynamo().send(new QueryCommand({
-        TableName: env(ENV.interactionsTable), IndexName: USER_INDEX, KeyConditionExpression: 'userKey = :k', ExpressionAttributeValues: marshall({ ':k': userKey }), Select: 'COUNT', ExclusiveStartKey: start,
-      })));
+      const out = await retryable('interactions', () =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: env(ENV.interactionsTable),
+            IndexName: USER_INDEX,
+            KeyConditionExpression: 'userKey = :k',
+            ExpressionAttributeValues: marshall({ ':k': userKey }),
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
       total += out.Count ?? 0;
       start = out.LastEvaluatedKey;
     } while (start);
     return total;
   },
   async deleteUser(accountId, userKey) {
-    const out = await retryable('users', () => dynamo().send(new DeleteItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ReturnValues: 'ALL_OLD' })));
+    const out = await retryable('users', () =>
+      dynamo().send(
+        new DeleteItemCommand({
+          TableName: env(ENV.usersTable),
+          Key: marshall({ pk: accountId, sk: userKey }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
     return !!out.Attributes;
   },
   async userExists(accountId, userKey) {
-    const out = await retryable('users', () => dynamo().send(new GetItemCommand({ TableName: env(ENV.usersTable), Key: marshall({ pk: accountId, sk: userKey }), ConsistentRead: true })));
+    const out = await retryable('users', () =>
+      dynamo().send(
+        new GetItemCommand({
+          TableName: env(ENV.usersTable),
+          Key: marshall({ pk: accountId, sk: userKey }),
+          ConsistentRead: true,
+        }),
+      ),
+    );
     return !!out.Item;
   },
   async appendLedger(input, nowMs) {
     // One object per erasure; a restore re-applies every entry newer than the export it loads (P9).
     const key = `erasure-ledger/${input.accountId}/${String(nowMs).padStart(14, '0')}-${input.requestId}.json`;
     const { sdk, client } = await s3();
-    await retryable('backup bucket', () => client.send(new sdk.PutObjectCommand({
-      Bucket: env(ENV.backupBucket), Key: key, ContentType: 'application/json',
-      Body: JSON.stringify({ requestId: input.requestId, accountId: input.accountId, userKey: input.userKey, erasedAt: nowMs }),
-    })));
+    await retryable('backup bucket', () =>
+      client.send(
+        new sdk.PutObjectCommand({
+          Bucket: env(ENV.backupBucket),
+          Key: key,
+          ContentType: 'application/json',
+          Body: JSON.stringify({
+            requestId: input.requestId,
+            accountId: input.accountId,
+            userKey: input.userKey,
+            erasedAt: nowMs,
+          }),
+        }),
+      ),
+    );
   },
   async writeReceipt(receipt: ErasureReceipt) {
-    await appendAudit({ actor: 'erasure-workflow', role: 'admin', operation: 'erasure:request', accountId: receipt.accountId, subject: receipt.userKey, outcome: 'ok', at: receipt.completedAt });
+    await appendAudit({
+      actor: 'erasure-workflow',
+      role: 'admin',
+      operation: 'erasure:request',
+      accountId: receipt.accountId,
+      subject: receipt.userKey,
+      outcome: 'ok',
+      at: receipt.completedAt,
+    });
   },
   async notify(input, receipt) {
     const account = await getAccount(input.accountId);

@@ -26,17 +26,26 @@ export interface Reply {
 }
 
 export function jsonReply(status: number, payload: unknown, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(payload) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(payload),
+  };
 }
 
 /** A domain error as an answer: its status, `{ error, message, field }`, and Retry-After when it is retryable. */
 export function errorReply(e: DomainError): Reply {
   const [status, error] = STATUS[e.kind];
-  return jsonReply(status, { error, message: e.message, ...(e.field ? { field: e.field } : {}) }, e.retryAfterSeconds ? { 'Retry-After': String(e.retryAfterSeconds) } : {});
+  return jsonReply(
+    status,
+    { error, message: e.message, ...(e.field ? { field: e.field } : {}) },
+    e.retryAfterSeconds ? { 'Retry-After': String(e.retryAfterSeconds) } : {},
+  );
 }
 
 export const toResult = (r: Reply): HttpResult => ({ statusCode: r.status, headers: r.headers, body: r.body });
-export const jsonResponse = (status: number, payload: unknown, headers: Record<string, string> = {}): HttpResult => toResult(jsonReply(status, payload, headers));
+export const jsonResponse = (status: number, payload: unknown, headers: Record<string, string> = {}): HttpResult =>
+  toResult(jsonReply(status, payload, headers));
 
 /**
  * Turns what a use case threw into an error @middy/http-error-handler answers with: a domain error as its status
@@ -51,12 +60,26 @@ const domainErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
       const { logger } = await import('./observability.ts');
       logger.error('unhandled error', { error: e instanceof Error ? { name: e.name, message: e.message } : String(e) });
     }
-    const reply = e instanceof DomainError ? errorReply(e) : jsonReply(503, { error: 'unavailable', message: 'temporarily unavailable, retry later' }, { 'Retry-After': '2' });
-    request.error = Object.assign(new Error(reply.body), { statusCode: reply.status, expose: true, headers: reply.headers });
+    const reply =
+      e instanceof DomainError
+        ? errorReply(e)
+        : jsonReply(
+            503,
+            { error: 'unavailable', message: 'temporarily unavailable, retry later' },
+            { 'Retry-After': '2' },
+          );
+    request.error = Object.assign(new Error(reply.body), {
+      statusCode: reply.status,
+      expose: true,
+      headers: reply.headers,
+    });
   },
 });
 
-/** Every HTTP function: lower-case header names (@middy/http-header-normalizer), domain errors answered by @middy/http-error-handler. */
+/**
+ * Every HTTP function: lower-case header names (@middy/http-header-normalizer), domain errors answered by @middy/http-
+ * error-handler.
+ */
 export function httpFunction(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
   return middy<HttpEvent, HttpResult>()
     .use(httpHeaderNormalizer())

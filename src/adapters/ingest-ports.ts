@@ -18,7 +18,10 @@ const touched = new TtlCache<string>(Number(process.env.LETHE_USER_TOUCH_MS ?? 6
 
 /** Drops the caches (tests that change settings and expect them at once, and the local runtime). */
 export function clearIngestCaches(): void {
-  keys.clear(); apps.clear(); settings.clear(); touched.clear();
+  keys.clear();
+  apps.clear();
+  settings.clear();
+  touched.clear();
 }
 
 async function touchUsers(users: UserTouch[]): Promise<void> {

@@ -2,7 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 
 /** One logger for every function, one service name. Never log bodies, identifiers or secrets. */
-export const logger = new Logger({ serviceName: 'lethe', logLevel: (process.env.LETHE_LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined) ?? 'INFO' });
+export const logger = new Logger({
+  serviceName: 'lethe',
+  logLevel: (process.env.LETHE_LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined) ?? 'INFO',
+});
 
 /**
  * One metrics emitter (CloudWatch EMF, namespace Lethe), loaded and created when a function first records a
@@ -10,4 +13,6 @@ export const logger = new Logger({ serviceName: 'lethe', logLevel: (process.env.
  */
 let emitter: Promise<Metrics> | undefined;
 export const metrics = (): Promise<Metrics> =>
-  (emitter ??= import('@aws-lambda-powertools/metrics').then((m) => new m.Metrics({ namespace: 'Lethe', serviceName: 'lethe' })));
+  (emitter ??= import('@aws-lambda-powertools/metrics').then(
+    (m) => new m.Metrics({ namespace: 'Lethe', serviceName: 'lethe' }),
+  ));

@@ -34,6 +34,7 @@ export function defaultPlatform(p: () => Platform): void {
 }
 
 export function platform(): Platform {
-  if (!current) throw new Error('no platform installed: a handler imports src/wiring/aws.ts; the local runtime installs its own');
+  if (!current)
+    throw new Error('no platform installed: a handler imports src/wiring/aws.ts; the local runtime installs its own');
   return current;
 }

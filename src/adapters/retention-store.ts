@@ -11,13 +11,27 @@ import { retryable } from './dynamo-errors.ts';
 import { itemsAs } from './items.ts';
 
 /** What the auditor reads of an item: when its retention counts from, and its own expiry. */
-interface Timed { ts?: number; lastSeen?: number; erasing?: number; expiresAt?: number }
+interface Timed {
+  ts?: number;
+  lastSeen?: number;
+  erasing?: number;
+  expiresAt?: number;
+}
 
-async function* pages(input: ConstructorParameters<typeof QueryCommand>[0], place: string, tsOf: (r: Timed) => number | undefined): AsyncIterable<ItemRef[]> {
+async function* pages(
+  input: ConstructorParameters<typeof QueryCommand>[0],
+  place: string,
+  tsOf: (r: Timed) => number | undefined,
+): AsyncIterable<ItemRef[]> {
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await retryable(place, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-    yield itemsAs<Timed>(out.Items).map((r) => ({ place, key: { pk: r.pk, sk: r.sk }, ts: tsOf(r), expiresAt: r.expiresAt }));
+    yield itemsAs<Timed>(out.Items).map((r) => ({
+      place,
+      key: { pk: r.pk, sk: r.sk },
+      ts: tsOf(r),
+      expiresAt: r.expiresAt,
+    }));
     start = out.LastEvaluatedKey;
   } while (start);
 }
@@ -30,22 +44,51 @@ async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncIterable<T> {
 const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIterable<ItemRef[]> }> = {
   'interactions.event': {
     table: ENV.interactionsTable,
-    query: (a) => concat(a.applicationIds.map((app) => pages({
-      TableName: env(ENV.interactionsTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `${a.accountId}#${app}` }), ProjectionExpression: 'pk, sk, ts, expiresAt',
-    }, 'interactions.event', (r) => r.ts))),
+    query: (a) =>
+      concat(
+        a.applicationIds.map((app) =>
+          pages(
+            {
+              TableName: env(ENV.interactionsTable),
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: marshall({ ':pk': `${a.accountId}#${app}` }),
+              ProjectionExpression: 'pk, sk, ts, expiresAt',
+            },
+            'interactions.event',
+            (r) => r.ts,
+          ),
+        ),
+      ),
   },
   'users.user': {
     table: ENV.usersTable,
-    // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its expiresAt
-    query: (a) => pages({
-      TableName: env(ENV.usersTable), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': a.accountId }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
-    }, 'users.user', (r) => (r.erasing ? undefined : r.lastSeen)),
+    // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its
+    // expiresAt
+    query: (a) =>
+      pages(
+        {
+          TableName: env(ENV.usersTable),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': a.accountId }),
+          ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
+        },
+        'users.user',
+        (r) => (r.erasing ? undefined : r.lastSeen),
+      ),
   },
   'accounts.finding': {
     table: ENV.accountsTable,
-    query: (a) => pages({
-      TableName: env(ENV.accountsTable), KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${a.accountId}`, ':f': 'FINDING#' }), ProjectionExpression: 'pk, sk, expiresAt, lastSeen',
-    }, 'accounts.finding', (r) => r.lastSeen),
+    query: (a) =>
+      pages(
+        {
+          TableName: env(ENV.accountsTable),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+          ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${a.accountId}`, ':f': 'FINDING#' }),
+          ProjectionExpression: 'pk, sk, expiresAt, lastSeen',
+        },
+        'accounts.finding',
+        (r) => r.lastSeen,
+      ),
   },
 };
 
@@ -59,17 +102,33 @@ export const retentionPorts: RetentionPorts = {
     const out: AccountSummary[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await retryable('accounts', () => dynamo().send(new ScanCommand({
-        TableName: env(ENV.accountsTable), ExclusiveStartKey: start,
-        FilterExpression: 'begins_with(pk, :a) AND (sk = :meta OR begins_with(sk, :app))',
-        ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META', ':app': 'APP#' }),
-        ProjectionExpression: 'pk, sk, #s, retentionDays, deleteAfter', ExpressionAttributeNames: { '#s': 'status' },
-      })));
-      for (const r of itemsAs<{ status?: AccountSummary['status']; retentionDays?: number; deleteAfter?: number }>(page.Items)) {
+      const page = await retryable('accounts', () =>
+        dynamo().send(
+          new ScanCommand({
+            TableName: env(ENV.accountsTable),
+            ExclusiveStartKey: start,
+            FilterExpression: 'begins_with(pk, :a) AND (sk = :meta OR begins_with(sk, :app))',
+            ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META', ':app': 'APP#' }),
+            ProjectionExpression: 'pk, sk, #s, retentionDays, deleteAfter',
+            ExpressionAttributeNames: { '#s': 'status' },
+          }),
+        ),
+      );
+      for (const r of itemsAs<{ status?: AccountSummary['status']; retentionDays?: number; deleteAfter?: number }>(
+        page.Items,
+      )) {
         const accountId = r.pk.slice('ACCOUNT#'.length);
         let a = out.find((x) => x.accountId === accountId);
-        if (!a) { a = { accountId, status: 'active', retentionDays: 90, applicationIds: [] }; out.push(a); }
-        if (r.sk === 'META') Object.assign(a, { status: r.status ?? 'active', retentionDays: r.retentionDays ?? 90, deleteAfter: r.deleteAfter });
+        if (!a) {
+          a = { accountId, status: 'active', retentionDays: 90, applicationIds: [] };
+          out.push(a);
+        }
+        if (r.sk === 'META')
+          Object.assign(a, {
+            status: r.status ?? 'active',
+            retentionDays: r.retentionDays ?? 90,
+            deleteAfter: r.deleteAfter,
+          });
         else a.applicationIds.push(r.sk.slice(4));
       }
       start = page.LastEvaluatedKey;
@@ -84,7 +143,11 @@ export const retentionPorts: RetentionPorts = {
   async deleteItems(items) {
     for (const [place, source] of Object.entries(sources)) {
       const mine = items.filter((i) => i.place === place);
-      if (mine.length) await batchWrite(env(source.table), mine.map((i) => ({ DeleteRequest: { Key: marshall(i.key) } })));
+      if (mine.length)
+        await batchWrite(
+          env(source.table),
+          mine.map((i) => ({ DeleteRequest: { Key: marshall(i.key) } })),
+        );
     }
   },
   async deleteAccountRecords(accountId) {
@@ -92,7 +155,16 @@ export const retentionPorts: RetentionPorts = {
     const rows: Array<{ pk: string; sk: string }> = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await retryable('accounts', () => dynamo().send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }), ExclusiveStartKey: start })));
+      const page = await retryable('accounts', () =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }),
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
       for (const r of itemsAs<{ browserKey?: string }>(page.Items)) {
         rows.push({ pk: r.pk, sk: r.sk });
         // the lookups that point into this account: agent keys, browser keys, erasure requests
@@ -102,11 +174,23 @@ export const retentionPorts: RetentionPorts = {
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    if (rows.length) await batchWrite(table, rows.map((k) => ({ DeleteRequest: { Key: marshall(k) } })));
+    if (rows.length)
+      await batchWrite(
+        table,
+        rows.map((k) => ({ DeleteRequest: { Key: marshall(k) } })),
+      );
     return rows.length;
   },
   async writeReceipt(receipt) {
-    await appendAudit({ actor: 'retention-auditor', role: 'admin', operation: 'accounts:terminate', accountId: receipt.accountId, outcome: 'ok', at: receipt.completedAt, detail: { ...receipt } });
+    await appendAudit({
+      actor: 'retention-auditor',
+      role: 'admin',
+      operation: 'accounts:terminate',
+      accountId: receipt.accountId,
+      outcome: 'ok',
+      at: receipt.completedAt,
+      detail: { ...receipt },
+    });
   },
   async publishMetric(name, value) {
     (await metrics()).addMetric(name, 'Count', value);

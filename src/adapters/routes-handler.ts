@@ -23,7 +23,11 @@ export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P) {
         remainingMs: context?.getRemainingTimeInMillis?.(),
       });
       if (r.response !== 'csv') return jsonResponse(r.status, answer.body, answer.headers);
-      return { statusCode: r.status, headers: { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', ...answer.headers }, body: String(answer.body) };
+      return {
+        statusCode: r.status,
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', ...answer.headers },
+        body: String(answer.body),
+      };
     },
   }));
   const router = httpRouterHandler<HttpEvent, HttpResult>({

@@ -18,12 +18,19 @@ export interface SecretBox {
 export const kmsBox: SecretBox = {
   async encrypt(plain, purpose) {
     const { sdk, client } = await kms();
-    const out = await client.send(new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose } }));
+    const out = await client.send(
+      new sdk.EncryptCommand({ KeyId: env(ENV.keyId), Plaintext: plain, EncryptionContext: { purpose } }),
+    );
     return `kms:${Buffer.from(out.CiphertextBlob!).toString('base64')}`;
   },
   async decrypt(cipher, purpose) {
     const { sdk, client } = await kms();
-    const out = await client.send(new sdk.DecryptCommand({ CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'), EncryptionContext: { purpose } }));
+    const out = await client.send(
+      new sdk.DecryptCommand({
+        CiphertextBlob: Buffer.from(cipher.slice(4), 'base64'),
+        EncryptionContext: { purpose },
+      }),
+    );
     return Buffer.from(out.Plaintext!);
   },
 };
@@ -61,7 +68,9 @@ export function localBox(dataDir: string): SecretBox {
 }
 
 /** A box that remembers decrypted secrets by ciphertext: one KMS call per secret per container. */
-export function cachingBox(box: SecretBox): SecretBox & { decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> } {
+export function cachingBox(
+  box: SecretBox,
+): SecretBox & { decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> } {
   const cache = new Map<string, Promise<Buffer>>();
   return {
     ...box,

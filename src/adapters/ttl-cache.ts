@@ -1,12 +1,18 @@
 /** A small in-memory cache with a time-to-live, per Lambda container (module scope). */
 export class TtlCache<V> {
   private readonly map = new Map<string, { value: V; until: number }>();
-  constructor(private readonly ttlMs: number, private readonly max = 10_000) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 10_000,
+  ) {}
 
   get(key: string, now = Date.now()): V | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
-    if (e.until <= now) { this.map.delete(key); return undefined; }
+    if (e.until <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
     return e.value;
   }
 

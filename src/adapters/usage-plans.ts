@@ -7,8 +7,17 @@ import { apiGateway } from './aws.ts';
  */
 export async function registerUsagePlanKey(accountId: string): Promise<void> {
   const { sdk, client } = await apiGateway();
-  const key = await client.send(new sdk.CreateApiKeyCommand({ name: accountId, value: usagePlanKeyOf(accountId), enabled: true, description: `Lethe agents of ${accountId}` }));
-  planId ??= (await client.send(new sdk.GetUsagePlansCommand({ limit: 500 }))).items?.find((p) => p.name === AGENT_USAGE_PLAN_NAME)?.id;
+  const key = await client.send(
+    new sdk.CreateApiKeyCommand({
+      name: accountId,
+      value: usagePlanKeyOf(accountId),
+      enabled: true,
+      description: `Lethe agents of ${accountId}`,
+    }),
+  );
+  planId ??= (await client.send(new sdk.GetUsagePlansCommand({ limit: 500 }))).items?.find(
+    (p) => p.name === AGENT_USAGE_PLAN_NAME,
+  )?.id;
   if (!planId) throw new Error(`usage plan ${AGENT_USAGE_PLAN_NAME} not found`);
   await client.send(new sdk.CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }));
 }

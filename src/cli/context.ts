@@ -13,7 +13,10 @@ export type Command = (ctx: Ctx) => Promise<void>;
 
 /** A failure the operator can act on: its message is printed as it is; exit code 2 for usage, 1 otherwise. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }

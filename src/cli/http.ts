@@ -15,7 +15,11 @@ export function endpoint(): string {
 export function token(): string {
   if (process.env.LETHE_TOKEN) return process.env.LETHE_TOKEN;
   const file = path.join(dataDir(), 'auth', 'admin.token');
-  if (!fs.existsSync(file)) throw new CliError(`no token: set LETHE_TOKEN or start the local runtime with \`npm start\` (it creates ${file})`, 1);
+  if (!fs.existsSync(file))
+    throw new CliError(
+      `no token: set LETHE_TOKEN or start the local runtime with \`npm start\` (it creates ${file})`,
+      1,
+    );
   return fs.readFileSync(file, 'utf8').trim();
 }
 

@@ -57,11 +57,33 @@ const OPTIONS = {
   gzip: { type: 'boolean' },
   lift: { type: 'boolean' },
   wait: { type: 'boolean' },
-  ...Object.fromEntries([
-    'name', 'creator-email', 'admin-email', 'retention-days', 'account', 'application', 'pseudonymise', 'file', 'key-id', 'secret',
-    'field', 'out', 'discovered-at', 'accounts', 'description', 'categories', 'subjects', 'records', 'export', 'grace-days', 'user',
-    'query', 'request',
-  ].map((n) => [n, text])),
+  ...Object.fromEntries(
+    [
+      'name',
+      'creator-email',
+      'admin-email',
+      'retention-days',
+      'account',
+      'application',
+      'pseudonymise',
+      'file',
+      'key-id',
+      'secret',
+      'field',
+      'out',
+      'discovered-at',
+      'accounts',
+      'description',
+      'categories',
+      'subjects',
+      'records',
+      'export',
+      'grace-days',
+      'user',
+      'query',
+      'request',
+    ].map((n) => [n, text]),
+  ),
 } as const;
 
 async function main(argv: string[]) {

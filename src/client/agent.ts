@@ -41,7 +41,11 @@ export interface SendOptions {
   fetchImpl?: typeof fetch;
 }
 
-export async function sendBatch(creds: AgentCredentials, events: unknown[], options: SendOptions = {}): Promise<SendResult> {
+export async function sendBatch(
+  creds: AgentCredentials,
+  events: unknown[],
+  options: SendOptions = {},
+): Promise<SendResult> {
   const json = Buffer.from(JSON.stringify({ events }), 'utf8');
   const body = options.gzip ? gzipSync(json) : json;
   const maxAttempts = options.maxAttempts ?? 8;
@@ -70,7 +74,12 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
     const rts = res.headers.get('x-lethe-timestamp');
     const rsig = res.headers.get('x-lethe-signature');
     // The answer must name this request (its signature) and be fresh: a recorded answer cannot be replayed.
-    const serverVerified = !!(rts && rsig && checkTimestamp(rts, now(), LIMITS.signatureWindowSeconds) === 'ok' && signatureMatches(rsig, signAnswer(creds.secret, rts, signature, text)));
+    const serverVerified = !!(
+      rts &&
+      rsig &&
+      checkTimestamp(rts, now(), LIMITS.signatureWindowSeconds) === 'ok' &&
+      signatureMatches(rsig, signAnswer(creds.secret, rts, signature, text))
+    );
     if ((res.status === 503 || res.status >= 500) && attempt < maxAttempts) {
       const retryAfter = Number(res.headers.get('retry-after') ?? '1');
       await sleep(Math.min(backoff(attempt), (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000));
@@ -78,7 +87,11 @@ export async function sendBatch(creds: AgentCredentials, events: unknown[], opti
     }
     // a non-JSON answer (a proxy's error page, say) is kept as the message
     let parsed: AgentAnswer = { message: text };
-    try { parsed = JSON.parse(text) as AgentAnswer; } catch { /* non-JSON answer */ }
+    try {
+      parsed = JSON.parse(text) as AgentAnswer;
+    } catch {
+      /* non-JSON answer */
+    }
     return { status: res.status, body: parsed, serverVerified, attempts: attempt };
   }
 }

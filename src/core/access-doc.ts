@@ -4,9 +4,15 @@ import { DATA_MAP, isPersonal, readersOf } from './data-map.ts';
 /** docs/access.md, generated from the matrix the API enforces (a test keeps the file in step). */
 export function accessDoc(): string {
   const personal = DATA_MAP.filter((p) => isPersonal(p) && !p.localOnly);
-  const places = personal.map((p) => `| \`${p.id}\` | ${ROLES.map((r) => (readersOf(p).includes(r) ? 'yes' : '—')).join(' | ')} | ${p.staffDirect ?? '—'} |`);
+  const places = personal.map(
+    (p) =>
+      `| \`${p.id}\` | ${ROLES.map((r) => (readersOf(p).includes(r) ? 'yes' : '—')).join(' | ')} | ${p.staffDirect ?? '—'} |`,
+  );
   const header = `| operation | ${ROLES.join(' | ')} |\n|---|${ROLES.map(() => '---').join('|')}|`;
-  const rows = Object.entries(OPERATIONS).map(([op, roles]) => `| \`${op}\` | ${ROLES.map((r) => ((roles as readonly string[]).includes(r) ? 'yes' : '—')).join(' | ')} |`);
+  const rows = Object.entries(OPERATIONS).map(
+    ([op, roles]) =>
+      `| \`${op}\` | ${ROLES.map((r) => ((roles as readonly string[]).includes(r) ? 'yes' : '—')).join(' | ')} |`,
+  );
   return `# Who may do what
 
 Management API tokens (JWT, HS256, issuer \`lethe\`, audience \`lethe-management\`) carry a **role** and an **account

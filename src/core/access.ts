@@ -49,11 +49,15 @@ export function scopeFromContext(value: unknown): string[] | undefined {
   } catch {
     return undefined;
   }
-  return Array.isArray(parsed) && parsed.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a)) ? (parsed as string[]) : undefined;
+  return Array.isArray(parsed) && parsed.every((a) => typeof a === 'string' && SCOPE_ENTRY.test(a))
+    ? (parsed as string[])
+    : undefined;
 }
 
 export function inScope(p: Principal, accountId: string | undefined): boolean {
-  return accountId === undefined ? p.accounts.includes('*') : p.accounts.includes('*') || p.accounts.includes(accountId);
+  return accountId === undefined
+    ? p.accounts.includes('*')
+    : p.accounts.includes('*') || p.accounts.includes(accountId);
 }
 
 /**

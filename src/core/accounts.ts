@@ -49,10 +49,20 @@ export interface AgentKey {
 }
 
 /** A key is refused once it has been rotated out and its overlap has passed. */
-export const isLiveKey = (key: AgentKey | undefined, nowSec: number): key is AgentKey => !!key && (key.retiresAt === undefined || key.retiresAt > nowSec);
+export const isLiveKey = (key: AgentKey | undefined, nowSec: number): key is AgentKey =>
+  !!key && (key.retiresAt === undefined || key.retiresAt > nowSec);
 
-export function defaultAccount(partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>): Account {
-  return { status: 'active', retentionDays: DEFAULT_RETENTION_DAYS, pseudonymise: false, scrubRules: {}, version: 0, ...partial };
+export function defaultAccount(
+  partial: Pick<Account, 'accountId' | 'name' | 'creatorEmail' | 'adminEmail' | 'accountKey' | 'createdAt'>,
+): Account {
+  return {
+    status: 'active',
+    retentionDays: DEFAULT_RETENTION_DAYS,
+    pseudonymise: false,
+    scrubRules: {},
+    version: 0,
+    ...partial,
+  };
 }
 
 /** The API Gateway usage-plan key of an account: its agents are throttled per account by it. */

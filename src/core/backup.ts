@@ -66,14 +66,29 @@ export async function restoreExport(p: BackupPorts, exportId: string): Promise<R
   // every erasure the ledger knows is re-applied (a superset of "since the export": re-erasing is a no-op)
   const erased = new Set(ledger.map((l) => l.userKey));
   const now = nowSeconds(p.clock);
-  const report: RestoreReport = { exportId, tableName: summary.tableName, read: 0, restored: 0, skippedExpired: 0, erasuresReapplied: ledger.length, identitiesStripped: 0, userRowsDropped: 0 };
+  const report: RestoreReport = {
+    exportId,
+    tableName: summary.tableName,
+    read: 0,
+    restored: 0,
+    skippedExpired: 0,
+    erasuresReapplied: ledger.length,
+    identitiesStripped: 0,
+    userRowsDropped: 0,
+  };
   for await (const page of p.readExport(exportId)) {
     report.read += page.length;
     const out: StoredItem[] = [];
     for (const item of page) {
-      if (!servable(item, now)) { report.skippedExpired++; continue; }
+      if (!servable(item, now)) {
+        report.skippedExpired++;
+        continue;
+      }
       const kept = reapplyErasures(item, erased);
-      if (kept === null) { report.userRowsDropped++; continue; }
+      if (kept === null) {
+        report.userRowsDropped++;
+        continue;
+      }
       if (kept !== item) report.identitiesStripped++;
       out.push(kept);
     }

@@ -15,7 +15,10 @@ export function inflate(raw: Buffer, contentEncoding: string | undefined, maxInf
   try {
     return gunzipSync(raw, { maxOutputLength: maxInflated });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/.test((e as Error).message)) {
+    if (
+      (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+      /Cannot create a Buffer larger|maxOutputLength/.test((e as Error).message)
+    ) {
       throw tooLarge(`decompressed body exceeds ${maxInflated} bytes`);
     }
     throw badRequest('body', 'not valid gzip data');

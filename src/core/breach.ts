@@ -12,17 +12,21 @@ export const DEADLINE_HOURS = 48;
 export const ESCALATE_BEFORE_HOURS = 12;
 export const HOUR_MS = 3_600_000;
 
-
 export const BreachReportSchema = z.strictObject({
   discoveredAt: z.iso.datetime({ offset: true }),
   description: z.boundedString(10, 5000),
-  categories: z._default(z.array(z.boundedString(1, 100)).check(z.minLength(1), z.maxLength(20)), ['performance monitoring data']),
+  categories: z._default(z.array(z.boundedString(1, 100)).check(z.minLength(1), z.maxLength(20)), [
+    'performance monitoring data',
+  ]),
   approxSubjects: z.optional(z.int().check(z.nonnegative())),
   approxRecords: z.optional(z.int().check(z.nonnegative())),
   consequences: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
   measures: z._default(z.string().check(z.maxLength(5000)), 'Under assessment.'),
   contactPoint: z._default(z.boundedString(3, 300), 'privacy@lethe.example'),
-  accounts: z.union([z.literal('all'), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100_000))]),
+  accounts: z.union([
+    z.literal('all'),
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100_000)),
+  ]),
 });
 export type BreachReport = z.infer<typeof BreachReportSchema>;
 
@@ -56,7 +60,9 @@ export interface MailSendError extends Error {
 
 export interface BreachPorts {
   clock: Clock;
-  contactsOf(accountIds: 'all' | string[]): Promise<Array<{ accountId: string; creatorEmail?: string; adminEmail?: string }>>;
+  contactsOf(
+    accountIds: 'all' | string[],
+  ): Promise<Array<{ accountId: string; creatorEmail?: string; adminEmail?: string }>>;
   saveBreach(record: BreachRecord, recipients: Recipient[]): Promise<void>;
   getBreach(breachId: string): Promise<BreachRecord | undefined>;
   recipients(breachId: string): Promise<Recipient[]>;
@@ -79,22 +85,46 @@ export async function reportBreach(p: BreachPorts, reportedBy: string, body: unk
   if (discoveredAt > now + 5 * 60_000) throw badRequest('discoveredAt', 'is in the future');
   const breachId = `br_${newId()}`;
   const { accounts, discoveredAt: _d, ...content } = input;
-  const record: BreachRecord = { ...content, breachId, discoveredAt, deadline: discoveredAt + DEADLINE_HOURS * HOUR_MS, reportedBy, reportedAt: now, affected: accounts };
+  const record: BreachRecord = {
+    ...content,
+    breachId,
+    discoveredAt,
+    deadline: discoveredAt + DEADLINE_HOURS * HOUR_MS,
+    reportedBy,
+    reportedAt: now,
+    affected: accounts,
+  };
   const recipients: Recipient[] = [];
   for (const c of await p.contactsOf(accounts)) {
     const byEmail = new Map<string, Recipient>();
-    for (const [role, email] of [['creator', c.creatorEmail], ['admin', c.adminEmail]] as const) {
+    for (const [role, email] of [
+      ['creator', c.creatorEmail],
+      ['admin', c.adminEmail],
+    ] as const) {
       if (!email) continue;
       const key = email.trim().toLowerCase();
-      const r = byEmail.get(key) ?? { breachId, accountId: c.accountId, email: key, roles: [], status: 'pending' as RecipientStatus, attempts: 0 };
+      const r = byEmail.get(key) ?? {
+        breachId,
+        accountId: c.accountId,
+        email: key,
+        roles: [],
+        status: 'pending' as RecipientStatus,
+        attempts: 0,
+      };
       r.roles.push(role);
       byEmail.set(key, r);
     }
-    if (byEmail.size === 0) recipients.push({ breachId, accountId: c.accountId, roles: [], status: 'no-contact', attempts: 0 });
+    if (byEmail.size === 0)
+      recipients.push({ breachId, accountId: c.accountId, roles: [], status: 'no-contact', attempts: 0 });
     recipients.push(...byEmail.values());
   }
   await p.saveBreach(record, recipients);
-  return { breachId, deadline: new Date(record.deadline).toISOString(), recipients: recipients.length, withoutContact: recipients.filter((r) => r.status === 'no-contact').map((r) => r.accountId) };
+  return {
+    breachId,
+    deadline: new Date(record.deadline).toISOString(),
+    recipients: recipients.length,
+    withoutContact: recipients.filter((r) => r.status === 'no-contact').map((r) => r.accountId),
+  };
 }
 
 export function breachMail(b: BreachRecord, r: Recipient): { subject: string; text: string } {
@@ -129,52 +159,77 @@ const MAX_SEND_ATTEMPTS = 8;
  * Sends every pending notification of a breach. Idempotent: a recipient is claimed before sending, so a
  * duplicated or retried invocation never mails the same recipient twice for the same breach.
  */
-export async function notifyBreach(p: BreachPorts, breachId: string, options: { concurrency?: number; budgetMs?: number } = {}) {
+export async function notifyBreach(
+  p: BreachPorts,
+  breachId: string,
+  options: { concurrency?: number; budgetMs?: number } = {},
+) {
   const concurrency = options.concurrency ?? 10;
   const stopAt = options.budgetMs === undefined ? Infinity : p.clock.nowMs() + options.budgetMs;
   const breach = await p.getBreach(breachId);
   if (!breach) return { breachId, sent: 0, failed: 0, skipped: 0, remaining: 0 };
   const todo = (await p.recipients(breachId)).filter((r) => r.status === 'pending' || r.status === 'sending');
-  let sent = 0; let failed = 0; let skipped = 0;
+  let sent = 0;
+  let failed = 0;
+  let skipped = 0;
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
-    while (next < todo.length && p.clock.nowMs() < stopAt) {
-      const r = todo[next++]!;
-      if (!(await p.claim(r, p.clock.nowMs()))) { skipped++; continue; }
-      const mail = breachMail(breach, r);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const id = await p.send(r.email!, mail.subject, mail.text);
-          await p.markSent(r, id, p.clock.nowMs());
-          sent++;
-          break;
-        } catch (e) {
-          const retry = (e as MailSendError).retryable !== false && attempt < MAX_SEND_ATTEMPTS;
-          if (retry) { await p.sleep(Math.min(30_000, 100 * 2 ** attempt)); continue; }
-          await p.markFailed(r, (e as Error).message, true);
-          failed++;
-          break;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
+      while (next < todo.length && p.clock.nowMs() < stopAt) {
+        const r = todo[next++]!;
+        if (!(await p.claim(r, p.clock.nowMs()))) {
+          skipped++;
+          continue;
+        }
+        const mail = breachMail(breach, r);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const id = await p.send(r.email!, mail.subject, mail.text);
+            await p.markSent(r, id, p.clock.nowMs());
+            sent++;
+            break;
+          } catch (e) {
+            const retry = (e as MailSendError).retryable !== false && attempt < MAX_SEND_ATTEMPTS;
+            if (retry) {
+              await p.sleep(Math.min(30_000, 100 * 2 ** attempt));
+              continue;
+            }
+            await p.markFailed(r, (e as Error).message, true);
+            failed++;
+            break;
+          }
         }
       }
-    }
-  }));
+    }),
+  );
   return { breachId, sent, failed, skipped, remaining: todo.length - next };
 }
 
-/** Every 15 minutes: send what is pending, escalate recipients still unnotified 12 h before the deadline, alarm past it. */
+/**
+ * Every 15 minutes: send what is pending, escalate recipients still unnotified 12 h before the deadline, alarm past it.
+ */
 export async function watchDeadlines(p: BreachPorts) {
   const now = p.clock.nowMs();
   const out: Array<{ breachId: string; unnotified: number; severity?: 'warning' | 'critical' }> = [];
   for (const b of await p.openBreaches()) {
     await notifyBreach(p, b.breachId, { budgetMs: 10 * 60_000 });
     const open = (await p.recipients(b.breachId)).filter((r) => r.status !== 'sent');
-    if (!open.length) { await p.closeBreach(b.breachId); out.push({ breachId: b.breachId, unnotified: 0 }); continue; }
-    const severity = now >= b.deadline ? 'critical' : now >= b.deadline - ESCALATE_BEFORE_HOURS * HOUR_MS ? 'warning' : undefined;
+    if (!open.length) {
+      await p.closeBreach(b.breachId);
+      out.push({ breachId: b.breachId, unnotified: 0 });
+      continue;
+    }
+    const severity =
+      now >= b.deadline ? 'critical' : now >= b.deadline - ESCALATE_BEFORE_HOURS * HOUR_MS ? 'warning' : undefined;
     if (severity) {
       const hoursLeft = ((b.deadline - now) / HOUR_MS).toFixed(1);
       await p.escalate(
         `[${severity.toUpperCase()}] breach ${b.breachId}: ${open.length} recipient(s) not notified, ${hoursLeft} h to the 48 h deadline`,
-        open.map((r) => `${r.accountId}\t${r.email ?? '(no contact on file)'}\t${r.status}${r.error ? `\t${r.error}` : ''}`).join('\n'),
+        open
+          .map(
+            (r) => `${r.accountId}\t${r.email ?? '(no contact on file)'}\t${r.status}${r.error ? `\t${r.error}` : ''}`,
+          )
+          .join('\n'),
         severity,
       );
     }
@@ -189,8 +244,20 @@ export async function breachStatus(p: BreachPorts, breachId: string) {
   const rs = await p.recipients(breachId);
   const now = p.clock.nowMs();
   return {
-    breachId, discoveredAt: new Date(b.discoveredAt).toISOString(), deadline: new Date(b.deadline).toISOString(), hoursLeft: Number(((b.deadline - now) / HOUR_MS).toFixed(2)),
-    notified: rs.filter((r) => r.status === 'sent').length, total: rs.length,
-    recipients: rs.map((r) => ({ accountId: r.accountId, email: r.email, roles: r.roles, status: r.status, sentAt: r.sentAt ? new Date(r.sentAt).toISOString() : undefined, messageId: r.messageId, error: r.error })),
+    breachId,
+    discoveredAt: new Date(b.discoveredAt).toISOString(),
+    deadline: new Date(b.deadline).toISOString(),
+    hoursLeft: Number(((b.deadline - now) / HOUR_MS).toFixed(2)),
+    notified: rs.filter((r) => r.status === 'sent').length,
+    total: rs.length,
+    recipients: rs.map((r) => ({
+      accountId: r.accountId,
+      email: r.email,
+      roles: r.roles,
+      status: r.status,
+      sentAt: r.sentAt ? new Date(r.sentAt).toISOString() : undefined,
+      messageId: r.messageId,
+      error: r.error,
+    })),
   };
 }

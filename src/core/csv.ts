@@ -16,7 +16,11 @@ export function csvLine(values: unknown[]): string {
 }
 
 /** Streams a CSV: the header line, then one line per row, page by page, never the whole history at once. */
-export async function* csvStream<T>(header: string[], rows: AsyncIterable<T>, toValues: (row: T) => unknown[]): AsyncGenerator<string> {
+export async function* csvStream<T>(
+  header: string[],
+  rows: AsyncIterable<T>,
+  toValues: (row: T) => unknown[],
+): AsyncGenerator<string> {
   yield `\uFEFF${csvLine(header)}`;
   for await (const row of rows) yield csvLine(toValues(row));
 }

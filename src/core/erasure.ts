@@ -105,7 +105,13 @@ export const erasureSteps = {
   async verify(p: ErasurePorts, s: Running & { verifyAttempts?: number }) {
     const remaining = await p.countLinked(s.userKey);
     const complete = remaining === 0;
-    return { ...s, remaining, complete, verifyAttempts: (s.verifyAttempts ?? 0) + 1, ...(complete ? { completedAt: p.clock.nowMs() } : {}) };
+    return {
+      ...s,
+      remaining,
+      complete,
+      verifyAttempts: (s.verifyAttempts ?? 0) + 1,
+      ...(complete ? { completedAt: p.clock.nowMs() } : {}),
+    };
   },
   /** Ledger (for restores), then the user row (with its tombstone) goes, then the receipt. */
   async finish(p: ErasurePorts, s: Running & { completedAt?: number }) {
@@ -114,8 +120,14 @@ export const erasureSteps = {
     const userRowDeleted = (await p.deleteUser(s.accountId, s.userKey)) && s.hadUserRow !== false;
     if (await p.userExists(s.accountId, s.userKey)) throw new ErasureIncomplete('user row still present');
     const receipt: ErasureReceipt = {
-      requestId: s.requestId, accountId: s.accountId, userKey: s.userKey, interactionsErased: s.erased,
-      userRowDeleted, startedAt: s.startedAt, completedAt: s.completedAt ?? p.clock.nowMs(), verified: true,
+      requestId: s.requestId,
+      accountId: s.accountId,
+      userKey: s.userKey,
+      interactionsErased: s.erased,
+      userRowDeleted,
+      startedAt: s.startedAt,
+      completedAt: s.completedAt ?? p.clock.nowMs(),
+      verified: true,
     };
     await p.writeReceipt(receipt);
     await p.setStatus(s, 'completed', { receipt });

@@ -3,7 +3,8 @@
  * mapper in the HTTP adapter (src/adapters/http.ts) turns each kind into a status, and the erasure workflow
  * sees them as error names.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'stale' | 'too-large' | 'retryable';
+export type ErrorKind =
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'stale' | 'too-large' | 'retryable';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -29,7 +30,10 @@ export const conflict = (reason: string) => new DomainError('conflict', reason);
 /** The thing changed since the caller read it (optimistic concurrency). */
 export const stale = (reason: string, field?: string) => new DomainError('stale', reason, field);
 
-/** A store failed or throttled: the caller keeps its data and retries after a pause. The name is what Step Functions retries on. */
+/**
+ * A store failed or throttled: the caller keeps its data and retries after a pause. The name is what Step Functions
+ * retries on.
+ */
 export class RetryableError extends DomainError {
   override name = 'RetryableError';
   constructor(reason: string, retryAfterSeconds = 2) {

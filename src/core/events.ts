@@ -5,7 +5,17 @@ import { LIMITS } from './limits.ts';
 const text = (max: number = LIMITS.maxStringLength) => z.string().check(z.maxLength(max));
 const ms = z.number().check(z.nonnegative(), z.lte(86_400_000));
 
-export const EVENT_TYPES = ['page-load', 'route-change', 'click', 'xhr', 'fetch', 'server-request', 'background-job', 'error', 'custom'] as const;
+export const EVENT_TYPES = [
+  'page-load',
+  'route-change',
+  'click',
+  'xhr',
+  'fetch',
+  'server-request',
+  'background-job',
+  'error',
+  'custom',
+] as const;
 export const OUTCOMES = ['ok', 'slow', 'failed'] as const;
 
 export const ServiceCallSchema = z.strictObject({
@@ -15,7 +25,9 @@ export const ServiceCallSchema = z.strictObject({
 });
 
 export const EventSchema = z.strictObject({
-  id: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'only letters, digits and . _ : -')),
+  id: z
+    .string()
+    .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'only letters, digits and . _ : -')),
   applicationId: z.string().check(z.minLength(1), z.maxLength(64)),
   type: z.enum(EVENT_TYPES),
   /** epoch milliseconds */
@@ -41,14 +53,22 @@ export type Batch = z.infer<typeof BatchSchema>;
 
 /** `events[3].services[0].url` from zod's path. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || 'body';
+  return (
+    path.reduce<string>(
+      (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+      '',
+    ) || 'body'
+  );
 }
 
 /** The first problem zod found, as the field path and the reason (an unknown field is named itself). */
 export function firstIssue(error: { issues: ReadonlyArray<z.core.$ZodIssue> }): { field: string; reason: string } {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    return { field: fieldPath([...issue.path, issue.keys[0]!]), reason: 'unknown field (not part of the protocol; it could carry personal data)' };
+    return {
+      field: fieldPath([...issue.path, issue.keys[0]!]),
+      reason: 'unknown field (not part of the protocol; it could carry personal data)',
+    };
   }
   return { field: fieldPath(issue.path), reason: issue.message };
 }

@@ -88,7 +88,8 @@ export interface AnswerContext {
 }
 
 /** Every event stored (`outcome`), or refused for a reason the agent can act on (`error`); an outage throws. */
-export type IngestResult = { outcome: IngestOutcome; answer: AnswerContext } | { error: DomainError; answer: AnswerContext };
+export type IngestResult =
+  { outcome: IngestOutcome; answer: AnswerContext } | { error: DomainError; answer: AnswerContext };
 
 export interface IngestOutcome {
   accepted: number;
@@ -99,7 +100,11 @@ export interface IngestOutcome {
 /** Below DynamoDB's 400 KB item limit, with room for attribute overhead. */
 export const MAX_ITEM_BYTES = 350_000;
 
-const FIELDS: Array<[keyof AgentEvent, FieldKind]> = [['url', 'url'], ['label', 'label'], ['error', 'error']];
+const FIELDS: Array<[keyof AgentEvent, FieldKind]> = [
+  ['url', 'url'],
+  ['label', 'label'],
+  ['error', 'error'],
+];
 
 /** Builds the items of one event: scrubbed, anonymous unless identified, with its expiry. */
 export function toItem(
@@ -113,7 +118,12 @@ export function toItem(
   const note = (kind: FieldKind, detectors: string[], example: string | undefined) => {
     for (const d of detectors) {
       const k = `${kind}|${d}`;
-      const f = findings.get(k) ?? { kind, detector: d, count: 0, example: example === undefined ? '(field dropped)' : shapeOf(example) };
+      const f = findings.get(k) ?? {
+        kind,
+        detector: d,
+        count: 0,
+        example: example === undefined ? '(field dropped)' : shapeOf(example),
+      };
       f.count++;
       findings.set(k, f);
     }
@@ -189,7 +199,8 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       const key = await ports.findKey(keyId);
       if (!isLiveKey(key, nowSec)) throw unauthorized('unknown or retired key');
       if (!signatureMatches(signature, sign(key.secret, ts!, req.raw))) throw unauthorized('signature does not match');
-      if (tsCheck === 'stale') throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
+      if (tsCheck === 'stale')
+        throw unauthorized(`timestamp is more than ${LIMITS.signatureWindowSeconds}s away from server time`);
       answer.signer = { secret: key.secret, requestSignature: signature };
       applicationId = key.applicationId;
       accountId = key.accountId;
@@ -197,7 +208,8 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       const app = await ports.findBrowserApp(req.query.key ?? '');
       if (!app) throw unauthorized('unknown browser key');
       const origin = req.headers.origin;
-      if (!origin || !app.allowedOrigins.includes(origin)) throw forbidden('Origin is not allowed for this application', 'Origin');
+      if (!origin || !app.allowedOrigins.includes(origin))
+        throw forbidden('Origin is not allowed for this application', 'Origin');
       answer.corsOrigin = origin;
       applicationId = app.applicationId;
       accountId = app.accountId;
@@ -208,26 +220,40 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
     if (account.scrubRules.extraPatterns?.length) await loadPatternEngine();
 
     // The browser limit holds for the batch as it will be read, not as it travelled: gzip cannot stretch it.
-    const body = inflate(req.raw, req.headers['content-encoding'], req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes);
+    const body = inflate(
+      req.raw,
+      req.headers['content-encoding'],
+      req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes,
+    );
     const batch = parseOr400(BatchSchema, parseJson(body));
     const maxEvents = req.agent === 'browser' ? LIMITS.browserMaxEventsPerBatch : LIMITS.maxEventsPerBatch;
-    if (batch.events.length > maxEvents) throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);
+    if (batch.events.length > maxEvents)
+      throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);
     const seen = new Set<string>();
     batch.events.forEach((e, i) => {
-      if (e.applicationId !== applicationId) throw badRequest(`events[${i}].applicationId`, 'does not match the application of the key');
-      if (e.timestamp > now + 86_400_000) throw badRequest(`events[${i}].timestamp`, 'is more than a day in the future');
+      if (e.applicationId !== applicationId)
+        throw badRequest(`events[${i}].applicationId`, 'does not match the application of the key');
+      if (e.timestamp > now + 86_400_000)
+        throw badRequest(`events[${i}].timestamp`, 'is more than a day in the future');
       if (seen.has(e.id)) throw badRequest(`events[${i}].id`, 'appears twice in the batch');
       seen.add(e.id);
     });
 
     const live = batch.events.filter((e) => expiresAt(e.timestamp, account.retentionDays) > nowSec);
-    const identified = [...new Set(live.filter((e) => e.userId !== undefined && !e.doNotTrack).map((e) => userKeyOf(accountId, account.accountKey, e.userId!)))];
+    const identified = [
+      ...new Set(
+        live
+          .filter((e) => e.userId !== undefined && !e.doNotTrack)
+          .map((e) => userKeyOf(accountId, account.accountKey, e.userId!)),
+      ),
+    ];
     // the replay guard and the restriction lookup are independent: one round trip for both
     const [fresh, restrictedOrError] = await Promise.all([
       signature ? ports.rememberSignature(signature, nowSec, nowSec + 2 * LIMITS.signatureWindowSeconds) : true,
       identified.length ? ports.restrictedUsers(accountId, identified).catch((e: unknown) => e) : new Set<string>(),
     ]);
-    if (!fresh) throw conflict('this signed request was already received (replay); sign every attempt with a fresh timestamp');
+    if (!fresh)
+      throw conflict('this signed request was already received (replay); sign every attempt with a fresh timestamp');
 
     try {
       if (!(restrictedOrError instanceof Set)) throw restrictedOrError;
@@ -236,19 +262,35 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       const items = live.map((e) => toItem(e, account, restricted, req.browserFromUserAgent, findings));
       // DynamoDB refuses items over 400 KB: refuse the batch before writing any of it
       const big = items.findIndex((i) => Buffer.byteLength(JSON.stringify(i)) > MAX_ITEM_BYTES);
-      if (big >= 0) throw tooLarge(`events[${batch.events.indexOf(live[big]!)}] is too large to store (over ${MAX_ITEM_BYTES} bytes once scrubbed)`);
+      if (big >= 0)
+        throw tooLarge(
+          `events[${batch.events.indexOf(live[big]!)}] is too large to store (over ${MAX_ITEM_BYTES} bytes once scrubbed)`,
+        );
       const users = new Map<string, UserTouch>();
       for (const it of items) {
         if (!it.userKey) continue;
         const prev = users.get(it.userKey);
-        if (!prev || prev.lastSeen < it.ts) users.set(it.userKey, { accountId, userKey: it.userKey, label: it.user!, lastSeen: it.ts, expiresAt: it.expiresAt });
+        if (!prev || prev.lastSeen < it.ts)
+          users.set(it.userKey, {
+            accountId,
+            userKey: it.userKey,
+            label: it.user!,
+            lastSeen: it.ts,
+            expiresAt: it.expiresAt,
+          });
       }
       await Promise.all([
         ports.storeInteractions(items),
         users.size ? ports.touchUsers([...users.values()]) : undefined,
-        findings.size ? ports.recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays)) : undefined,
+        findings.size
+          ? ports.recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays))
+          : undefined,
       ]);
-      const outcome = { accepted: items.length, expired: batch.events.length - items.length, findings: [...findings.values()].reduce((s, f) => s + f.count, 0) };
+      const outcome = {
+        accepted: items.length,
+        expired: batch.events.length - items.length,
+        findings: [...findings.values()].reduce((s, f) => s + f.count, 0),
+      };
       return { outcome, answer };
     } catch (e) {
       // Nothing acknowledged: let the agent retry the very same request.

@@ -12,7 +12,9 @@ import { mergePatch } from './merge-patch.ts';
 import { compilePattern, loadPatternEngine, MAX_PATTERN_LENGTH, MAX_PATTERNS } from './scrub/patterns.ts';
 
 const email = z.email().check(z.maxLength(254));
-const origin = z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
+const origin = z
+  .string()
+  .check(z.regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be an origin like https://shop.example.com'));
 const days = (min: number) => z.int().check(z.gte(min), z.lte(MAX_RETENTION_DAYS));
 
 export const CreateAccountSchema = z.strictObject({
@@ -28,11 +30,22 @@ export const UpdateAccountSchema = z.strictObject({
   pseudonymise: z.optional(z.boolean()),
   adminEmail: z.optional(email),
   // JSON Merge Patch (RFC 7396): a rule not named is kept, null removes one.
-  scrubRules: z.optional(z.strictObject({
-    extraPatterns: z.nullish(z.array(z.strictObject({ name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)), pattern: z.boundedString(1, MAX_PATTERN_LENGTH) })).check(z.maxLength(MAX_PATTERNS))),
-    allowParams: z.nullish(z.array(z.boundedString(1, 100)).check(z.maxLength(100))),
-    method: z.nullish(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
-  })),
+  scrubRules: z.optional(
+    z.strictObject({
+      extraPatterns: z.nullish(
+        z
+          .array(
+            z.strictObject({
+              name: z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)),
+              pattern: z.boundedString(1, MAX_PATTERN_LENGTH),
+            }),
+          )
+          .check(z.maxLength(MAX_PATTERNS)),
+      ),
+      allowParams: z.nullish(z.array(z.boundedString(1, 100)).check(z.maxLength(100))),
+      method: z.nullish(z.enum(['placeholder', 'remove', 'mask', 'hash'])),
+    }),
+  ),
 });
 
 export interface AuditEntry {
@@ -50,13 +63,22 @@ export interface AuditEntry {
 
 export interface ManagementPorts {
   clock: Clock;
-  createAccount(input: z.infer<typeof CreateAccountSchema> & { nowMs: number }): Promise<{ accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string }>;
+  createAccount(
+    input: z.infer<typeof CreateAccountSchema> & { nowMs: number },
+  ): Promise<{ accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string }>;
   getAccount(accountId: string): Promise<Account | undefined>;
   listApplications(accountId: string): Promise<Application[]>;
-  listKeys(accountId: string): Promise<Array<{ keyId: string; applicationId: string; createdAt: number; retiresAt?: number }>>;
+  listKeys(
+    accountId: string,
+  ): Promise<Array<{ keyId: string; applicationId: string; createdAt: number; retiresAt?: number }>>;
   /** false when `expectedVersion` is given and the settings changed since (nothing written) */
   updateAccount(accountId: string, changes: Partial<Account>, expectedVersion?: number): Promise<boolean>;
-  rotateKey(accountId: string, applicationId: string, nowMs: number, overlapSeconds: number): Promise<{ keyId: string; secret: string; previousKeysRetireAt: number }>;
+  rotateKey(
+    accountId: string,
+    applicationId: string,
+    nowMs: number,
+    overlapSeconds: number,
+  ): Promise<{ keyId: string; secret: string; previousKeysRetireAt: number }>;
   audit(entry: AuditEntry): Promise<void>;
 }
 
@@ -68,7 +90,13 @@ export const KEY_OVERLAP_SECONDS = 7 * 86_400;
  * Authorises before anything of the request is read: a denial is audited and answered 403, the same for
  * an account out of scope and one that does not exist.
  */
-export async function guard(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, subject?: string): Promise<void> {
+export async function guard(
+  ports: Pick<ManagementPorts, 'audit' | 'clock'>,
+  p: Principal,
+  op: Operation,
+  accountId: string | undefined,
+  subject?: string,
+): Promise<void> {
   try {
     authorize(p, op, accountId);
   } catch (e) {
@@ -77,10 +105,23 @@ export async function guard(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: 
   }
 }
 
-const auditEntry = (ports: Pick<ManagementPorts, 'clock'>, p: Principal, op: Operation, accountId: string | undefined, subject: string | undefined, outcome: AuditEntry['outcome']): AuditEntry =>
-  ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
+const auditEntry = (
+  ports: Pick<ManagementPorts, 'clock'>,
+  p: Principal,
+  op: Operation,
+  accountId: string | undefined,
+  subject: string | undefined,
+  outcome: AuditEntry['outcome'],
+): AuditEntry => ({ actor: p.sub, role: p.role, operation: op, accountId, subject, outcome, at: ports.clock.nowMs() });
 
-export async function audited<T>(ports: Pick<ManagementPorts, 'audit' | 'clock'>, p: Principal, op: Operation, accountId: string | undefined, run: () => Promise<T>, subject?: string): Promise<T> {
+export async function audited<T>(
+  ports: Pick<ManagementPorts, 'audit' | 'clock'>,
+  p: Principal,
+  op: Operation,
+  accountId: string | undefined,
+  run: () => Promise<T>,
+  subject?: string,
+): Promise<T> {
   const entry = (outcome: AuditEntry['outcome']) => auditEntry(ports, p, op, accountId, subject, outcome);
   await guard(ports, p, op, accountId, subject);
   try {
@@ -114,7 +155,13 @@ export async function createAccount(ports: ManagementPorts, p: Principal, body: 
  * (saving one rule never drops the others). With `ifMatch` (the ETag the editor read) a concurrent change
  * is refused with 412 instead of being overwritten.
  */
-export async function updateAccount(ports: ManagementPorts, p: Principal, accountId: string, body: unknown, ifMatch?: string) {
+export async function updateAccount(
+  ports: ManagementPorts,
+  p: Principal,
+  accountId: string,
+  body: unknown,
+  ifMatch?: string,
+) {
   return audited(ports, p, 'accounts:update', accountId, async () => {
     const changes = parseOr400(UpdateAccountSchema, body);
     if (Object.keys(changes).length === 0) throw badRequest('body', 'no setting to change');
@@ -132,13 +179,23 @@ export async function updateAccount(ports: ManagementPorts, p: Principal, accoun
       });
     }
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(account)) throw preconditionFailed();
-    const merged = changes.scrubRules ? { ...changes, scrubRules: mergePatch(account.scrubRules, changes.scrubRules) } : changes;
-    if (!(await ports.updateAccount(accountId, merged as Partial<Account>, ifMatch === undefined ? undefined : account.version))) throw preconditionFailed();
+    const merged = changes.scrubRules
+      ? { ...changes, scrubRules: mergePatch(account.scrubRules, changes.scrubRules) }
+      : changes;
+    if (
+      !(await ports.updateAccount(
+        accountId,
+        merged as Partial<Account>,
+        ifMatch === undefined ? undefined : account.version,
+      ))
+    )
+      throw preconditionFailed();
     return viewAccount(ports, accountId);
   });
 }
 
-const preconditionFailed = () => stale('the settings changed since you read them: reload and apply your change again', 'If-Match');
+const preconditionFailed = () =>
+  stale('the settings changed since you read them: reload and apply your change again', 'If-Match');
 
 export async function rotateKey(ports: ManagementPorts, p: Principal, accountId: string, applicationId: string) {
   return audited(ports, p, 'keys:rotate', accountId, async () => {
@@ -156,7 +213,12 @@ export const TerminateSchema = z.strictObject({ graceDays: z._default(days(0), D
  * Contract termination (P8): ingest stops at once (status + every agent key revoked); the retention
  * auditor deletes all of the account's data once the grace period is over and writes a deletion receipt.
  */
-export async function terminateAccount(ports: ManagementPorts & { revokeKeys(accountId: string): Promise<number> }, p: Principal, accountId: string, body: unknown) {
+export async function terminateAccount(
+  ports: ManagementPorts & { revokeKeys(accountId: string): Promise<number> },
+  p: Principal,
+  accountId: string,
+  body: unknown,
+) {
   return audited(ports, p, 'accounts:terminate', accountId, async () => {
     const { graceDays } = parseOr400(TerminateSchema, body ?? {});
     const account = await ports.getAccount(accountId);
@@ -172,7 +234,9 @@ export async function terminateAccount(ports: ManagementPorts & { revokeKeys(acc
 /** The person to erase: the identifier as the customer knows it, or the userKey a search returned. */
 export const ErasureRequestSchema = z.union([
   z.strictObject({ userId: z.boundedString(1, 256) }),
-  z.strictObject({ userKey: z.string().check(z.regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search')) }),
+  z.strictObject({
+    userKey: z.string().check(z.regex(/^acc_[a-f0-9]{16}#[A-Za-z0-9_-]{32}$/, 'a userKey from a user search')),
+  }),
 ]);
 
 /** userKey of the request, within the account (a key of another account is refused). */
@@ -188,17 +252,35 @@ export function subjectKey(accountId: string, accountKey: Buffer, body: { userId
  * Starts the erasure workflow for one user of an account. Only the keyed hash of the identifier leaves this
  * function: the request record, the execution input (and so its 90-day history) and the receipt.
  */
-export async function requestErasure(ports: ManagementPorts & ErasureAdminPorts, p: Principal, accountId: string, body: unknown) {
+export async function requestErasure(
+  ports: ManagementPorts & ErasureAdminPorts,
+  p: Principal,
+  accountId: string,
+  body: unknown,
+) {
   await guard(ports, p, 'erasure:request', accountId);
   const subject = parseOr400(ErasureRequestSchema, body);
   const account = await ports.getAccount(accountId);
   const userKey = account ? subjectKey(accountId, account.accountKey, subject) : undefined;
-  return audited(ports, p, 'erasure:request', accountId, async () => {
-    if (!account || !userKey) throw forbidden('not allowed: erasure:request');
-    const input: ErasureInput = { requestId: `er_${ports.newId()}`, accountId, userKey, requestedBy: p.sub, requestedAt: ports.clock.nowMs() };
-    await ports.startErasure(input);
-    return { requestId: input.requestId, status: 'requested' as const, userKey };
-  }, userKey);
+  return audited(
+    ports,
+    p,
+    'erasure:request',
+    accountId,
+    async () => {
+      if (!account || !userKey) throw forbidden('not allowed: erasure:request');
+      const input: ErasureInput = {
+        requestId: `er_${ports.newId()}`,
+        accountId,
+        userKey,
+        requestedBy: p.sub,
+        requestedAt: ports.clock.nowMs(),
+      };
+      await ports.startErasure(input);
+      return { requestId: input.requestId, status: 'requested' as const, userKey };
+    },
+    userKey,
+  );
 }
 
 export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, p: Principal, requestId: string) {
@@ -211,7 +293,13 @@ export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, 
 }
 
 /** An erasure request as recorded: the input, its status, progress and (once done) the receipt. */
-export type ErasureRecord = ErasureInput & { status: string; startedAt?: number; progress?: { linked: number; stripped: number }; receipt?: unknown; error?: string };
+export type ErasureRecord = ErasureInput & {
+  status: string;
+  startedAt?: number;
+  progress?: { linked: number; stripped: number };
+  receipt?: unknown;
+  error?: string;
+};
 
 export interface ErasureAdminPorts {
   newId(): string;

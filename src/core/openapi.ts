@@ -15,20 +15,35 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'could not store or temporarily unavailable: keep the data and retry after `Retry-After` seconds',
 };
 
-const ErrorBody = z.object({ error: z.string(), message: z.string(), field: z.optional(z.string()) }).register(z.globalRegistry, { id: 'Error' });
-const Accepted = z.object({ accepted: z.int(), expired: z.int(), findings: z.int() }).register(z.globalRegistry, { id: 'Accepted' });
+const ErrorBody = z
+  .object({ error: z.string(), message: z.string(), field: z.optional(z.string()) })
+  .register(z.globalRegistry, { id: 'Error' });
+const Accepted = z
+  .object({ accepted: z.int(), expired: z.int(), findings: z.int() })
+  .register(z.globalRegistry, { id: 'Accepted' });
 const Batch = BatchSchema.register(z.globalRegistry, { id: 'Batch' });
 
 const errors = (codes: number[]) =>
-  Object.fromEntries([...new Set(codes)].sort().map((c) => [String(c), {
-    description: DESCRIPTIONS[c]!,
-    ...(c === 503 ? { headers: z.object({ 'Retry-After': z.string() }) } : {}),
-    content: { 'application/json': { schema: ErrorBody } },
-  }]));
+  Object.fromEntries(
+    [...new Set(codes)].sort().map((c) => [
+      String(c),
+      {
+        description: DESCRIPTIONS[c]!,
+        ...(c === 503 ? { headers: z.object({ 'Retry-After': z.string() }) } : {}),
+        content: { 'application/json': { schema: ErrorBody } },
+      },
+    ]),
+  );
 
 /** get /v1/accounts/{accountId}/users/search → getAccountsUsersSearch (unique per route). */
 const operationId = (r: Pick<AnyRoute, 'method' | 'path'>) =>
-  r.method.toLowerCase() + r.path.split('/').filter((s) => s && s !== 'v1' && !s.startsWith('{')).map((s) => s.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())).join('') + (/\}$/.test(r.path) ? 'One' : '');
+  r.method.toLowerCase() +
+  r.path
+    .split('/')
+    .filter((s) => s && s !== 'v1' && !s.startsWith('{'))
+    .map((s) => s.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()))
+    .join('') +
+  (/\}$/.test(r.path) ? 'One' : '');
 
 function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
   const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -40,14 +55,47 @@ function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
     security: [{ bearer: [] }],
     requestParams: {
       ...(params.length ? { path: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-      ...(r.query ? { query: z.object(Object.fromEntries(Object.entries(r.query).map(([k, d]) => [k, z.optional(z.string().register(z.globalRegistry, { description: d }))]))) } : {}),
-      ...(r.headers ? { header: z.object(Object.fromEntries(Object.entries(r.headers).map(([k, d]) => [k, z.optional(z.string().register(z.globalRegistry, { description: d }))]))) } : {}),
+      ...(r.query
+        ? {
+            query: z.object(
+              Object.fromEntries(
+                Object.entries(r.query).map(([k, d]) => [
+                  k,
+                  z.optional(z.string().register(z.globalRegistry, { description: d })),
+                ]),
+              ),
+            ),
+          }
+        : {}),
+      ...(r.headers
+        ? {
+            header: z.object(
+              Object.fromEntries(
+                Object.entries(r.headers).map(([k, d]) => [
+                  k,
+                  z.optional(z.string().register(z.globalRegistry, { description: d })),
+                ]),
+              ),
+            ),
+          }
+        : {}),
     },
-    ...(json ? { requestBody: { required: r.method !== 'POST' || !r.path.endsWith('/terminate'), content: r.method === 'PATCH' ? { 'application/merge-patch+json': json, 'application/json': json } : { 'application/json': json } } } : {}),
+    ...(json
+      ? {
+          requestBody: {
+            required: r.method !== 'POST' || !r.path.endsWith('/terminate'),
+            content:
+              r.method === 'PATCH'
+                ? { 'application/merge-patch+json': json, 'application/json': json }
+                : { 'application/json': json },
+          },
+        }
+      : {}),
     responses: {
-      [String(r.status)]: r.response === 'csv'
-        ? { description: 'CSV (RFC 4180, UTF-8)', content: { 'text/csv': { schema: z.string() } } }
-        : { description: r.summary, content: { 'application/json': { schema: r.response } } },
+      [String(r.status)]:
+        r.response === 'csv'
+          ? { description: 'CSV (RFC 4180, UTF-8)', content: { 'text/csv': { schema: z.string() } } }
+          : { description: r.summary, content: { 'application/json': { schema: r.response } } },
       ...errors([401, 403, ...r.errors, 503]),
     },
   };
@@ -67,9 +115,23 @@ const agentPaths: ZodOpenApiPathsObject = {
       security: [{ agentKey: [] }],
       requestParams: {
         header: z.object({
-          'X-Lethe-Key-Proof': z.string().check(z.regex(/^v2=\d+\.[0-9a-f]{64}$/)).register(z.globalRegistry, { description: 'v2=<unix minute>.hex(HMAC-SHA256(secret, "<unix minute>.<key id>")), checked by the gateway\'s authorizer' }),
-          'X-Lethe-Timestamp': z.string().check(z.regex(/^\d+$/)).register(z.globalRegistry, { description: `unix seconds; at most ${LIMITS.signatureWindowSeconds} s from server time` }),
-          'X-Lethe-Signature': z.string().check(z.regex(/^v1=[0-9a-f]{64}$/)).register(z.globalRegistry, { description: 'v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>"))' }),
+          'X-Lethe-Key-Proof': z
+            .string()
+            .check(z.regex(/^v2=\d+\.[0-9a-f]{64}$/))
+            .register(z.globalRegistry, {
+              description:
+                'v2=<unix minute>.hex(HMAC-SHA256(secret, "<unix minute>.<key id>")), checked by the gateway\'s authorizer',
+            }),
+          'X-Lethe-Timestamp': z
+            .string()
+            .check(z.regex(/^\d+$/))
+            .register(z.globalRegistry, {
+              description: `unix seconds; at most ${LIMITS.signatureWindowSeconds} s from server time`,
+            }),
+          'X-Lethe-Signature': z
+            .string()
+            .check(z.regex(/^v1=[0-9a-f]{64}$/))
+            .register(z.globalRegistry, { description: 'v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>"))' }),
           'Content-Encoding': z.optional(z.enum(['gzip', 'identity'])),
         }),
       },
@@ -89,10 +151,20 @@ const agentPaths: ZodOpenApiPathsObject = {
       operationId: 'postBrowserEvents',
       summary: 'A batch from a browser agent (public key + an allowed Origin)',
       security: [{ browserKey: [] }],
-      requestParams: { header: z.object({ Origin: z.string().register(z.globalRegistry, { description: "one of the application's allowed origins" }) }) },
-      requestBody: { required: true, content: { 'text/plain': { schema: Batch }, 'application/json': { schema: Batch } } },
+      requestParams: {
+        header: z.object({
+          Origin: z.string().register(z.globalRegistry, { description: "one of the application's allowed origins" }),
+        }),
+      },
+      requestBody: {
+        required: true,
+        content: { 'text/plain': { schema: Batch }, 'application/json': { schema: Batch } },
+      },
       responses: {
-        200: { description: `stored; at most ${LIMITS.browserMaxEventsPerBatch} events, ${LIMITS.browserMaxBodyBytes} bytes after decompression`, content: { 'application/json': { schema: Accepted } } },
+        200: {
+          description: `stored; at most ${LIMITS.browserMaxEventsPerBatch} events, ${LIMITS.browserMaxBodyBytes} bytes after decompression`,
+          content: { 'application/json': { schema: Accepted } },
+        },
         ...errors([400, 401, 403, 413, 503]),
       },
     },
@@ -100,28 +172,69 @@ const agentPaths: ZodOpenApiPathsObject = {
 };
 
 const publicPaths: ZodOpenApiPathsObject = {
-  '/health': { get: { operationId: 'getHealth', summary: 'liveness', security: [], responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.looseObject({ ok: z.boolean() }) } } } } } },
-  '/console': { get: { operationId: 'getConsole', summary: 'the customer console (an HTML page; it signs in with a token)', security: [], responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string() } } } } } },
+  '/health': {
+    get: {
+      operationId: 'getHealth',
+      summary: 'liveness',
+      security: [],
+      responses: {
+        200: { description: 'ok', content: { 'application/json': { schema: z.looseObject({ ok: z.boolean() }) } } },
+      },
+    },
+  },
+  '/console': {
+    get: {
+      operationId: 'getConsole',
+      summary: 'the customer console (an HTML page; it signs in with a token)',
+      security: [],
+      responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string() } } } },
+    },
+  },
 };
 
-/** The OpenAPI description of the HTTP API, generated (zod-openapi) from the route table and the schemas the handlers validate with. */
+/**
+ * The OpenAPI description of the HTTP API, generated (zod-openapi) from the route table and the schemas the handlers
+ * validate with.
+ */
 export function openApiDocument() {
   return createDocument({
     openapi: '3.1.0',
     info: {
-      title: 'Lethe API', version: '1', license: { name: 'Proprietary', identifier: 'LicenseRef-Lethe' },
-      description: 'Agent ingest and management API. TLS only, served from eu-west-1. Agent protocol: docs/agent-protocol.md; who may call what: docs/access.md.',
+      title: 'Lethe API',
+      version: '1',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Lethe' },
+      description:
+        'Agent ingest and management API. TLS only, served from eu-west-1. Agent protocol: docs/agent-protocol.md; who may call what: docs/access.md.',
     },
     servers: [
-      { url: 'https://{apiId}.execute-api.eu-west-1.amazonaws.com/live', description: 'AWS (the API id is an output of cdk deploy)', variables: { apiId: { default: 'abcdef1234', description: 'the REST API id' } } },
+      {
+        url: 'https://{apiId}.execute-api.eu-west-1.amazonaws.com/live',
+        description: 'AWS (the API id is an output of cdk deploy)',
+        variables: { apiId: { default: 'abcdef1234', description: 'the REST API id' } },
+      },
       { url: 'http://127.0.0.1:3000', description: 'local runtime (npm start)' },
     ],
     security: [{ bearer: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a management token: role and account scope (docs/access.md)' },
-        agentKey: { type: 'apiKey', in: 'header', name: 'X-Lethe-Key-Id', description: 'the agent key id; with X-Lethe-Key-Proof and the request signature made with its secret' },
-        browserKey: { type: 'apiKey', in: 'query', name: 'key', description: "the application's public browser key (pk_…); the Origin must be allowed" },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'a management token: role and account scope (docs/access.md)',
+        },
+        agentKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Lethe-Key-Id',
+          description: 'the agent key id; with X-Lethe-Key-Proof and the request signature made with its secret',
+        },
+        browserKey: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'key',
+          description: "the application's public browser key (pk_…); the Origin must be allowed",
+        },
       },
     },
     paths: { ...publicPaths, ...agentPaths, ...managementPaths() },

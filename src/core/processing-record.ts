@@ -1,6 +1,11 @@
 import { OPERATIONS } from './access.ts';
 import { DEADLINE_HOURS } from './breach.ts';
-import { BACKUP_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import {
+  BACKUP_RETENTION_DAYS,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_TERMINATION_GRACE_DAYS,
+  MAX_RETENTION_DAYS,
+} from './retention.ts';
 import { SPECIAL_CATEGORIES } from './scrub/special.ts';
 import { DETECTORS } from './scrub/detectors.ts';
 import { DATA_MAP, erasureText, isPersonal, longestLifetime, PERSONAL, retentionText } from './data-map.ts';
@@ -16,28 +21,52 @@ export interface ConfigFacts {
 }
 
 const SUBPROCESSOR_FOR: Record<string, string> = {
-  'AWS::DynamoDB::Table': 'Amazon DynamoDB', 'AWS::S3::Bucket': 'Amazon S3', 'AWS::Lambda::Function': 'AWS Lambda', 'AWS::ApiGateway::RestApi': 'Amazon API Gateway',
-  'AWS::StepFunctions::StateMachine': 'AWS Step Functions', 'AWS::KMS::Key': 'AWS KMS', 'AWS::SecretsManager::Secret': 'AWS Secrets Manager', 'AWS::SNS::Topic': 'Amazon SNS',
-  'AWS::Logs::LogGroup': 'Amazon CloudWatch Logs', 'AWS::WAFv2::WebACL': 'AWS WAF', 'AWS::Events::Rule': 'Amazon EventBridge',
+  'AWS::DynamoDB::Table': 'Amazon DynamoDB',
+  'AWS::S3::Bucket': 'Amazon S3',
+  'AWS::Lambda::Function': 'AWS Lambda',
+  'AWS::ApiGateway::RestApi': 'Amazon API Gateway',
+  'AWS::StepFunctions::StateMachine': 'AWS Step Functions',
+  'AWS::KMS::Key': 'AWS KMS',
+  'AWS::SecretsManager::Secret': 'AWS Secrets Manager',
+  'AWS::SNS::Topic': 'Amazon SNS',
+  'AWS::Logs::LogGroup': 'Amazon CloudWatch Logs',
+  'AWS::WAFv2::WebACL': 'AWS WAF',
+  'AWS::Events::Rule': 'Amazon EventBridge',
 };
 
 /** GDPR Art. 30(2): the record of processing activities of Lethe as a processor, from its own configuration. */
 export function processingRecord(f: ConfigFacts) {
-  const services = [...new Set(f.services.map((s) => SUBPROCESSOR_FOR[s]).filter(Boolean)), 'Amazon SES (e-mail notifications)', 'AWS X-Ray (traces, no payloads)'].sort();
+  const services = [
+    ...new Set(f.services.map((s) => SUBPROCESSOR_FOR[s]).filter(Boolean)),
+    'Amazon SES (e-mail notifications)',
+    'AWS X-Ray (traces, no payloads)',
+  ].sort();
   return {
     processor: 'Lethe (operator of the performance monitoring service)',
     role: 'processor (Art. 28) on behalf of each customer account (the controller)',
-    purposes: ['real-user and application performance monitoring for the customer', 'troubleshooting of the customer\'s applications', 'exercising data-subject rights on the customer\'s instruction (access, erasure, restriction, portability)', 'security and breach notification'],
-    categoriesOfDataSubjects: ['end users of the customers\' applications', 'customer staff named as account contacts'],
+    purposes: [
+      'real-user and application performance monitoring for the customer',
+      "troubleshooting of the customer's applications",
+      "exercising data-subject rights on the customer's instruction (access, erasure, restriction, portability)",
+      'security and breach notification',
+    ],
+    categoriesOfDataSubjects: ["end users of the customers' applications", 'customer staff named as account contacts'],
     categoriesOfPersonalData: [
       'user identifier chosen by the customer (optional; stored as given or pseudonymised with a per-account key)',
       'interaction data: event type, timestamps, durations, outcomes, scrubbed URLs, UI labels, error messages and SQL shapes',
       'browser family and version (never the user-agent string; never the IP address)',
       'account contacts: creator and administrative e-mail addresses',
     ],
-    notProcessed: ['IP addresses', 'user-agent strings', `special categories (Art. 9, 10): ${Object.keys(SPECIAL_CATEGORIES).join(', ')} — refused at ingest`],
+    notProcessed: [
+      'IP addresses',
+      'user-agent strings',
+      `special categories (Art. 9, 10): ${Object.keys(SPECIAL_CATEGORIES).join(', ')} — refused at ingest`,
+    ],
     accidentalDataRemoved: [...DETECTORS.map((d) => d.name), 'uuid', 'long-number', 'personal query parameters'],
-    location: { region: f.region, transfersOutsideEEA: 'none: every resource is in ' + f.region + '; replication out of the region is denied' },
+    location: {
+      region: f.region,
+      transfersOutsideEEA: 'none: every resource is in ' + f.region + '; replication out of the region is denied',
+    },
     retention: {
       interactionsDays: `${DEFAULT_RETENTION_DAYS} by default, configurable per account from 1 to ${MAX_RETENTION_DAYS}; enforced by TTL, filtered on every read, audited hourly`,
       backupsDays: BACKUP_RETENTION_DAYS,
@@ -46,7 +75,10 @@ export function processingRecord(f: ConfigFacts) {
       tables: f.tables.map((t) => ({ table: t.name, ttl: t.ttlAttribute ?? 'none' })),
       // every place that holds personal data, from the inventory (docs/data-map.md)
       places: DATA_MAP.filter((p) => isPersonal(p) && !p.localOnly).map((p) => ({
-        place: p.id, holds: p.holds.filter((c) => PERSONAL.includes(c)), retention: retentionText(p.retention), erasure: erasureText(p.erasure),
+        place: p.id,
+        holds: p.holds.filter((c) => PERSONAL.includes(c)),
+        retention: retentionText(p.retention),
+        erasure: erasureText(p.erasure),
       })),
     },
     subProcessors: services.map((s) => ({ name: `Amazon Web Services EMEA SARL — ${s}`, location: f.region })),
@@ -66,15 +98,42 @@ export function processingRecord(f: ConfigFacts) {
 export function toMarkdown(r: ReturnType<typeof processingRecord>): string {
   const list = (xs: string[]) => xs.map((x) => `- ${x}`).join('\n');
   return [
-    '# Record of processing activities (GDPR Art. 30(2))', '', `Processor: ${r.processor}  `, `Role: ${r.role}`, '',
-    '## Purposes', list(r.purposes), '', '## Categories of data subjects', list(r.categoriesOfDataSubjects), '',
-    '## Categories of personal data', list(r.categoriesOfPersonalData), '', '## Not processed', list(r.notProcessed), '',
-    '## Location and transfers', `- region: ${r.location.region}`, `- ${r.location.transfersOutsideEEA}`, '',
-    '## Retention', `- interactions: ${r.retention.interactionsDays}`, `- backups: ${r.retention.backupsDays} days`, `- after contract end: ${r.retention.afterContractEndDays}`,
+    '# Record of processing activities (GDPR Art. 30(2))',
+    '',
+    `Processor: ${r.processor}  `,
+    `Role: ${r.role}`,
+    '',
+    '## Purposes',
+    list(r.purposes),
+    '',
+    '## Categories of data subjects',
+    list(r.categoriesOfDataSubjects),
+    '',
+    '## Categories of personal data',
+    list(r.categoriesOfPersonalData),
+    '',
+    '## Not processed',
+    list(r.notProcessed),
+    '',
+    '## Location and transfers',
+    `- region: ${r.location.region}`,
+    `- ${r.location.transfersOutsideEEA}`,
+    '',
+    '## Retention',
+    `- interactions: ${r.retention.interactionsDays}`,
+    `- backups: ${r.retention.backupsDays} days`,
+    `- after contract end: ${r.retention.afterContractEndDays}`,
     `- longest lifetime: ${r.retention.longestLifetime}`,
-    ...r.retention.tables.map((t) => `- table ${t.table}: TTL on \`${t.ttl}\``), '',
-    '## Where personal data is kept (docs/data-map.md)', ...r.retention.places.map((p) => `- \`${p.place}\` (${p.holds.join(', ')}): ${p.retention}; ${p.erasure}`), '',
-    '## Sub-processors', list(r.subProcessors.map((s) => `${s.name} (${s.location})`)), '',
-    '## Security measures (Art. 32)', list(r.securityMeasures), '',
+    ...r.retention.tables.map((t) => `- table ${t.table}: TTL on \`${t.ttl}\``),
+    '',
+    '## Where personal data is kept (docs/data-map.md)',
+    ...r.retention.places.map((p) => `- \`${p.place}\` (${p.holds.join(', ')}): ${p.retention}; ${p.erasure}`),
+    '',
+    '## Sub-processors',
+    list(r.subProcessors.map((s) => `${s.name} (${s.location})`)),
+    '',
+    '## Security measures (Art. 32)',
+    list(r.securityMeasures),
+    '',
   ].join('\n');
 }

@@ -7,7 +7,8 @@ import { DAY_SECONDS, MAX_RETENTION_DAYS, servable, TTL_GRACE_SECONDS } from './
 /**
  * The retention auditor (P7, P8): for every item type the data map gives the account's retention, finds what
  * DynamoDB TTL has not removed yet — items past expiry, items older than an account's shortened retention — and
- * deletes them; deletes every item of a terminated account once its grace period is over, leaving a deletion receipt without personal data.
+ * deletes them; deletes every item of a terminated account once its grace period is over, leaving a deletion receipt
+ * without personal data.
  */
 export interface AccountSummary {
   accountId: string;
@@ -19,7 +20,9 @@ export interface AccountSummary {
 }
 
 /** The item types whose lifetime is the account's retention setting: the auditor polices exactly these. */
-export const ACCOUNT_RETENTION_ITEMS = DATA_MAP.filter((p) => p.kind === 'item' && p.retention.rule === 'account').map((p) => p.id);
+export const ACCOUNT_RETENTION_ITEMS = DATA_MAP.filter((p) => p.kind === 'item' && p.retention.rule === 'account').map(
+  (p) => p.id,
+);
 
 export interface ItemRef {
   /** the data-map place (item type) */
@@ -70,10 +73,18 @@ export function overdue(item: ItemRef, nowSec: number): boolean {
 export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport> {
   const startedAt = p.clock.nowMs();
   const now = nowSeconds(p.clock);
-  const report: AuditReport = { accounts: 0, examined: 0, deletedExpired: 0, deletedBeyondRetention: 0, terminatedAccountsDeleted: 0, receipts: [] };
+  const report: AuditReport = {
+    accounts: 0,
+    examined: 0,
+    deletedExpired: 0,
+    deletedBeyondRetention: 0,
+    terminatedAccountsDeleted: 0,
+    receipts: [],
+  };
   for (const account of await p.listAccounts()) {
     report.accounts++;
-    const terminate = account.status === 'terminated' && account.deleteAfter !== undefined && account.deleteAfter <= p.clock.nowMs();
+    const terminate =
+      account.status === 'terminated' && account.deleteAfter !== undefined && account.deleteAfter <= p.clock.nowMs();
     const deleted: Record<string, number> = {};
     for (const place of ACCOUNT_RETENTION_ITEMS) {
       deleted[place] = 0;
@@ -81,15 +92,29 @@ export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport>
         report.examined += page.length;
         // past its own expiry, or (retention shortened since) older than the account's retention allows
         const doomed = terminate ? page : page.filter((i) => !servable(i, now, account.retentionDays));
-        if (!terminate) for (const i of doomed) { if (overdue(i, now)) report.deletedExpired++; else report.deletedBeyondRetention++; }
+        if (!terminate)
+          for (const i of doomed) {
+            if (overdue(i, now)) report.deletedExpired++;
+            else report.deletedBeyondRetention++;
+          }
         deleted[place] += doomed.length;
         if (doomed.length) await p.deleteItems(doomed);
       }
     }
     if (terminate) {
       const { 'interactions.event': interactions = 0, 'users.user': users = 0, ...other } = deleted;
-      const accountRecords = (await p.deleteAccountRecords(account.accountId)) + Object.values(other).reduce((a, b) => a + b, 0);
-      const receipt: DeletionReceipt = { kind: 'contract-termination', accountId: account.accountId, interactions, users, accountRecords, terminatedDeleteAfter: account.deleteAfter!, startedAt, completedAt: p.clock.nowMs() };
+      const accountRecords =
+        (await p.deleteAccountRecords(account.accountId)) + Object.values(other).reduce((a, b) => a + b, 0);
+      const receipt: DeletionReceipt = {
+        kind: 'contract-termination',
+        accountId: account.accountId,
+        interactions,
+        users,
+        accountRecords,
+        terminatedDeleteAfter: account.deleteAfter!,
+        startedAt,
+        completedAt: p.clock.nowMs(),
+      };
       await p.writeReceipt(receipt);
       report.receipts.push(receipt);
       report.terminatedAccountsDeleted++;
@@ -103,6 +128,7 @@ export async function runRetentionAudit(p: RetentionPorts): Promise<AuditReport>
 
 /** When a terminated account's data goes: now + grace days (1..90). */
 export function deletionTime(nowMs: number, graceDays: number): number {
-  if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > MAX_RETENTION_DAYS) throw new RangeError(`grace must be 0..${MAX_RETENTION_DAYS} days`);
+  if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > MAX_RETENTION_DAYS)
+    throw new RangeError(`grace must be 0..${MAX_RETENTION_DAYS} days`);
   return nowMs + graceDays * DAY_SECONDS * 1000;
 }

@@ -24,9 +24,18 @@ export function isExpired(item: { expiresAt?: unknown }, nowSeconds: number): bo
  * Whether an item may be served now: not past its own expiresAt, and — when the account has since
  * shortened its retention — not older than the account's current retention either.
  */
-export function servable(item: { expiresAt?: unknown; ts?: unknown }, nowSeconds: number, retentionDays?: number): boolean {
+export function servable(
+  item: { expiresAt?: unknown; ts?: unknown },
+  nowSeconds: number,
+  retentionDays?: number,
+): boolean {
   if (isExpired(item, nowSeconds)) return false;
-  if (retentionDays !== undefined && typeof item.ts === 'number' && Math.floor(item.ts / 1000) + retentionDays * DAY_SECONDS <= nowSeconds) return false;
+  if (
+    retentionDays !== undefined &&
+    typeof item.ts === 'number' &&
+    Math.floor(item.ts / 1000) + retentionDays * DAY_SECONDS <= nowSeconds
+  )
+    return false;
   return true;
 }
 

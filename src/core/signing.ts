@@ -14,7 +14,12 @@ export function sign(secret: Buffer | string, timestamp: number | string, body: 
  * The server's answer to a signed request: HMAC-SHA256(secret, "<timestamp>.<request signature>.<body>").
  * It names the request it answers, so an answer recorded for one request cannot be replayed for another.
  */
-export function signAnswer(secret: Buffer | string, timestamp: number | string, requestSignature: string, body: Buffer | string): string {
+export function signAnswer(
+  secret: Buffer | string,
+  timestamp: number | string,
+  requestSignature: string,
+  body: Buffer | string,
+): string {
   return sign(secret, `${timestamp}.${requestSignature}`, body);
 }
 
@@ -29,7 +34,12 @@ export function keyProof(secret: Buffer | string, unixMinute: number, keyId: str
 }
 
 /** Whether a presented key proof is one of the key's and within the window of the current minute. */
-export function keyProofValid(presented: string | undefined, secret: Buffer | string, keyId: string, nowSeconds: number): boolean {
+export function keyProofValid(
+  presented: string | undefined,
+  secret: Buffer | string,
+  keyId: string,
+  nowSeconds: number,
+): boolean {
   const m = presented ? /^v2=(\d{1,10})\.[0-9a-f]{64}$/.exec(presented) : null;
   if (!m) return false;
   const minute = Number(m[1]);

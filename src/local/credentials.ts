@@ -33,7 +33,11 @@ export function localCredentials(dataDir: string): LocalCredentials {
 
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: Bytes): string | Buffer =>
-  typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(new Uint8Array(d));
+  typeof d === 'string'
+    ? d
+    : ArrayBuffer.isView(d)
+      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
+      : Buffer.from(new Uint8Array(d));
 
 /** SHA-256 and HMAC-SHA-256 from node:crypto in the shape the SDK's signer takes. */
 class Sha256 {
@@ -57,7 +61,8 @@ class Sha256 {
 
 export type AuthFailure = { status: number; type: string; message: string };
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 /** AWS refuses a signature older or newer than 15 minutes. */
 const SKEW_MS = 15 * 60_000;
 
@@ -66,34 +71,71 @@ const SKEW_MS = 15 * 60_000;
  * 15 minutes, and the signature the one the SDK's own signer computes over the headers the caller signed.
  * Returns undefined when the request is authentic, else the AWS error to answer.
  */
-export async function verifySigV4(req: http.IncomingMessage, body: Buffer, creds: LocalCredentials, nowMs = Date.now()): Promise<AuthFailure | undefined> {
+export async function verifySigV4(
+  req: http.IncomingMessage,
+  body: Buffer,
+  creds: LocalCredentials,
+  nowMs = Date.now(),
+): Promise<AuthFailure | undefined> {
   const header = req.headers.authorization;
-  if (!header) return { status: 400, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+  if (!header)
+    return { status: 400, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
   const m = AUTH.exec(header);
-  if (!m) return { status: 400, type: 'IncompleteSignatureException', message: 'Authorization header is not a SigV4 signature' };
+  if (!m)
+    return {
+      status: 400,
+      type: 'IncompleteSignatureException',
+      message: 'Authorization header is not a SigV4 signature',
+    };
   const [, keyId, , region, service, signedHeaders, signature] = m as unknown as string[];
-  if (keyId !== creds.accessKeyId) return { status: 400, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (keyId !== creds.accessKeyId)
+    return {
+      status: 400,
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    };
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-  if (!date) return { status: 400, type: 'IncompleteSignatureException', message: 'X-Amz-Date is missing or malformed' };
+  if (!date)
+    return { status: 400, type: 'IncompleteSignatureException', message: 'X-Amz-Date is missing or malformed' };
   const signingDate = new Date(Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!));
-  if (Math.abs(nowMs - signingDate.getTime()) > SKEW_MS) return { status: 400, type: 'InvalidSignatureException', message: 'Signature expired' };
+  if (Math.abs(nowMs - signingDate.getTime()) > SKEW_MS)
+    return { status: 400, type: 'InvalidSignatureException', message: 'Signature expired' };
 
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(';')) {
     const v = req.headers[name];
-    if (v === undefined) return { status: 400, type: 'IncompleteSignatureException', message: `signed header ${name} is missing` };
+    if (v === undefined)
+      return { status: 400, type: 'IncompleteSignatureException', message: `signed header ${name} is missing` };
     headers[name] = Array.isArray(v) ? v.join(',') : v;
   }
-  const signer = new SignatureV4({ credentials: creds, region: region!, service: service!, sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: creds,
+    region: region!,
+    service: service!,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const signed = await signer.sign(
-    { method: req.method ?? 'POST', protocol: 'http:', hostname: headers.host ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body },
+    {
+      method: req.method ?? 'POST',
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    },
     { signingDate },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
   if (expected.length !== 64 || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature!))) {
-    return { status: 400, type: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
+    return {
+      status: 400,
+      type: 'InvalidSignatureException',
+      message: 'The request signature we calculated does not match the signature you provided.',
+    };
   }
   return undefined;
 }

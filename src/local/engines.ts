@@ -26,7 +26,9 @@ export interface DynamoEngine extends Engine {
 }
 
 function portInUse(what: string, port: number): Error {
-  return new Error(`${what}: port ${port} is already in use. Stop the other process or choose another port (see README, "Ports").`);
+  return new Error(
+    `${what}: port ${port} is already in use. Stop the other process or choose another port (see README, "Ports").`,
+  );
 }
 
 async function listen(server: import('node:net').Server, port: number, host: string, what: string): Promise<number> {
@@ -34,7 +36,9 @@ async function listen(server: import('node:net').Server, port: number, host: str
   try {
     await Promise.race([
       once(server, 'listening'),
-      once(server, 'error').then(([e]) => { throw e; }),
+      once(server, 'error').then(([e]) => {
+        throw e;
+      }),
     ]);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(what, port);
@@ -116,7 +120,10 @@ export async function startDynamo(dataDir: string, port: number, host = '127.0.0
   db._open = (o) => open({ ...o, compression: false });
   const actual = await listen(server, port, host, 'local DynamoDB (dynalite)');
   let rewriting: Promise<void> | undefined;
-  const compact = () => (rewriting ??= rewrite(store!.db).finally(() => { rewriting = undefined; }));
+  const compact = () =>
+    (rewriting ??= rewrite(store!.db).finally(() => {
+      rewriting = undefined;
+    }));
   return {
     endpoint: `http://${host}:${actual}`,
     compact,
@@ -135,7 +142,12 @@ export async function startDynamo(dataDir: string, port: number, host = '127.0.0
  * s3rver with files under dataDir/s3. It knows one account; its built-in S3RVER/S3RVER key pair is replaced
  * by the data folder's own credentials, so a request signed with anything else is refused, as on AWS.
  */
-export async function startS3(dataDir: string, port: number, credentials: LocalCredentials, host = '127.0.0.1'): Promise<Engine> {
+export async function startS3(
+  dataDir: string,
+  port: number,
+  credentials: LocalCredentials,
+  host = '127.0.0.1',
+): Promise<Engine> {
   const dir = path.join(dataDir, 's3');
   fs.mkdirSync(dir, { recursive: true });
   const account = createRequire(import.meta.url)('s3rver/lib/models/account.js').DUMMY_ACCOUNT;
@@ -174,13 +186,19 @@ export async function createTables(model: CloudModel, client: DynamoDBClient): P
     names.push(name);
     if (existing.has(name)) continue;
     const p = resource.Properties ?? {};
-    await client.send(new CreateTableCommand({
-      TableName: name,
-      KeySchema: p.KeySchema,
-      AttributeDefinitions: p.AttributeDefinitions,
-      BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map((g: any) => ({
+          IndexName: g.IndexName,
+          KeySchema: g.KeySchema,
+          Projection: g.Projection,
+        })),
+      }),
+    );
     for (let i = 0; i < 50; i++) {
       const d = await client.send(new DescribeTableCommand({ TableName: name }));
       if (d.Table?.TableStatus === 'ACTIVE') break;

@@ -5,7 +5,11 @@ export const LOCAL_ACCOUNT = '000000000000';
 
 /** The name a resource gets locally (CloudFormation would generate one; we use the logical id). */
 export function physicalName(type: string, logicalId: string): string {
-  if (type === 'AWS::S3::Bucket') return logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  if (type === 'AWS::S3::Bucket')
+    return logicalId
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 63);
   return logicalId;
 }
 
@@ -13,14 +17,22 @@ export function arnOf(type: string, logicalId: string): string {
   const name = physicalName(type, logicalId);
   const r = IRELAND;
   switch (type) {
-    case 'AWS::DynamoDB::Table': return `arn:aws:dynamodb:${r}:${LOCAL_ACCOUNT}:table/${name}`;
-    case 'AWS::Lambda::Function': return `arn:aws:lambda:${r}:${LOCAL_ACCOUNT}:function:${name}`;
-    case 'AWS::S3::Bucket': return `arn:aws:s3:::${name}`;
-    case 'AWS::KMS::Key': return `arn:aws:kms:${r}:${LOCAL_ACCOUNT}:key/${name}`;
-    case 'AWS::StepFunctions::StateMachine': return `arn:aws:states:${r}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
-    case 'AWS::SNS::Topic': return `arn:aws:sns:${r}:${LOCAL_ACCOUNT}:${name}`;
-    case 'AWS::Logs::LogGroup': return `arn:aws:logs:${r}:${LOCAL_ACCOUNT}:log-group:${name}:*`;
-    default: return `arn:aws:local:${r}:${LOCAL_ACCOUNT}:${type.replace(/::/g, '-')}/${name}`;
+    case 'AWS::DynamoDB::Table':
+      return `arn:aws:dynamodb:${r}:${LOCAL_ACCOUNT}:table/${name}`;
+    case 'AWS::Lambda::Function':
+      return `arn:aws:lambda:${r}:${LOCAL_ACCOUNT}:function:${name}`;
+    case 'AWS::S3::Bucket':
+      return `arn:aws:s3:::${name}`;
+    case 'AWS::KMS::Key':
+      return `arn:aws:kms:${r}:${LOCAL_ACCOUNT}:key/${name}`;
+    case 'AWS::StepFunctions::StateMachine':
+      return `arn:aws:states:${r}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+    case 'AWS::SNS::Topic':
+      return `arn:aws:sns:${r}:${LOCAL_ACCOUNT}:${name}`;
+    case 'AWS::Logs::LogGroup':
+      return `arn:aws:logs:${r}:${LOCAL_ACCOUNT}:log-group:${name}:*`;
+    default:
+      return `arn:aws:local:${r}:${LOCAL_ACCOUNT}:${type.replace(/::/g, '-')}/${name}`;
   }
 }
 
@@ -51,7 +63,8 @@ export class Resolver {
       const k = keys[0]!;
       const arg = obj[k];
       switch (k) {
-        case 'Ref': return this.ref(stack, String(arg));
+        case 'Ref':
+          return this.ref(stack, String(arg));
         case 'Fn::GetAtt': {
           const [id, attr] = Array.isArray(arg) ? (arg as string[]) : String(arg).split('.');
           return this.getAtt(stack, id!, attr!);
@@ -72,7 +85,10 @@ export class Resolver {
           const [tpl, vars] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [String(arg), {}];
           return tpl.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
             if (vars && name in vars) return String(this.resolve(stack, vars[name]));
-            if (name.includes('.')) { const [id, attr] = name.split('.'); return String(this.getAtt(stack, id!, attr!)); }
+            if (name.includes('.')) {
+              const [id, attr] = name.split('.');
+              return String(this.getAtt(stack, id!, attr!));
+            }
             return String(this.ref(stack, name));
           });
         }
@@ -93,12 +109,18 @@ export class Resolver {
 
   private ref(stack: string, name: string): string {
     switch (name) {
-      case 'AWS::Region': return IRELAND;
-      case 'AWS::AccountId': return LOCAL_ACCOUNT;
-      case 'AWS::Partition': return 'aws';
-      case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return stack;
-      case 'AWS::NoValue': return '';
+      case 'AWS::Region':
+        return IRELAND;
+      case 'AWS::AccountId':
+        return LOCAL_ACCOUNT;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return stack;
+      case 'AWS::NoValue':
+        return '';
     }
     const type = this.types.get(`${stack}/${name}`);
     if (!type) throw new Error(`local runtime: ${stack} has no resource ${name}`);

@@ -37,7 +37,8 @@ export function applyEnvironment(fns: LocalFunction[], extra: Record<string, str
   const merged: Record<string, string> = {};
   for (const f of fns) {
     for (const [k, v] of Object.entries(f.environment)) {
-      if (k in merged && merged[k] !== v) throw new Error(`local runtime: functions disagree on ${k} (${merged[k]} vs ${v})`);
+      if (k in merged && merged[k] !== v)
+        throw new Error(`local runtime: functions disagree on ${k} (${merged[k]} vs ${v})`);
       merged[k] = v;
     }
   }

@@ -25,8 +25,11 @@ try {
   console.log(`  DynamoDB     ${e.dynamodb}`);
   console.log(`  S3           ${e.s3}`);
   console.log(`  StepFunctions ${e.stepfunctions}`);
-  for (const [id, arn] of Object.entries(e.stateMachines)) console.log(`    ${id.replace(/StateMachine[0-9A-F]+$/, '')}  ${arn}`);
-  console.log(`  AWS credentials (S3 and Step Functions check them): AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId}, secret in ${e.dataDir}/auth/aws-credentials.json`);
+  for (const [id, arn] of Object.entries(e.stateMachines))
+    console.log(`    ${id.replace(/StateMachine[0-9A-F]+$/, '')}  ${arn}`);
+  console.log(
+    `  AWS credentials (S3 and Step Functions check them): AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId}, secret in ${e.dataDir}/auth/aws-credentials.json`,
+  );
   console.log(`  Outbox       ${e.outbox}`);
   console.log(`  Tables       ${rt.tables.join(', ')}`);
   console.log(`  Buckets      ${rt.buckets.join(', ')}`);

@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ScanCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { physicalName } from './intrinsics.ts';
 import { type CloudModel, resources } from './template.ts';
 
@@ -10,7 +18,12 @@ import { type CloudModel, resources } from './template.ts';
  * runtime rebuilds every table that has indexes: items are saved to a file first, the table is recreated from
  * the template, and the items are written back (a crash during the repair resumes from the file).
  */
-export async function repairIndexes(model: CloudModel, client: DynamoDBClient, dataDir: string, log: (l: string) => void): Promise<void> {
+export async function repairIndexes(
+  model: CloudModel,
+  client: DynamoDBClient,
+  dataDir: string,
+  log: (l: string) => void,
+): Promise<void> {
   for (const { id, resource } of resources(model, 'AWS::DynamoDB::Table')) {
     const p = resource.Properties ?? {};
     if (!p.GlobalSecondaryIndexes?.length) continue;
@@ -30,16 +43,35 @@ export async function repairIndexes(model: CloudModel, client: DynamoDBClient, d
       await waitFor(async () => !(await exists(client, name)), `${name} to be deleted`);
     }
     if (!(await exists(client, name))) {
-      await client.send(new CreateTableCommand({
-        TableName: name, KeySchema: p.KeySchema, AttributeDefinitions: p.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: p.KeySchema,
+          AttributeDefinitions: p.AttributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g: any) => ({
+            IndexName: g.IndexName,
+            KeySchema: g.KeySchema,
+            Projection: g.Projection,
+          })),
+        }),
+      );
     }
-    await waitFor(async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === 'ACTIVE', `${name} to be active`);
-    const items = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    await waitFor(
+      async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === 'ACTIVE',
+      `${name} to be active`,
+    );
+    const items = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     for (let i = 0; i < items.length; i += 25) {
       let req = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (req.length) req = ((await client.send(new BatchWriteItemCommand({ RequestItems: { [name]: req } }))).UnprocessedItems?.[name] ?? []) as typeof req;
+      while (req.length)
+        req = ((await client.send(new BatchWriteItemCommand({ RequestItems: { [name]: req } }))).UnprocessedItems?.[
+          name
+        ] ?? []) as typeof req;
     }
     fs.unlinkSync(file);
     log(`repaired the indexes of ${name} after an unclean stop (${items.length} items)`);

@@ -17,8 +17,16 @@ import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
 import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
-import { lifecycleRulesOf, schedulesOf, sweepFolder, sweepJsonLines, sweepLifecycle, sweepTtl, ttlTablesOf } from './sweepers.ts';
-import { synthesize } from './template.ts';
+import {
+  lifecycleRulesOf,
+  schedulesOf,
+  sweepFolder,
+  sweepJsonLines,
+  sweepLifecycle,
+  sweepTtl,
+  ttlTablesOf,
+} from './sweepers.ts';
+import { type CloudModel, synthesize } from './template.ts';
 
 export interface RuntimeOptions {
   dataDir?: string;
@@ -69,6 +77,54 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+async function listenOn(server: import('node:http').Server, port: number, host: string): Promise<void> {
+  server.listen(port, host);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([e]) => {
+        throw e;
+      }),
+    ]);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`local API: port ${port} is already in use. Stop the other process or set PORT.`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
+ * The background work AWS does by itself: TTL, lifecycle rules and the EventBridge schedules, as timers; and the
+ * executions a crash interrupted, resumed. Returns what stops them.
+ */
+function startBackground(
+  runtime: Runtime,
+  model: CloudModel,
+  everyMs: number,
+  log: (line: string) => void,
+): () => Promise<void> {
+  const timers: NodeJS.Timeout[] = [];
+  const guarded = (name: string, f: () => Promise<unknown>) => () => {
+    f().catch((e: unknown) => log(`[${name}] ${(e as Error).message}`));
+  };
+  timers.push(setInterval(guarded('ttl-sweeper', runtime.sweepTtl), everyMs));
+  timers.push(setInterval(guarded('lifecycle-sweeper', runtime.sweepLifecycle), everyMs));
+  const { lambdas } = runtime;
+  for (const s of schedulesOf(model, (id) => (lambdas.has(id) ? lambdas.get(id).arn : undefined))) {
+    // a scheduled job may delete (the retention auditor): its deletions leave the disk too
+    const job = async () => {
+      await lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' });
+      await runtime.compact();
+    };
+    timers.push(setInterval(guarded(s.rule, job), s.everyMs));
+  }
+  for (const t of timers) t.unref();
+  const resumed = runtime.stepFunctions.resumeInterrupted();
+  if (resumed.length) log(`resumed ${resumed.length} interrupted execution(s)`);
+  return async () => timers.forEach(clearInterval);
+}
+
 function lockDown(dir: string): void {
   fs.chmodSync(dir, 0o700);
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -111,11 +167,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     closers.push(s3Engine.close);
     const dynamo = dynamoClient(ddbEngine.endpoint, credentials);
     const s3 = s3Client(s3Engine.endpoint, credentials);
-    closers.push(async () => { dynamo.destroy(); s3.destroy(); });
+    closers.push(async () => {
+      dynamo.destroy();
+      s3.destroy();
+    });
     const tables = await createTables(model, dynamo);
     // An unclean stop (crash, SIGKILL) leaves the running marker behind: repair what dynalite may have half-written.
     const marker = path.join(dataDir, 'running.pid');
-    if (fs.existsSync(marker) || fs.readdirSync(dataDir).some((f) => f.startsWith('repair-'))) await repairIndexes(model, dynamo, dataDir, log);
+    if (fs.existsSync(marker) || fs.readdirSync(dataDir).some((f) => f.startsWith('repair-')))
+      await repairIndexes(model, dynamo, dataDir, log);
     fs.writeFileSync(marker, String(process.pid));
     closers.push(async () => fs.rmSync(marker, { force: true }));
     const buckets = await createBuckets(model, s3);
@@ -124,21 +184,26 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const lambdas = new LocalLambdas(fns);
     // an erasure's removals leave the disk when it ends (LevelDB keeps old values until it compacts)
     const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, {
-      dataDir, credentials, retryIntervalMs: options.retryIntervalMs, waitMs: options.waitMs, onExecutionEnd: () => ddbEngine.compact(),
+      dataDir,
+      credentials,
+      retryIntervalMs: options.retryIntervalMs,
+      waitMs: options.waitMs,
+      onExecutionEnd: () => ddbEngine.compact(),
     });
 
     const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
-    const server = createApiServer({ api, lambdas, extra: (req, body, res) => stepFunctions.handleHttp(req, body, res) });
-    server.listen(options.port ?? DEFAULT_PORTS.api, host);
-    try {
-      await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`local API: port ${options.port ?? DEFAULT_PORTS.api} is already in use. Stop the other process or set PORT.`, { cause: e });
-      throw e;
-    }
+    const server = createApiServer({
+      api,
+      lambdas,
+      extra: (req, body, res) => stepFunctions.handleHttp(req, body, res),
+    });
+    await listenOn(server, options.port ?? DEFAULT_PORTS.api, host);
     closers.push(async () => {
       await stepFunctions.drain();
-      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
     });
     const apiUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
     const endpoints: Endpoints = {
@@ -173,38 +238,28 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const ttl = ttlTablesOf(model);
     const lifecycle = lifecycleRulesOf(model);
     const runtime: Runtime = {
-      endpoints, lambdas, stepFunctions, dynamo, s3, tables, buckets,
+      endpoints,
+      lambdas,
+      stepFunctions,
+      dynamo,
+      s3,
+      tables,
+      buckets,
       sweepTtl: async () => {
         const deleted = await sweepTtl(dynamo, ttl, clock);
         if (deleted) await ddbEngine.compact();
         return deleted;
       },
-      sweepLifecycle: async () => (await sweepLifecycle(s3, lifecycle, clock))
-        + sweepFolder(outbox, fixedDays('mail.sent'), clock)
-        + sweepJsonLines(path.join(dataDir, 'alerts.jsonl'), fixedDays('topic.operators'), clock)
-        + stepFunctions.prune(clock.nowMs(), fixedDays('executions.erasure')),
+      sweepLifecycle: async () =>
+        (await sweepLifecycle(s3, lifecycle, clock)) +
+        sweepFolder(outbox, fixedDays('mail.sent'), clock) +
+        sweepJsonLines(path.join(dataDir, 'alerts.jsonl'), fixedDays('topic.operators'), clock) +
+        stepFunctions.prune(clock.nowMs(), fixedDays('executions.erasure')),
       compact: ddbEngine.compact,
       stop,
     };
 
-    if (options.background ?? true) {
-      const every = options.sweepEveryMs ?? 60_000;
-      const timers: NodeJS.Timeout[] = [];
-      const guarded = (name: string, f: () => Promise<unknown>) => () => {
-        f().catch((e: unknown) => log(`[${name}] ${(e as Error).message}`));
-      };
-      timers.push(setInterval(guarded('ttl-sweeper', runtime.sweepTtl), every));
-      timers.push(setInterval(guarded('lifecycle-sweeper', runtime.sweepLifecycle), every));
-      for (const s of schedulesOf(model, (id) => (lambdas.has(id) ? lambdas.get(id).arn : undefined))) {
-        // a scheduled job may delete (the retention auditor): its deletions leave the disk too
-        const job = async () => { await lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' }); await ddbEngine.compact(); };
-        timers.push(setInterval(guarded(s.rule, job), s.everyMs));
-      }
-      for (const t of timers) t.unref();
-      closers.push(async () => timers.forEach(clearInterval));
-      const resumed = stepFunctions.resumeInterrupted();
-      if (resumed.length) log(`resumed ${resumed.length} interrupted execution(s)`);
-    }
+    if (options.background ?? true) closers.push(startBackground(runtime, model, options.sweepEveryMs ?? 60_000, log));
     return runtime;
   } catch (e) {
     await stop();

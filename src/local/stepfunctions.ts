@@ -51,11 +51,27 @@ function historyEventOf(ev: any): Omit<HistoryEvent, 'id' | 'previousEventId' | 
     case 'ExecutionTerminated':
       return { type: 'ExecutionAborted', executionAbortedEventDetails: {} };
     case 'StateEntered':
-      return { type: `${ev.state.type}StateEntered`, stateEnteredEventDetails: { name: ev.state.name, input: json(ev.state.input) } };
+      return {
+        type: `${ev.state.type}StateEntered`,
+        stateEnteredEventDetails: { name: ev.state.name, input: json(ev.state.input) },
+      };
     case 'StateExited':
-      return { type: `${ev.state.type}StateExited`, stateExitedEventDetails: { name: ev.state.name, output: json(ev.state.output) } };
+      return {
+        type: `${ev.state.type}StateExited`,
+        stateExitedEventDetails: { name: ev.state.name, output: json(ev.state.output) },
+      };
     case 'StateFailed':
-      return ev.state.type === 'Task' ? { type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: ev.Error, cause: cause(ev.Cause) } } : undefined;
+      return ev.state.type === 'Task'
+        ? {
+            type: 'TaskFailed',
+            taskFailedEventDetails: {
+              resourceType: 'lambda',
+              resource: 'invoke',
+              error: ev.Error,
+              cause: cause(ev.Cause),
+            },
+          }
+        : undefined;
     case 'MapIterationStarted':
     case 'MapIterationSucceeded':
     case 'MapIterationFailed':
@@ -65,7 +81,9 @@ function historyEventOf(ev: any): Omit<HistoryEvent, 'id' | 'previousEventId' | 
   }
 }
 
-/** A failed run's error and cause as strings, as DescribeExecution gives them on AWS (the Fail state's, or the task's). */
+/**
+ * A failed run's error and cause as strings, as DescribeExecution gives them on AWS (the Fail state's, or the task's).
+ */
 function failureOf(err: any): { error: string; cause: string } {
   const inner = err?.name === 'ExecutionError' && err.cause instanceof Error ? err.cause : err;
   return { error: String(inner?.name ?? 'Error'), cause: String(inner?.message ?? inner ?? '') };
@@ -83,7 +101,10 @@ export function machinesOf(model: CloudModel, resolver: Resolver): LocalMachine[
 type TaskOverride = (input: any) => Promise<any>;
 
 /** Maps every Lambda Task state (at any depth) to the local handler, keeping the lambda:invoke result shape. */
-function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<string, TaskOverride>; retries: string[]; waits: string[] } {
+function overridesFor(
+  definition: any,
+  lambdas: LocalLambdas,
+): { tasks: Record<string, TaskOverride>; retries: string[]; waits: string[] } {
   const tasks: Record<string, TaskOverride> = {};
   const retries: string[] = [];
   const waits: string[] = [];
@@ -94,7 +115,10 @@ function overridesFor(definition: any, lambdas: LocalLambdas): { tasks: Record<s
       if (s.Type === 'Task') {
         const res = String(s.Resource);
         if (res.startsWith('arn:aws:states:::lambda:invoke')) {
-          tasks[name] = async (input: any) => ({ StatusCode: 200, Payload: await lambdas.invoke(String(input.FunctionName), input.Payload) });
+          tasks[name] = async (input: any) => ({
+            StatusCode: 200,
+            Payload: await lambdas.invoke(String(input.FunctionName), input.Payload),
+          });
         } else if (lambdas.has(res) || res.startsWith('arn:aws:lambda:')) {
           tasks[name] = (input: any) => lambdas.invoke(res, input);
         } else {
@@ -131,9 +155,16 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, LocalMachine>();
   /** the machines exist from the runtime's start (CloudFormation creates them when it deploys) */
   private readonly createdAt = Date.now();
-  private readonly running = new Map<string, { done: Promise<ExecutionRecord>; abort: () => void; stopped?: { error?: string; cause?: string } }>();
+  private readonly running = new Map<
+    string,
+    { done: Promise<ExecutionRecord>; abort: () => void; stopped?: { error?: string; cause?: string } }
+  >();
 
-  constructor(machines: LocalMachine[], private readonly lambdas: LocalLambdas, private readonly options: LocalStepFunctionsOptions) {
+  constructor(
+    machines: LocalMachine[],
+    private readonly lambdas: LocalLambdas,
+    private readonly options: LocalStepFunctionsOptions,
+  ) {
     for (const m of machines) {
       this.machines.set(m.arn, m);
       this.machines.set(m.logicalId, m);
@@ -165,13 +196,20 @@ export class LocalStepFunctions {
   }
 
   all(): ExecutionRecord[] {
-    return fs.readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')));
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')));
   }
 
   /** The execution's history so far (GetExecutionHistory), oldest first. */
   history(executionArn: string): HistoryEvent[] {
     try {
-      return fs.readFileSync(this.eventsFile(executionArn), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return fs
+        .readFileSync(this.eventsFile(executionArn), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     } catch {
       return [];
     }
@@ -212,7 +250,14 @@ export class LocalStepFunctions {
       if (existing.input === input) return existing;
       throw fault('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const rec: ExecutionRecord = { executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', input, startDate: Date.now() };
+    const rec: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      status: 'RUNNING',
+      input,
+      startDate: Date.now(),
+    };
     this.save(rec);
     this.run(rec);
     return rec;
@@ -238,36 +283,60 @@ export class LocalStepFunctions {
     const machine = this.machines.get(rec.stateMachineArn)!;
     const { tasks, retries, waits } = overridesFor(machine.definition, this.lambdas);
     const sm = new StateMachine(machine.definition, { validationOptions: { checkPaths: false, checkArn: false } });
-    const retryIntervalOverrides = this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(retries.map((n) => [n, this.options.retryIntervalMs!]));
+    const retryIntervalOverrides =
+      this.options.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(retries.map((n) => [n, this.options.retryIntervalMs!]));
     fs.rmSync(this.eventsFile(rec.executionArn), { force: true });
     const execution = sm.run(JSON.parse(rec.input), {
       overrides: {
         taskResourceLocalHandlers: tasks,
         retryIntervalOverrides,
-        waitTimeOverrides: this.options.waitMs === undefined ? undefined : Object.fromEntries(waits.map((n) => [n, this.options.waitMs!])),
+        waitTimeOverrides:
+          this.options.waitMs === undefined
+            ? undefined
+            : Object.fromEntries(waits.map((n) => [n, this.options.waitMs!])),
       },
       context: {
-        Execution: { Id: rec.executionArn, Name: rec.name, Input: JSON.parse(rec.input), StartTime: new Date(rec.startDate).toISOString(), RoleArn: '' },
+        Execution: {
+          Id: rec.executionArn,
+          Name: rec.name,
+          Input: JSON.parse(rec.input),
+          StartTime: new Date(rec.startDate).toISOString(),
+          RoleArn: '',
+        },
         StateMachine: { Id: machine.arn, Name: machine.logicalId },
       },
     });
     const history = this.recordHistory(rec.executionArn, execution.eventLogs);
-    const done = execution.result.then(
-      (output): ExecutionRecord => ({ ...rec, status: 'SUCCEEDED', output: JSON.stringify(output ?? null), stopDate: Date.now() }),
-      (err: any): ExecutionRecord => {
-        const stopped = this.running.get(rec.executionArn)?.stopped;
-        if (stopped) return { ...rec, status: 'ABORTED', ...stopped, stopDate: Date.now() };
-        const timedOut = err?.name === 'ExecutionTimeoutError';
-        return { ...rec, status: timedOut ? 'TIMED_OUT' : 'FAILED', ...(timedOut ? { error: 'States.Timeout', cause: 'execution timed out' } : failureOf(err)), stopDate: Date.now() };
-      },
-    ).then(async (final) => {
-      await history;
-      if (this.describe(rec.executionArn)?.status !== 'ABORTED') this.save(final);
-      this.running.delete(rec.executionArn);
-      const ended = this.describe(rec.executionArn)!;
-      await this.options.onExecutionEnd?.(ended).catch(() => {});
-      return ended;
-    });
+    const done = execution.result
+      .then(
+        (output): ExecutionRecord => ({
+          ...rec,
+          status: 'SUCCEEDED',
+          output: JSON.stringify(output ?? null),
+          stopDate: Date.now(),
+        }),
+        (err: any): ExecutionRecord => {
+          const stopped = this.running.get(rec.executionArn)?.stopped;
+          if (stopped) return { ...rec, status: 'ABORTED', ...stopped, stopDate: Date.now() };
+          const timedOut = err?.name === 'ExecutionTimeoutError';
+          return {
+            ...rec,
+            status: timedOut ? 'TIMED_OUT' : 'FAILED',
+            ...(timedOut ? { error: 'States.Timeout', cause: 'execution timed out' } : failureOf(err)),
+            stopDate: Date.now(),
+          };
+        },
+      )
+      .then(async (final) => {
+        await history;
+        if (this.describe(rec.executionArn)?.status !== 'ABORTED') this.save(final);
+        this.running.delete(rec.executionArn);
+        const ended = this.describe(rec.executionArn)!;
+        await this.options.onExecutionEnd?.(ended).catch(() => {});
+        return ended;
+      });
     this.running.set(rec.executionArn, { done, abort: execution.abort });
   }
 
@@ -280,7 +349,10 @@ export class LocalStepFunctions {
         const h = historyEventOf(ev);
         if (!h) continue;
         id++;
-        fs.appendFileSync(file, `${JSON.stringify({ id, previousEventId: id - 1, timestamp: (ev.timestamp ?? Date.now()) / 1000, ...h })}\n`);
+        fs.appendFileSync(
+          file,
+          `${JSON.stringify({ id, previousEventId: id - 1, timestamp: (ev.timestamp ?? Date.now()) / 1000, ...h })}\n`,
+        );
       }
     } catch {
       // an aborted run ends its event log with an error; what was recorded stays
@@ -315,13 +387,17 @@ export class LocalStepFunctions {
       res.end(JSON.stringify(payload));
     };
     const denied = await verifySigV4(req, body, this.options.credentials);
-    if (denied) return send(denied.status, { __type: denied.type, message: denied.message }), true;
+    if (denied) return (send(denied.status, { __type: denied.type, message: denied.message }), true);
     try {
       const input = JSON.parse(body.toString('utf8') || '{}');
       const op = target.slice('AWSStepFunctions.'.length);
       const handler = this.operations[op];
-      if (!handler) return send(400, { __type: 'UnknownOperationException', message: `local runner does not implement ${op}` }), true;
-      return send(200, handler(input)), true;
+      if (!handler)
+        return (
+          send(400, { __type: 'UnknownOperationException', message: `local runner does not implement ${op}` }),
+          true
+        );
+      return (send(200, handler(input)), true);
     } catch (e: any) {
       send(400, { __type: e.code ?? 'ValidationException', message: e.message });
       return true;
@@ -340,17 +416,39 @@ export class LocalStepFunctions {
       const all = this.all()
         .filter((r) => r.stateMachineArn === machine.arn && (!i.statusFilter || r.status === i.statusFilter))
         .sort((a, b) => b.startDate - a.startDate);
-      return page(all.map((r) => executionView(r, false)), 'executions', i);
+      return page(
+        all.map((r) => executionView(r, false)),
+        'executions',
+        i,
+      );
     },
     GetExecutionHistory: (i) => {
       this.mustDescribe(i.executionArn);
       const events = this.history(i.executionArn);
       return page(i.reverseOrder ? events.reverse() : events, 'events', i);
     },
-    ListStateMachines: (i) => page(this.list().map((m) => ({ stateMachineArn: m.arn, name: m.logicalId, type: 'STANDARD', creationDate: seconds(this.createdAt) })), 'stateMachines', i),
+    ListStateMachines: (i) =>
+      page(
+        this.list().map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.logicalId,
+          type: 'STANDARD',
+          creationDate: seconds(this.createdAt),
+        })),
+        'stateMachines',
+        i,
+      ),
     DescribeStateMachine: (i) => {
       const m = this.machineOrFault(i.stateMachineArn);
-      return { stateMachineArn: m.arn, name: m.logicalId, status: 'ACTIVE', definition: JSON.stringify(m.definition), roleArn: '', type: 'STANDARD', creationDate: seconds(this.createdAt) };
+      return {
+        stateMachineArn: m.arn,
+        name: m.logicalId,
+        status: 'ACTIVE',
+        definition: JSON.stringify(m.definition),
+        roleArn: '',
+        type: 'STANDARD',
+        creationDate: seconds(this.createdAt),
+      };
     },
   };
 
@@ -371,7 +469,14 @@ const seconds = (ms: number) => ms / 1000;
 
 /** An execution as DescribeExecution (with input and output) or ListExecutions (without) answers it. */
 function executionView(r: ExecutionRecord, full: boolean) {
-  const base = { executionArn: r.executionArn, stateMachineArn: r.stateMachineArn, name: r.name, status: r.status, startDate: seconds(r.startDate), stopDate: r.stopDate ? seconds(r.stopDate) : undefined };
+  const base = {
+    executionArn: r.executionArn,
+    stateMachineArn: r.stateMachineArn,
+    name: r.name,
+    status: r.status,
+    startDate: seconds(r.startDate),
+    stopDate: r.stopDate ? seconds(r.stopDate) : undefined,
+  };
   return full ? { ...base, input: r.input, output: r.output, error: r.error, cause: r.cause } : base;
 }
 

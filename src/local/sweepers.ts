@@ -33,14 +33,16 @@ export async function sweepTtl(client: DynamoDBClient, tables: TtlTable[], clock
   for (const t of tables) {
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await client.send(new ScanCommand({
-        TableName: t.name,
-        ExclusiveStartKey: start,
-        FilterExpression: '#ttl <= :now',
-        ExpressionAttributeNames: { '#ttl': t.attribute, ...Object.fromEntries(t.keys.map((k, i) => [`#k${i}`, k])) },
-        ExpressionAttributeValues: { ':now': { N: String(now) } },
-        ProjectionExpression: t.keys.map((_, i) => `#k${i}`).join(','),
-      }));
+      const page = await client.send(
+        new ScanCommand({
+          TableName: t.name,
+          ExclusiveStartKey: start,
+          FilterExpression: '#ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': t.attribute, ...Object.fromEntries(t.keys.map((k, i) => [`#k${i}`, k])) },
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          ProjectionExpression: t.keys.map((_, i) => `#k${i}`).join(','),
+        }),
+      );
       const items = page.Items ?? [];
       for (let i = 0; i < items.length; i += 25) {
         let requests = items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
@@ -66,7 +68,11 @@ export function lifecycleRulesOf(model: CloudModel): LifecycleRule[] {
   return resources(model, 'AWS::S3::Bucket').flatMap(({ id, resource }) =>
     (resource.Properties?.LifecycleConfiguration?.Rules ?? [])
       .filter((r: any) => r.Status === 'Enabled' && r.ExpirationInDays)
-      .map((r: any) => ({ bucket: physicalName(resource.Type, id), prefix: r.Prefix ?? r.Filter?.Prefix ?? '', expirationDays: r.ExpirationInDays })),
+      .map((r: any) => ({
+        bucket: physicalName(resource.Type, id),
+        prefix: r.Prefix ?? r.Filter?.Prefix ?? '',
+        expirationDays: r.ExpirationInDays,
+      })),
   );
 }
 
@@ -77,10 +83,14 @@ export async function sweepLifecycle(client: S3Client, rules: LifecycleRule[], c
     const cutoff = clock.nowMs() - rule.expirationDays * DAY_SECONDS * 1000;
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: rule.bucket, Prefix: rule.prefix || undefined, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: rule.bucket, Prefix: rule.prefix || undefined, ContinuationToken: token }),
+      );
       const old = (page.Contents ?? []).filter((o) => o.LastModified && o.LastModified.getTime() <= cutoff);
       if (old.length) {
-        await client.send(new DeleteObjectsCommand({ Bucket: rule.bucket, Delete: { Objects: old.map((o) => ({ Key: o.Key! })) } }));
+        await client.send(
+          new DeleteObjectsCommand({ Bucket: rule.bucket, Delete: { Objects: old.map((o) => ({ Key: o.Key! })) } }),
+        );
         deleted += old.length;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -107,7 +117,13 @@ export function schedulesOf(model: CloudModel, fnArn: (logicalId: string) => str
     for (const t of resource.Properties!.Targets ?? []) {
       const logical = t.Arn?.['Fn::GetAtt']?.[0];
       const arn = logical && fnArn(logical);
-      if (arn) out.push({ rule: id, everyMs: Number(m[1]) * unit, functionArn: arn, input: t.Input ? JSON.parse(t.Input) : undefined });
+      if (arn)
+        out.push({
+          rule: id,
+          everyMs: Number(m[1]) * unit,
+          functionArn: arn,
+          input: t.Input ? JSON.parse(t.Input) : undefined,
+        });
     }
   }
   return out;

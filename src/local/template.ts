@@ -27,7 +27,10 @@ export function synthesize(): CloudModel {
 }
 
 /** Every resource of the model with its stack and logical id, optionally of one type. */
-export function resources(model: CloudModel, type?: string): Array<{ stack: string; id: string; resource: CfnResource }> {
+export function resources(
+  model: CloudModel,
+  type?: string,
+): Array<{ stack: string; id: string; resource: CfnResource }> {
   const out: Array<{ stack: string; id: string; resource: CfnResource }> = [];
   for (const [stack, template] of Object.entries(model.stacks)) {
     for (const [id, resource] of Object.entries(template.Resources ?? {})) {

@@ -28,4 +28,8 @@ export const managementRoutePorts: ManagementRoutePorts = {
 
 export const backupRoutePorts: BackupRoutePorts = { ...backupPorts, audit: appendAudit };
 
-export const breachRoutePorts: BreachRoutePorts = { ...breachPorts, audit: appendAudit, newId: () => randomBytes(8).toString('hex') };
+export const breachRoutePorts: BreachRoutePorts = {
+  ...breachPorts,
+  audit: appendAudit,
+  newId: () => randomBytes(8).toString('hex'),
+};

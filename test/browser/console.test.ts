@@ -17,18 +17,46 @@ let acc: Awaited<ReturnType<typeof createAccount>>;
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`,
+    );
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   rt = await bootRuntime();
   acc = await createAccount(rt);
   const now = Date.now();
   await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
-    ...Array.from({ length: 12 }, (_, i) => event(acc.applicationId, { id: `ui-${i}`, userId: 'ada@example.com', outcome: i % 3 === 0 ? 'ok' : i % 3 === 1 ? 'slow' : 'failed', timestamp: now - i * 60_000, label: i === 1 ? '=cmd|calc' : 'Checkout', url: 'https://shop.acme.test/cart?email=ada@example.com' })),
+    ...Array.from({ length: 12 }, (_, i) =>
+      event(acc.applicationId, {
+        id: `ui-${i}`,
+        userId: 'ada@example.com',
+        outcome: i % 3 === 0 ? 'ok' : i % 3 === 1 ? 'slow' : 'failed',
+        timestamp: now - i * 60_000,
+        label: i === 1 ? '=cmd|calc' : 'Checkout',
+        url: 'https://shop.acme.test/cart?email=ada@example.com',
+      }),
+    ),
     event(acc.applicationId, { id: 'ui-other', userId: 'alan@example.com', outcome: 'failed' }),
   ]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   page = await browser.newPage({ acceptDownloads: true });
-  const token = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 'customer-ui', role: 'customer', accounts: [acc.accountId] }, 3600);
+  const token = await issueToken(
+    localSigningKey(rt.endpoints.dataDir),
+    { sub: 'customer-ui', role: 'customer', accounts: [acc.accountId] },
+    3600,
+  );
   await page.goto(`${rt.endpoints.api}/console`);
   // keyboard only: type the token and account, submit with Enter
   await page.getByLabel('Access token').fill(token);
@@ -60,7 +88,10 @@ describe('customer console in headless Chromium', () => {
   });
 
   it('Download CSV gives the failed and slow interactions, formula-safe', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
     const file = path.join(ARTIFACTS, 'interactions.csv');
     await download.saveAs(file);
     const csv = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
@@ -73,7 +104,13 @@ describe('customer console in headless Chromium', () => {
   });
 
   it('says clearly when something fails', async () => {
-    await page.route('**/users/restrict', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"temporarily unavailable, retry later"}' }));
+    await page.route('**/users/restrict', (r) =>
+      r.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"error":"unavailable","message":"temporarily unavailable, retry later"}',
+      }),
+    );
     await page.getByRole('button', { name: 'Mark do-not-track' }).click();
     await page.getByText('Could not change do-not-track: temporarily unavailable, retry later').waitFor();
     await page.unroute('**/users/restrict');
@@ -100,7 +137,9 @@ describe('customer console in headless Chromium', () => {
     await shot('6-notices');
     // the account has its own pattern (set through the API); saving another setting in the console keeps it
     const pattern = { name: 'member-no', pattern: 'M-\\d{6}' };
-    expect((await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { scrubRules: { extraPatterns: [pattern] } })).status).toBe(200);
+    expect(
+      (await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { scrubRules: { extraPatterns: [pattern] } })).status,
+    ).toBe(200);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByLabel('Retention (days, 1–90)').fill('30');
     await page.getByRole('button', { name: 'Save settings' }).click();

@@ -14,7 +14,16 @@ export async function bootRuntime(options: RuntimeOptions = {}): Promise<Runtime
   // Tests change settings and read them back at once: no container caches (production keeps them, see ingest-ports).
   process.env.LETHE_CONFIG_CACHE_MS ??= '0';
   process.env.LETHE_USER_TOUCH_MS ??= '0';
-  return startRuntime({ dataDir: tempDir(), port: 0, dynamoPort: 0, s3Port: 0, background: false, retryIntervalMs: 5, waitMs: 1_000, ...options });
+  return startRuntime({
+    dataDir: tempDir(),
+    port: 0,
+    dynamoPort: 0,
+    s3Port: 0,
+    background: false,
+    retryIntervalMs: 5,
+    waitMs: 1_000,
+    ...options,
+  });
 }
 
 export function adminToken(rt: Runtime): string {
@@ -29,12 +38,22 @@ export async function api(rt: Runtime, method: string, route: string, body?: unk
   });
   const text = await res.text();
   let json: any;
-  try { json = JSON.parse(text); } catch { json = text; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
   return { status: res.status, body: json, headers: res.headers };
 }
 
 export async function createAccount(rt: Runtime, extra: Record<string, unknown> = {}) {
-  const r = await api(rt, 'POST', '/v1/accounts', { name: 'Acme', creatorEmail: 'creator@acme.test', adminEmail: 'admin@acme.test', allowedOrigins: ['https://shop.acme.test'], ...extra });
+  const r = await api(rt, 'POST', '/v1/accounts', {
+    name: 'Acme',
+    creatorEmail: 'creator@acme.test',
+    adminEmail: 'admin@acme.test',
+    allowedOrigins: ['https://shop.acme.test'],
+    ...extra,
+  });
   if (r.status !== 201) throw new Error(`account creation failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body as { accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string };
 }

@@ -10,11 +10,15 @@ import { resources, synthesize } from '#local/template.ts';
 const model = synthesize();
 /** A CDK logical id without its 8-character hash: the construct's name. */
 const nameOf = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '');
-const stateful = STATEFUL_TYPES.flatMap((type) => resources(model, type).map((r) => ({ type, name: nameOf(r.id), resource: r.resource })));
+const stateful = STATEFUL_TYPES.flatMap((type) =>
+  resources(model, type).map((r) => ({ type, name: nameOf(r.id), resource: r.resource })),
+);
 
 describe('the personal-data inventory names every place data is written (P17)', () => {
   it('every synthesized resource that holds or passes on data is named by exactly one place', () => {
-    const unnamed = stateful.filter((r) => !DATA_MAP.some((p) => p.resources.includes(r.name))).map((r) => `${r.type} ${r.name}`);
+    const unnamed = stateful
+      .filter((r) => !DATA_MAP.some((p) => p.resources.includes(r.name)))
+      .map((r) => `${r.type} ${r.name}`);
     expect(unnamed).toEqual([]);
     expect(stateful.length).toBeGreaterThanOrEqual(20); // tables, buckets, 13 log groups, the state machine, alarms…
   });
@@ -48,7 +52,8 @@ describe('the personal-data inventory names every place data is written (P17)', 
         expect(p.retention.from, p.id).not.toBe('');
       }
       // end-user data never lives for "the contract": it has a retention in days
-      if (p.holds.some((c) => c.startsWith('user-') || c === 'interaction-data')) expect(p.retention.rule, p.id).not.toBe('contract');
+      if (p.holds.some((c) => c.startsWith('user-') || c === 'interaction-data'))
+        expect(p.retention.rule, p.id).not.toBe('contract');
       if (p.kind === 'item') expect(p.key, p.id).toBeDefined();
       if (p.kind === 'object') expect(p.prefix, p.id).toBeDefined();
     }
@@ -68,7 +73,7 @@ describe('the personal-data inventory names every place data is written (P17)', 
     }
   });
 
-  it('drives the retention auditor: it polices exactly the item types that follow the account\'s retention', () => {
+  it("drives the retention auditor: it polices exactly the item types that follow the account's retention", () => {
     expect(ACCOUNT_RETENTION_ITEMS.sort()).toEqual(['accounts.finding', 'interactions.event', 'users.user']);
     expect([...auditedPlaces].sort()).toEqual([...ACCOUNT_RETENTION_ITEMS].sort());
   });
@@ -77,7 +82,11 @@ describe('the personal-data inventory names every place data is written (P17)', 
     const facts = { region: 'eu-west-1', services: [], tables: [], buckets: [], functions: 0, waf: true };
     const record = processingRecord(facts);
     const listed = record.retention.places.map((p) => p.place);
-    expect(listed.sort()).toEqual(DATA_MAP.filter((p) => isPersonal(p) && !p.localOnly).map((p) => p.id).sort());
+    expect(listed.sort()).toEqual(
+      DATA_MAP.filter((p) => isPersonal(p) && !p.localOnly)
+        .map((p) => p.id)
+        .sort(),
+    );
     expect(record.retention.longestLifetime).toMatch(/90 days live.*30 days in backups/);
   });
 
@@ -87,15 +96,21 @@ describe('the personal-data inventory names every place data is written (P17)', 
     expect(exports.holds).toEqual(expect.arrayContaining([...new Set(exported.flatMap((p) => p.holds))]));
     const pitr = DATA_MAP.find((p) => p.id === 'backups.pitr')!;
     for (const { resource } of resources(model, 'AWS::DynamoDB::Table')) {
-      expect(resource.Properties!.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: pitr.retention.rule === 'days' && pitr.retention.days });
+      expect(resource.Properties!.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+        RecoveryPeriodInDays: pitr.retention.rule === 'days' && pitr.retention.days,
+      });
     }
     // every table's item types are in PITR's holds
     const inTables = DATA_MAP.filter((p) => p.kind === 'item').flatMap((p) => p.holds);
-    expect(pitr.holds).toEqual(expect.arrayContaining([...new Set(inTables)].filter((c) => c !== 'configuration' && c !== 'detection-shape')));
+    expect(pitr.holds).toEqual(
+      expect.arrayContaining([...new Set(inTables)].filter((c) => c !== 'configuration' && c !== 'detection-shape')),
+    );
   });
 
   it('no API Gateway stage traces (X-Ray would record client IPs and URLs)', () => {
-    for (const { resource } of resources(model, 'AWS::ApiGateway::Stage')) expect(resource.Properties?.TracingEnabled).not.toBe(true);
+    for (const { resource } of resources(model, 'AWS::ApiGateway::Stage'))
+      expect(resource.Properties?.TracingEnabled).not.toBe(true);
   });
 
   it('docs/data-map.md is generated from the map (npm run docs)', () => {

@@ -5,7 +5,9 @@ import { TTL_ATTRIBUTE, USER_INDEX } from '#core/schema.ts';
 import { templates } from '../helpers/synth.ts';
 
 let t: ReturnType<typeof templates>;
-beforeAll(() => { t = templates(); });
+beforeAll(() => {
+  t = templates();
+});
 
 describe('stateful stack: tables keep the promises', () => {
   it('has the four tables, each on-demand, PITR on, deletion-protected, KMS customer-managed, with TTL on expiresAt (P7, P16)', () => {
@@ -14,9 +16,16 @@ describe('stateful stack: tables keep the promises', () => {
     for (const [id, table] of Object.entries(tables)) {
       const p = (table as any).Properties;
       expect(p.BillingMode, id).toBe('PAY_PER_REQUEST');
-      expect(p.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: BACKUP_RETENTION_DAYS });
+      expect(p.PointInTimeRecoverySpecification, id).toEqual({
+        PointInTimeRecoveryEnabled: true,
+        RecoveryPeriodInDays: BACKUP_RETENTION_DAYS,
+      });
       expect(p.DeletionProtectionEnabled, id).toBe(true);
-      expect(p.SSESpecification, id).toMatchObject({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() });
+      expect(p.SSESpecification, id).toMatchObject({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: expect.anything(),
+      });
       expect(p.TimeToLiveSpecification, id).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
       expect((table as any).DeletionPolicy, id).toBe('Retain');
     }
@@ -24,7 +33,15 @@ describe('stateful stack: tables keep the promises', () => {
 
   it('indexes interactions by user for access, export and erasure', () => {
     t.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: USER_INDEX, KeySchema: [{ AttributeName: 'userKey', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] })]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: USER_INDEX,
+          KeySchema: [
+            { AttributeName: 'userKey', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
     });
   });
 
@@ -35,15 +52,25 @@ describe('stateful stack: tables keep the promises', () => {
 
 describe('stateful stack: the backup bucket stays in Ireland and expires (P1, P9, P16)', () => {
   const backup = () => {
-    const [id, b] = Object.entries(t.stateful.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('Backups'))!;
+    const [id, b] = Object.entries(t.stateful.findResources('AWS::S3::Bucket')).find(([id]) =>
+      id.startsWith('Backups'),
+    )!;
     return { id, p: (b as any).Properties };
   };
 
   it('is SSE-KMS with the project key, versioned, fully private, and logs access', () => {
     const { p } = backup();
-    expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toMatchObject({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: expect.anything() });
+    expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toMatchObject({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: expect.anything(),
+    });
     expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(p.LoggingConfiguration).toMatchObject({ DestinationBucketName: expect.anything() });
   });
 
@@ -64,12 +91,22 @@ describe('stateful stack: the backup bucket stays in Ireland and expires (P1, P9
     const policies = Object.values(t.stateful.findResources('AWS::S3::BucketPolicy')).map((p: any) => p.Properties);
     const backupPolicy = policies.find((p) => p.Bucket.Ref.startsWith('Backups'))!;
     const statements = backupPolicy.PolicyDocument.Statement;
-    expect(statements).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      expect.objectContaining({ Effect: 'Deny', Action: 's3:PutReplicationConfiguration', Principal: { AWS: '*' } }),
-    ]));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:PutReplicationConfiguration', Principal: { AWS: '*' } }),
+      ]),
+    );
     for (const p of policies) {
-      expect(p.PolicyDocument.Statement).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+      expect(p.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      );
     }
   });
 });

@@ -5,26 +5,33 @@ import { ENTRY_METADATA } from '#lib/constructs/lethe-function.ts';
 import { templates } from '../helpers/synth.ts';
 
 let t: ReturnType<typeof templates>;
-beforeAll(() => { t = templates(); });
+beforeAll(() => {
+  t = templates();
+});
 
 const functions = () => Object.entries(t.stateless.findResources('AWS::Lambda::Function')) as Array<[string, any]>;
 const policyOf = (fnLogicalId: string) => {
   const fn = t.stateless.findResources('AWS::Lambda::Function')[fnLogicalId] as any;
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
   const policies = Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[];
-  return policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  return policies
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
 };
 const fnId = (prefix: string) => functions().find(([id]) => id.startsWith(prefix))![0];
 const json = (v: unknown) => JSON.stringify(v);
 
 describe('every function is built the same way (house construct)', () => {
-  it('runs the project\'s Node major (nodejs24.x) on arm64 with tracing, JSON logs into its own log group, and names its handler source', () => {
+  it("runs the project's Node major (nodejs24.x) on arm64 with tracing, JSON logs into its own log group, and names its handler source", () => {
     expect(functions().length).toBeGreaterThanOrEqual(5);
     for (const [id, f] of functions()) {
       expect(f.Properties.Runtime, id).toBe(`nodejs${NODE_MAJOR}.x`);
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       expect(f.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
-      expect(f.Properties.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+      expect(f.Properties.LoggingConfig, id).toMatchObject({
+        LogFormat: 'JSON',
+        LogGroup: { Ref: expect.stringMatching(/Logs/) },
+      });
       expect(f.Properties.Environment.Variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
       expect(f.Metadata[ENTRY_METADATA], id).toMatch(/^lambdas\/[a-z-]+\/handler\.ts$/);
     }
@@ -39,7 +46,8 @@ describe('every function is built the same way (house construct)', () => {
 
   it('uses no AWS-managed policy on function roles', () => {
     for (const r of Object.values(t.stateless.findResources('AWS::IAM::Role')) as any[]) {
-      if (r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'lambda.amazonaws.com') expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+      if (r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'lambda.amazonaws.com')
+        expect(r.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
 });
@@ -71,7 +79,11 @@ describe('IAM scope: least privilege per function (P15)', () => {
   it('exports daily to the backup bucket of the eu-west-1 stateful stack, encrypted with the project key (P9)', () => {
     t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
     const [id, fn] = functions().find(([id]) => id.startsWith('Backup'))!;
-    expect(fn.Properties.Environment.Variables).toMatchObject({ BACKUP_REGION: 'eu-west-1', BACKUP_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/^LetheStateful:.*Backups/) }, DATA_KEY_ID: expect.anything() });
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      BACKUP_REGION: 'eu-west-1',
+      BACKUP_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/^LetheStateful:.*Backups/) },
+      DATA_KEY_ID: expect.anything(),
+    });
     const exports = policyOf(id).filter((s) => [s.Action].flat().includes('dynamodb:ExportTableToPointInTime'));
     expect(json(exports)).toMatch(/Interactions/);
     expect(json(exports)).toMatch(/Users/);
@@ -80,27 +92,41 @@ describe('IAM scope: least privilege per function (P15)', () => {
 
   it('watches breach deadlines every 15 minutes with a critical alarm past 48 hours (P14)', () => {
     t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
-    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'BreachRecipientsPastDeadline', AlarmActions: Match.anyValue() });
+    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BreachRecipientsPastDeadline',
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('runs the retention auditor every hour and alarms the operators when TTL falls behind', () => {
     t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
-    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OverdueExpiredItemsDeleted', AlarmActions: Match.anyValue() });
+    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OverdueExpiredItemsDeleted',
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('the audit table is append-only: no function may update or delete an audit record', () => {
     for (const [id] of functions()) {
       const audit = policyOf(id).filter((x) => json(x.Resource).includes('Audit'));
-      for (const a of audit.flatMap((x) => [x.Action].flat())) expect(['dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'], `${id} ${a}`).toContain(a);
+      for (const a of audit.flatMap((x) => [x.Action].flat()))
+        expect(
+          ['dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          `${id} ${a}`,
+        ).toContain(a);
     }
   });
 
   it('has one MFA-only role per staff role; none reads Users/Interactions directly and none can change the audit trail', () => {
-    const roles = Object.entries(t.stateless.findResources('AWS::IAM::Role')).filter(([id]) => /^Staff(Support|Engineer|ItAdmin)Role/.test(id));
+    const roles = Object.entries(t.stateless.findResources('AWS::IAM::Role')).filter(([id]) =>
+      /^Staff(Support|Engineer|ItAdmin)Role/.test(id),
+    );
     expect(roles).toHaveLength(3);
     for (const [id, r] of roles as Array<[string, any]>) {
       expect(json(r.Properties.AssumeRolePolicyDocument)).toContain('aws:MultiFactorAuthPresent');
-      const statements = (Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[]).filter((p) => p.Properties.Roles.some((x: any) => x.Ref === id)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const statements = (Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[])
+        .filter((p) => p.Properties.Roles.some((x: any) => x.Ref === id))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
       const allows = statements.filter((s) => s.Effect === 'Allow');
       expect(json(allows), id).not.toMatch(/dynamodb:/);
       const denyAudit = statements.find((s) => s.Sid === 'AuditIsImmutable');
@@ -122,7 +148,10 @@ describe('IAM scope: least privilege per function (P15)', () => {
 
 describe('API: TLS, logging without personal data, request validation', () => {
   it('is a regional REST API whose access log has no source IP and no user agent (P2)', () => {
-    t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] }, BinaryMediaTypes: ['*/*'] });
+    t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      BinaryMediaTypes: ['*/*'],
+    });
     const stage = Object.values(t.stateless.findResources('AWS::ApiGateway::Stage'))[0] as any;
     const format = stage.Properties.AccessLogSetting.Format;
     expect(format).not.toMatch(/sourceIp|userAgent|caller|user\b/i);
@@ -136,7 +165,12 @@ describe('API: TLS, logging without personal data, request validation', () => {
   it('requires the signature headers on the server ingest route', () => {
     t.stateless.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
-      RequestParameters: { 'method.request.header.X-Lethe-Key-Id': true, 'method.request.header.X-Lethe-Key-Proof': true, 'method.request.header.X-Lethe-Timestamp': true, 'method.request.header.X-Lethe-Signature': true },
+      RequestParameters: {
+        'method.request.header.X-Lethe-Key-Id': true,
+        'method.request.header.X-Lethe-Key-Proof': true,
+        'method.request.header.X-Lethe-Timestamp': true,
+        'method.request.header.X-Lethe-Signature': true,
+      },
     });
   });
 
@@ -153,7 +187,15 @@ describe('API: TLS, logging without personal data, request validation', () => {
   it('throttles agents per account: an agents authorizer names each account’s usage-plan key, which the ingest routes require', () => {
     t.stateless.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
     const authorizers = Object.values(t.stateless.findResources('AWS::ApiGateway::Authorizer')) as any[];
-    expect(authorizers.filter((a) => a.Properties.Type === 'REQUEST').map((a) => a.Properties.IdentitySource).sort()).toEqual(['method.request.header.X-Lethe-Key-Id,method.request.header.X-Lethe-Key-Proof', 'method.request.querystring.key']);
+    expect(
+      authorizers
+        .filter((a) => a.Properties.Type === 'REQUEST')
+        .map((a) => a.Properties.IdentitySource)
+        .sort(),
+    ).toEqual([
+      'method.request.header.X-Lethe-Key-Id,method.request.header.X-Lethe-Key-Proof',
+      'method.request.querystring.key',
+    ]);
     const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];
     const agentRoutes = methods.filter((m) => m.Properties.ApiKeyRequired === true);
     expect(agentRoutes).toHaveLength(2);
@@ -161,7 +203,9 @@ describe('API: TLS, logging without personal data, request validation', () => {
   });
 
   it('throttles agents per account through a usage plan and is behind a WAF', () => {
-    t.stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: Match.objectLike({ RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() }) });
+    t.stateless.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: Match.objectLike({ RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() }),
+    });
     t.stateless.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
   });
 
@@ -170,7 +214,8 @@ describe('API: TLS, logging without personal data, request validation', () => {
     const rules = acl.Properties.Rules as any[];
     const managed = rules.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean);
     expect(managed).toEqual(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
-    const perOrigin = rules.find((r) => r.Name === 'rate-limit-browser-per-origin-and-key')!.Statement.RateBasedStatement;
+    const perOrigin = rules.find((r) => r.Name === 'rate-limit-browser-per-origin-and-key')!.Statement
+      .RateBasedStatement;
     expect(perOrigin.AggregateKeyType).toBe('CUSTOM_KEYS');
     expect(perOrigin.CustomKeys.map((k: any) => k.Header?.Name ?? k.QueryArgument?.Name)).toEqual(['origin', 'key']);
     expect(perOrigin.ScopeDownStatement.ByteMatchStatement.SearchString).toBe('/v1/browser-events');
@@ -179,9 +224,12 @@ describe('API: TLS, logging without personal data, request validation', () => {
 });
 
 describe('KMS: each function can use the project key only for what its job needs (P15, P18)', () => {
-  const kmsStatements = (prefix: string) => policyOf(fnId(prefix)).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+  const kmsStatements = (prefix: string) =>
+    policyOf(fnId(prefix)).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
   const purposes = (prefix: string, action: string) =>
-    kmsStatements(prefix).filter((s: any) => [s.Action].flat().includes(action)).flatMap((s: any) => [s.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] ?? []].flat());
+    kmsStatements(prefix)
+      .filter((s: any) => [s.Action].flat().includes(action))
+      .flatMap((s: any) => [s.Condition?.StringEquals?.['kms:EncryptionContext:purpose'] ?? []].flat());
 
   it('every KMS grant of every function is bound to a service (DynamoDB, S3) or to a secret purpose', () => {
     for (const [id] of functions()) {
@@ -203,7 +251,11 @@ describe('KMS: each function can use the project key only for what its job needs
   it('table grants go through DynamoDB for that one table', () => {
     const s = kmsStatements('AgentAuthorizer').filter((x: any) => x.Condition.StringEquals['kms:ViaService']);
     expect(s.length).toBeGreaterThan(0);
-    for (const x of s) expect(x.Condition.StringEquals).toMatchObject({ 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything() });
+    for (const x of s)
+      expect(x.Condition.StringEquals).toMatchObject({
+        'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com',
+        'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything(),
+      });
   });
 });
 
@@ -213,11 +265,17 @@ describe('the erasure workflow waits out in-flight ingest (P11)', () => {
     const d = sm.Properties.DefinitionString;
     return typeof d === 'string' ? d : (d['Fn::Join'][1] as unknown[]).filter((x) => typeof x === 'string').join('');
   };
-  const ingestTimeout = () => Math.max(...functions().filter(([id]) => id.startsWith('Ingest')).map(([, f]) => f.Properties.Timeout as number));
+  const ingestTimeout = () =>
+    Math.max(
+      ...functions()
+        .filter(([id]) => id.startsWith('Ingest'))
+        .map(([, f]) => f.Properties.Timeout as number),
+    );
 
   it('after the tombstone (before erasing) and after completedAt (before the user row goes), longer than an ingest can run', () => {
     const text = definitionText();
-    const wait = (name: string, next: string) => new RegExp(`"${name}":\\{"Type":"Wait","Seconds":(\\d+),"Next":"${next}"\\}`).exec(text);
+    const wait = (name: string, next: string) =>
+      new RegExp(`"${name}":\\{"Type":"Wait","Seconds":(\\d+),"Next":"${next}"\\}`).exec(text);
     const first = wait('AwaitInFlightIngest', 'EraseLinkedPage');
     const last = wait('AwaitLateIngest', 'LedgerReceiptAndDeleteUser');
     expect(first && last).toBeTruthy();

@@ -18,21 +18,41 @@ afterAll(async () => rt?.stop());
 describe('restore drill (P9): an erased identity never comes back from a backup', () => {
   it('exports in the DynamoDB export layout into the backup bucket, erases, loses the table, restores', async () => {
     await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
-      ...Array.from({ length: 20 }, (_, i) => event(acc.applicationId, { id: `gone-${i}`, userId: 'forget-me@example.org' })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        event(acc.applicationId, { id: `gone-${i}`, userId: 'forget-me@example.org' }),
+      ),
       ...Array.from({ length: 5 }, (_, i) => event(acc.applicationId, { id: `stay-${i}`, userId: 'stays' })),
     ]);
     const table = rt.tables.find((t) => t.startsWith('Interactions'))!;
     const live = await scanAll(rt, 'Interactions');
     // an item already past its expiry that TTL has not removed yet: it is in the export, but must not come back
-    await rt.dynamo.send(new PutItemCommand({ TableName: table, Item: marshall({ ...live[0], sk: '00000000000002#soon', eventId: 'soon-expired', expiresAt: Math.floor(Date.now() / 1000) - 1 }) }));
+    await rt.dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({
+          ...live[0],
+          sk: '00000000000002#soon',
+          eventId: 'soon-expired',
+          expiresAt: Math.floor(Date.now() / 1000) - 1,
+        }),
+      }),
+    );
 
     const exported = await api(rt, 'POST', '/v1/backups');
     expect(exported.status).toBe(202);
     const ix = exported.body.exports.find((e: any) => e.tableName === table);
     expect(ix.itemCount).toBe(26);
     const bucket = rt.buckets.find((b) => b.startsWith('backups'))!;
-    const keys = ((await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `exports/AWSDynamoDB/${ix.exportId}/` }))).Contents ?? []).map((o) => o.Key);
-    expect(keys).toEqual(expect.arrayContaining([`exports/AWSDynamoDB/${ix.exportId}/manifest-summary.json`, expect.stringMatching(/\/data\/\d+\.json\.gz$/)]));
+    const keys = (
+      (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `exports/AWSDynamoDB/${ix.exportId}/` })))
+        .Contents ?? []
+    ).map((o) => o.Key);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `exports/AWSDynamoDB/${ix.exportId}/manifest-summary.json`,
+        expect.stringMatching(/\/data\/\d+\.json\.gz$/),
+      ]),
+    );
 
     const er = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'forget-me@example.org' });
     expect((await waitForErasure(rt, er.body.requestId)).status).toBe('completed');
@@ -40,7 +60,13 @@ describe('restore drill (P9): an erased identity never comes back from a backup'
     // disaster: the table's items are lost
     const all = await scanAll(rt, 'Interactions');
     for (let i = 0; i < all.length; i += 25) {
-      await rt.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: all.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: marshall({ pk: it.pk, sk: it.sk }) } })) } }));
+      await rt.dynamo.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [table]: all.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: marshall({ pk: it.pk, sk: it.sk }) } })),
+          },
+        }),
+      );
     }
     expect(await scanAll(rt, 'Interactions')).toEqual([]);
 
@@ -56,7 +82,11 @@ describe('restore drill (P9): an erased identity never comes back from a backup'
 
   it('only administrators manage backups; a bad export id is a 400, an unknown one 404', async () => {
     const { issueToken, localSigningKey } = await import('#adapters/auth.ts');
-    const support = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 's', role: 'support', accounts: ['*'] }, 600);
+    const support = await issueToken(
+      localSigningKey(rt.endpoints.dataDir),
+      { sub: 's', role: 'support', accounts: ['*'] },
+      600,
+    );
     expect((await api(rt, 'GET', '/v1/backups', undefined, support)).status).toBe(403);
     expect((await api(rt, 'POST', '/v1/backups/restores', { exportId: '../../etc' })).status).toBe(400);
     expect((await api(rt, 'POST', '/v1/backups/restores', { exportId: 'nope' })).status).toBe(404);

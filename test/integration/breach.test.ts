@@ -11,12 +11,26 @@ import { api, bootRuntime } from '../helpers/runtime.ts';
 
 const HOUR = 3_600_000;
 let rt: Runtime;
-const outbox = () => fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
-const alerts = () => (fs.existsSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl')) ? fs.readFileSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
-const clearOutbox = () => { for (const f of fs.readdirSync(rt.endpoints.outbox)) fs.unlinkSync(path.join(rt.endpoints.outbox, f)); };
+const outbox = () =>
+  fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
+const alerts = () =>
+  fs.existsSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'))
+    ? fs
+        .readFileSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+const clearOutbox = () => {
+  for (const f of fs.readdirSync(rt.endpoints.outbox)) fs.unlinkSync(path.join(rt.endpoints.outbox, f));
+};
 let ids = 0;
 const newId = () => `t${++ids}${Date.now()}`;
-const report = (accounts: string[] | 'all', hoursAgo = 1) => ({ discoveredAt: new Date(Date.now() - hoursAgo * HOUR).toISOString(), description: 'Misconfigured export bucket exposed interaction data', accounts });
+const report = (accounts: string[] | 'all', hoursAgo = 1) => ({
+  discoveredAt: new Date(Date.now() - hoursAgo * HOUR).toISOString(),
+  description: 'Misconfigured export bucket exposed interaction data',
+  accounts,
+});
 const fast: BreachPorts = { ...breachPorts, sleep: async () => {} };
 
 const accounts: string[] = [];
@@ -24,7 +38,18 @@ beforeAll(async () => {
   rt = await bootRuntime();
   // 500 accounts; one in five has the same person as creator and administrator (one e-mail, not two)
   for (let i = 0; i < 500; i += 25) {
-    const batch = await Promise.all(Array.from({ length: 25 }, (_, j) => storeAccount({ name: `A${i + j}`, creatorEmail: `creator${i + j}@cust.test`, adminEmail: (i + j) % 5 === 0 ? `creator${i + j}@cust.test` : `admin${i + j}@cust.test`, retentionDays: 90, allowedOrigins: [], nowMs: Date.now() })));
+    const batch = await Promise.all(
+      Array.from({ length: 25 }, (_, j) =>
+        storeAccount({
+          name: `A${i + j}`,
+          creatorEmail: `creator${i + j}@cust.test`,
+          adminEmail: (i + j) % 5 === 0 ? `creator${i + j}@cust.test` : `admin${i + j}@cust.test`,
+          retentionDays: 90,
+          allowedOrigins: [],
+          nowMs: Date.now(),
+        }),
+      ),
+    );
     accounts.push(...batch.map((b) => b.accountId));
   }
 }, 240_000);
@@ -47,13 +72,24 @@ describe('breach notification within 48 hours (P14)', () => {
     const status = await api(rt, 'GET', `/v1/breaches/${r.body.breachId}`);
     expect(status.body).toMatchObject({ notified: expected, total: expected });
     expect(status.body.hoursLeft).toBeGreaterThan(46);
-    for (const rcpt of status.body.recipients) expect(rcpt).toMatchObject({ status: 'sent', sentAt: expect.any(String), messageId: expect.any(String) });
+    for (const rcpt of status.body.recipients)
+      expect(rcpt).toMatchObject({ status: 'sent', sentAt: expect.any(String), messageId: expect.any(String) });
   }, 240_000);
 
   it('still notifies everyone before the deadline when SES throttles', async () => {
     clearOutbox();
     let calls = 0;
-    const throttled: BreachPorts = { ...fast, send: async (to, s, t) => { if (++calls % 3 === 0) throw Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException', retryable: true }); return breachPorts.send(to, s, t); } };
+    const throttled: BreachPorts = {
+      ...fast,
+      send: async (to, s, t) => {
+        if (++calls % 3 === 0)
+          throw Object.assign(new Error('Maximum sending rate exceeded.'), {
+            name: 'TooManyRequestsException',
+            retryable: true,
+          });
+        return breachPorts.send(to, s, t);
+      },
+    };
     const { breachId } = await reportBreach(throttled, 'test', report(accounts.slice(0, 60)), newId);
     const result = await notifyBreach(throttled, breachId);
     expect(result).toMatchObject({ sent: 108, failed: 0 });
@@ -72,8 +108,20 @@ describe('breach notification within 48 hours (P14)', () => {
   });
 
   it('reports accounts without a contact instead of skipping them, and escalates a 47-hour-old breach still pending', async () => {
-    await rt.dynamo.send(new PutItemCommand({ TableName: rt.tables.find((t) => t.startsWith('Accounts'))!, Item: marshall({ pk: 'ACCOUNT#acc_nocontact', sk: 'META', name: 'Ghost', status: 'active', retentionDays: 90 }) }));
-    const bouncing: BreachPorts = { ...fast, send: async (to, s, t) => { if (to === 'admin1@cust.test') throw Object.assign(new Error('Address blacklisted (bounce)'), { name: 'MessageRejected', retryable: false }); return breachPorts.send(to, s, t); } };
+    await rt.dynamo.send(
+      new PutItemCommand({
+        TableName: rt.tables.find((t) => t.startsWith('Accounts'))!,
+        Item: marshall({ pk: 'ACCOUNT#acc_nocontact', sk: 'META', name: 'Ghost', status: 'active', retentionDays: 90 }),
+      }),
+    );
+    const bouncing: BreachPorts = {
+      ...fast,
+      send: async (to, s, t) => {
+        if (to === 'admin1@cust.test')
+          throw Object.assign(new Error('Address blacklisted (bounce)'), { name: 'MessageRejected', retryable: false });
+        return breachPorts.send(to, s, t);
+      },
+    };
     const r = await reportBreach(bouncing, 'test', report([accounts[1]!, 'acc_nocontact'], 47), newId);
     expect(r.withoutContact).toEqual(['acc_nocontact']);
     await notifyBreach(bouncing, r.breachId);
@@ -81,7 +129,9 @@ describe('breach notification within 48 hours (P14)', () => {
     const watched = await watchDeadlines(bouncing);
     const mine = watched.find((w) => w.breachId === r.breachId)!;
     expect(mine).toMatchObject({ unnotified: 2, severity: 'warning' });
-    const alert = alerts().slice(before).find((a) => a.subject.includes(r.breachId))!;
+    const alert = alerts()
+      .slice(before)
+      .find((a) => a.subject.includes(r.breachId))!;
     expect(alert.message).toContain('acc_nocontact');
     expect(alert.message).toContain('admin1@cust.test');
     // past the deadline it is critical
@@ -91,7 +141,11 @@ describe('breach notification within 48 hours (P14)', () => {
 
   it('is for administrators only, and checks its input', async () => {
     const { issueToken, localSigningKey } = await import('#adapters/auth.ts');
-    const support = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 's', role: 'support', accounts: ['*'] }, 600);
+    const support = await issueToken(
+      localSigningKey(rt.endpoints.dataDir),
+      { sub: 's', role: 'support', accounts: ['*'] },
+      600,
+    );
     expect((await api(rt, 'POST', '/v1/breaches', report('all'), support)).status).toBe(403);
     const bad = await api(rt, 'POST', '/v1/breaches', { ...report('all'), discoveredAt: 'yesterday' });
     expect(bad.status).toBe(400);

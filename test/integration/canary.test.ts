@@ -45,20 +45,33 @@ const restore: Array<() => void> = [];
 function captureLogs() {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream);
-    stream.write = ((chunk: any, ...rest: any[]) => { logLines.push(String(chunk)); return write(chunk, ...rest); }) as typeof stream.write;
-    restore.push(() => { stream.write = write; });
+    stream.write = ((chunk: any, ...rest: any[]) => {
+      logLines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+    restore.push(() => {
+      stream.write = write;
+    });
   }
   for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     const orig = console[m];
-    console[m] = (...args: unknown[]) => { logLines.push(args.map(String).join(' ')); orig(...args); };
-    restore.push(() => { console[m] = orig; });
+    console[m] = (...args: unknown[]) => {
+      logLines.push(args.map(String).join(' '));
+      orig(...args);
+    };
+    restore.push(() => {
+      console[m] = orig;
+    });
   }
 }
 
-const send = (a: typeof staying, events: unknown[]) => sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
+const send = (a: typeof staying, events: unknown[]) =>
+  sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 /** Where a canary is found: tables (by item type), objects (by key), mails, alerts, executions, logs, raw files. */
@@ -73,7 +86,9 @@ async function whereIs(value: string) {
   for (const bucket of rt.buckets) {
     const objects = (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [];
     for (const o of objects) {
-      const bytes = Buffer.from(await (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToByteArray());
+      const bytes = Buffer.from(
+        await (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToByteArray(),
+      );
       const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
       if (text.includes(needle)) found.push(`object:${bucket.replace(/[0-9a-f]{8}$/, '')}/${o.Key!.split('/')[0]}/`);
     }
@@ -82,8 +97,10 @@ async function whereIs(value: string) {
   // every raw file of the data folder: engine files, objects, outbox, alerts, executions, tokens
   for (const file of filesUnder(rt.endpoints.dataDir)) {
     const bytes = fs.readFileSync(file);
-    const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('latin1') : bytes.toString('latin1');
-    if (text.includes(needle)) found.push(`file:${path.relative(rt.endpoints.dataDir, file).split(path.sep).slice(0, 1).join('/')}`);
+    const text =
+      bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('latin1') : bytes.toString('latin1');
+    if (text.includes(needle))
+      found.push(`file:${path.relative(rt.endpoints.dataDir, file).split(path.sep).slice(0, 1).join('/')}`);
   }
   return [...new Set(found)].sort();
 }
@@ -92,23 +109,54 @@ beforeAll(async () => {
   captureLogs();
   rt = await bootRuntime({ clock, log: (l) => logLines.push(l) });
   staying = await createAccount(rt, { name: 'Staying', creatorEmail: C.keptContact, adminEmail: C.keptContact });
-  leaving = await createAccount(rt, { name: 'Leaving', creatorEmail: C.terminatedContact, adminEmail: C.terminatedContact });
+  leaving = await createAccount(rt, {
+    name: 'Leaving',
+    creatorEmail: C.terminatedContact,
+    adminEmail: C.terminatedContact,
+  });
 
   // agent identity and free text, a day old (it must expire with the retention)
   const old = Date.now() - DAY;
-  expect((await send(staying, Array.from({ length: 20 }, (_, i) => event(staying.applicationId, {
-    id: `erased-${i}`, userId: C.erasedUser, timestamp: old, label: `Checkout ${C.freeText}`, browser: { family: `Fx${C.browserField}`, version: '1' },
-    outcome: 'failed', error: `payment refused for ${C.accidental}`,
-  })))).status).toBe(200);
+  expect(
+    (
+      await send(
+        staying,
+        Array.from({ length: 20 }, (_, i) =>
+          event(staying.applicationId, {
+            id: `erased-${i}`,
+            userId: C.erasedUser,
+            timestamp: old,
+            label: `Checkout ${C.freeText}`,
+            browser: { family: `Fx${C.browserField}`, version: '1' },
+            outcome: 'failed',
+            error: `payment refused for ${C.accidental}`,
+          }),
+        ),
+      )
+    ).status,
+  ).toBe(200);
   // the browser route, with the canary in the User-Agent (which must never be stored)
   const browser = await fetch(`${rt.endpoints.api}/v1/browser-events?key=${staying.browserKey}`, {
-    method: 'POST', headers: { 'content-type': 'text/plain', origin: 'https://shop.acme.test', 'user-agent': `Mozilla/5.0 (X11) ${C.userAgent}/1.0` },
-    body: JSON.stringify({ events: [event(staying.applicationId, { id: 'browser-1', type: 'click', userId: C.erasedUser })] }),
+    method: 'POST',
+    headers: {
+      'content-type': 'text/plain',
+      origin: 'https://shop.acme.test',
+      'user-agent': `Mozilla/5.0 (X11) ${C.userAgent}/1.0`,
+    },
+    body: JSON.stringify({
+      events: [event(staying.applicationId, { id: 'browser-1', type: 'click', userId: C.erasedUser })],
+    }),
   });
   expect(browser.status).toBe(200);
-  expect((await send(leaving, [event(leaving.applicationId, { id: 'leaving-1', userId: C.terminatedUser })])).status).toBe(200);
+  expect(
+    (await send(leaving, [event(leaving.applicationId, { id: 'leaving-1', userId: C.terminatedUser })])).status,
+  ).toBe(200);
   // an operator's breach description, sent to the staying account's contact
-  const breach = await api(rt, 'POST', '/v1/breaches', { discoveredAt: new Date().toISOString(), description: `Exposed export ${C.breachText}`, accounts: [staying.accountId] });
+  const breach = await api(rt, 'POST', '/v1/breaches', {
+    discoveredAt: new Date().toISOString(),
+    description: `Exposed export ${C.breachText}`,
+    accounts: [staying.accountId],
+  });
   expect(breach.status).toBe(201);
   // a backup of everything, before the erasure and the termination
   expect((await api(rt, 'POST', '/v1/backups')).status).toBe(202);
@@ -122,18 +170,36 @@ afterAll(async () => {
 
 describe('the canary sweep (P17)', () => {
   it('finds every planted value where the data map says it is (the search sees what is there)', async () => {
-    expect(await whereIs(C.erasedUser)).toEqual(expect.arrayContaining(['table:interactions.event', 'table:users.user', 'object:backups/exports/', 'file:dynamodb', 'file:s3']));
+    expect(await whereIs(C.erasedUser)).toEqual(
+      expect.arrayContaining([
+        'table:interactions.event',
+        'table:users.user',
+        'object:backups/exports/',
+        'file:dynamodb',
+        'file:s3',
+      ]),
+    );
     expect(await whereIs(C.freeText)).toEqual(expect.arrayContaining(['table:interactions.event', 'file:dynamodb']));
-    expect(await whereIs(C.browserField)).toEqual(expect.arrayContaining(['table:interactions.event', 'file:dynamodb']));
-    expect(await whereIs(C.terminatedContact)).toEqual(expect.arrayContaining(['table:accounts.account', 'file:dynamodb']));
-    expect(await whereIs(C.breachText)).toEqual(expect.arrayContaining(['table:accounts.breach', 'file:outbox', 'file:dynamodb']));
-    expect(await whereIs(C.keptContact)).toEqual(expect.arrayContaining(['table:accounts.account', 'table:accounts.breach-recipient', 'file:outbox']));
+    expect(await whereIs(C.browserField)).toEqual(
+      expect.arrayContaining(['table:interactions.event', 'file:dynamodb']),
+    );
+    expect(await whereIs(C.terminatedContact)).toEqual(
+      expect.arrayContaining(['table:accounts.account', 'file:dynamodb']),
+    );
+    expect(await whereIs(C.breachText)).toEqual(
+      expect.arrayContaining(['table:accounts.breach', 'file:outbox', 'file:dynamodb']),
+    );
+    expect(await whereIs(C.keptContact)).toEqual(
+      expect.arrayContaining(['table:accounts.account', 'table:accounts.breach-recipient', 'file:outbox']),
+    );
   }, 60_000);
 
   it('never stores the User-Agent string, nor personal data the scrubber removed (the finding keeps only its shape)', async () => {
     expect(await whereIs(C.userAgent)).toEqual([]);
     expect(await whereIs(C.accidental)).toEqual([]);
-    const findings = (await scanAll(rt, 'Accounts')).filter((i) => itemTypeOf('Accounts', i)?.id === 'accounts.finding');
+    const findings = (await scanAll(rt, 'Accounts')).filter(
+      (i) => itemTypeOf('Accounts', i)?.id === 'accounts.finding',
+    );
     expect(findings.length).toBeGreaterThan(0);
   });
 
@@ -142,7 +208,8 @@ describe('the canary sweep (P17)', () => {
       for (const item of await scanAll(rt, table)) {
         const place = itemTypeOf(table, item);
         expect(place?.id, `${table} ${item.pk} / ${item.sk}`).toBeDefined();
-        if (place!.retention.rule !== 'contract') expect(item.expiresAt, `${place!.id} ${item.pk} / ${item.sk}`).toBeTypeOf('number');
+        if (place!.retention.rule !== 'contract')
+          expect(item.expiresAt, `${place!.id} ${item.pk} / ${item.sk}`).toBeTypeOf('number');
       }
     }
   }, 60_000);
@@ -152,7 +219,9 @@ describe('the canary sweep (P17)', () => {
     const batches: Array<{ at: number; ids: string[] }> = [];
     const agent = async (a: number) => {
       for (let n = 0; !stop; n++) {
-        const events = Array.from({ length: 5 }, (_, j) => event(staying.applicationId, { id: `during-${a}-${n}-${j}`, userId: C.erasedUser }));
+        const events = Array.from({ length: 5 }, (_, j) =>
+          event(staying.applicationId, { id: `during-${a}-${n}-${j}`, userId: C.erasedUser }),
+        );
         const at = Date.now();
         if ((await send(staying, events)).status === 200) batches.push({ at, ids: events.map((e) => e.id) });
       }
@@ -165,7 +234,9 @@ describe('the canary sweep (P17)', () => {
     expect(done.status).toBe('completed');
     expect(batches.length).toBeGreaterThan(0);
     // a batch sent before completedAt has lost the identity; one sent after the receipt is new data
-    const stillIdentified = new Set((await scanAll(rt, 'Interactions')).filter((i) => i.user === C.erasedUser).map((i) => i.eventId));
+    const stillIdentified = new Set(
+      (await scanAll(rt, 'Interactions')).filter((i) => i.user === C.erasedUser).map((i) => i.eventId),
+    );
     const early = batches.filter((b) => b.at < done.receipt.completedAt).flatMap((b) => b.ids);
     expect(early.length).toBeGreaterThan(0);
     expect(early.filter((id) => stillIdentified.has(id))).toEqual([]);
@@ -190,14 +261,34 @@ describe('the canary sweep (P17)', () => {
     await runRetentionAudit({ ...retentionPorts, clock });
     await rt.sweepTtl();
     await rt.sweepLifecycle();
-    for (const v of [C.erasedUser, C.terminatedUser, C.terminatedContact, C.freeText, C.browserField, C.breachText, C.userAgent, C.accidental]) {
+    for (const v of [
+      C.erasedUser,
+      C.terminatedUser,
+      C.terminatedContact,
+      C.freeText,
+      C.browserField,
+      C.breachText,
+      C.userAgent,
+      C.accidental,
+    ]) {
       expect(await whereIs(v), v).toEqual([]);
     }
     // the staying account's contact is still on file (the contract runs): the search still sees it
     expect(await whereIs(C.keptContact)).toEqual(expect.arrayContaining(['table:accounts.account', 'file:dynamodb']));
     await rt.stop();
-    const raw = filesUnder(rt.endpoints.dataDir).map((f) => fs.readFileSync(f).toString('latin1')).join('\n');
-    for (const v of [C.erasedUser, C.terminatedUser, C.terminatedContact, C.freeText, C.browserField, C.breachText, C.userAgent]) expect(raw.includes(core(v)), v).toBe(false);
+    const raw = filesUnder(rt.endpoints.dataDir)
+      .map((f) => fs.readFileSync(f).toString('latin1'))
+      .join('\n');
+    for (const v of [
+      C.erasedUser,
+      C.terminatedUser,
+      C.terminatedContact,
+      C.freeText,
+      C.browserField,
+      C.breachText,
+      C.userAgent,
+    ])
+      expect(raw.includes(core(v)), v).toBe(false);
     expect(raw.includes(core(C.keptContact))).toBe(true);
     // and the folder is for its owner only
     expect(fs.statSync(rt.endpoints.dataDir).mode & 0o777).toBe(0o700);

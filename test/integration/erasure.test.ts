@@ -12,7 +12,14 @@ const SUBJECT = 'erase-me@example.org';
 
 async function ingestFor(userId: string, n: number, prefix: string) {
   for (let i = 0; i < n; i += 500) {
-    const events = Array.from({ length: Math.min(500, n - i) }, (_, j) => event(acc.applicationId, { id: `${prefix}-${i + j}`, userId, outcome: j % 3 ? 'failed' : 'slow', timestamp: Date.now() - (i + j) * 1000 }));
+    const events = Array.from({ length: Math.min(500, n - i) }, (_, j) =>
+      event(acc.applicationId, {
+        id: `${prefix}-${i + j}`,
+        userId,
+        outcome: j % 3 ? 'failed' : 'slow',
+        timestamp: Date.now() - (i + j) * 1000,
+      }),
+    );
     const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
     expect(r.status).toBe(200);
   }
@@ -24,7 +31,11 @@ const everything = async () => {
   const tables = await Promise.all(['Interactions', 'Users', 'Accounts', 'Audit'].map((t) => scanAll(rt, t)));
   const bucket = rt.buckets.find((b) => b.startsWith('backups'))!;
   const objects = (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [];
-  const bodies = await Promise.all(objects.map(async (o) => (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString()));
+  const bodies = await Promise.all(
+    objects.map(async (o) =>
+      (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString(),
+    ),
+  );
   return JSON.stringify(tables) + bodies.join('\n');
 };
 
@@ -44,7 +55,10 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     let calls = 0;
     const fault = (next: any, ctx: any) => async (args: any) => {
       if (ctx.commandName === 'UpdateItemCommand' && ++calls % 97 === 0) {
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ProvisionedThroughputExceededException',
+          $metadata: { httpStatusCode: 400 },
+        });
       }
       return next(args);
     };
@@ -64,13 +78,22 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
       dynamo().middlewareStack.remove('throttleFault');
     }
     expect(calls).toBeGreaterThan(3000 + 3000 / 97 - 1); // every update ran, and the faults really fired
-    expect(receipt).toMatchObject({ requestId, accountId: acc.accountId, interactionsErased: 3000, userRowDeleted: true, verified: true });
+    expect(receipt).toMatchObject({
+      requestId,
+      accountId: acc.accountId,
+      interactionsErased: 3000,
+      userRowDeleted: true,
+      verified: true,
+    });
   }, 240_000);
 
   it('leaves the identity in no table, no bucket object, no receipt and no execution record', async () => {
     expect(await everything()).not.toContain(SUBJECT);
     expect(JSON.stringify(receipt)).not.toContain(SUBJECT);
-    const executions = fs.readdirSync(`${rt.endpoints.dataDir}/stepfunctions`).map((f) => fs.readFileSync(`${rt.endpoints.dataDir}/stepfunctions/${f}`, 'utf8')).join('\n');
+    const executions = fs
+      .readdirSync(`${rt.endpoints.dataDir}/stepfunctions`)
+      .map((f) => fs.readFileSync(`${rt.endpoints.dataDir}/stepfunctions/${f}`, 'utf8'))
+      .join('\n');
     expect(executions).toContain(requestId);
     expect(executions).not.toContain(SUBJECT);
     // other users keep theirs
@@ -80,14 +103,22 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
 
   it('records the hashed identity in the erasure ledger for restores', async () => {
     const bucket = rt.buckets.find((b) => b.startsWith('backups'))!;
-    const ledger = (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `erasure-ledger/${acc.accountId}/` }))).Contents ?? [];
+    const ledger =
+      (await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `erasure-ledger/${acc.accountId}/` })))
+        .Contents ?? [];
     expect(ledger).toHaveLength(1);
-    const entry = JSON.parse(await (await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: ledger[0]!.Key! }))).Body!.transformToString());
+    const entry = JSON.parse(
+      await (
+        await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: ledger[0]!.Key! }))
+      ).Body!.transformToString(),
+    );
     expect(entry).toMatchObject({ requestId, userKey: receipt.userKey });
   });
 
   it('notifies the requester with a receipt that names the person only by hash', () => {
-    const mails = fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(`${rt.endpoints.outbox}/${f}`, 'utf8'));
+    const mails = fs
+      .readdirSync(rt.endpoints.outbox)
+      .map((f) => fs.readFileSync(`${rt.endpoints.outbox}/${f}`, 'utf8'));
     const mail = mails.find((m) => m.includes(requestId))!;
     expect(mail).toContain('To: admin@acme.test');
     expect(mail).not.toContain(SUBJECT);
@@ -103,14 +134,16 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     expect(await scanAll(rt, 'Interactions')).toEqual(before);
   }, 60_000);
 
-  it('strips the identity from every batch sent before the receipt\'s completedAt, with agents sending during the whole erasure', async () => {
+  it("strips the identity from every batch sent before the receipt's completedAt, with agents sending during the whole erasure", async () => {
     const user = 'busy-user@example.org';
     await ingestFor(user, 20, 'busy');
     let stop = false;
     const sent: Array<{ ids: string[]; at: number }> = [];
     const agent = async (a: number) => {
       for (let n = 0; !stop; n++) {
-        const events = Array.from({ length: 10 }, (_, j) => event(acc.applicationId, { id: `busy-${a}-${n}-${j}`, userId: user }));
+        const events = Array.from({ length: 10 }, (_, j) =>
+          event(acc.applicationId, { id: `busy-${a}-${n}-${j}`, userId: user }),
+        );
         const at = Date.now();
         const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
         if (r.status === 200) sent.push({ ids: events.map((e) => e.id), at });
@@ -136,7 +169,9 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     expect(done.status).toBe('completed');
     const before = new Set(sent.filter((b) => b.at < done.receipt.completedAt).flatMap((b) => b.ids));
     expect(before.size).toBeGreaterThan(0);
-    const leaked = (await scanAll(rt, 'Interactions')).filter((i) => before.has(i.eventId) && (i.userKey !== undefined || i.user !== undefined));
+    const leaked = (await scanAll(rt, 'Interactions')).filter(
+      (i) => before.has(i.eventId) && (i.userKey !== undefined || i.user !== undefined),
+    );
     expect(leaked.map((i) => i.eventId)).toEqual([]);
   }, 120_000);
 
@@ -170,12 +205,20 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     const key = localSigningKey(rt.endpoints.dataDir);
     const customer = await issueToken(key, { sub: 'cust-1', role: 'customer', accounts: [other.accountId] }, 600);
     const engineer = await issueToken(key, { sub: 'eng-1', role: 'engineer', accounts: ['*'] }, 600);
-    const theirs = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'someone-else' }, customer);
+    const theirs = await api(
+      rt,
+      'POST',
+      `/v1/accounts/${acc.accountId}/erasures`,
+      { userId: 'someone-else' },
+      customer,
+    );
     const unknown = await api(rt, 'POST', `/v1/accounts/acc_doesnotexist/erasures`, { userId: 'x' }, customer);
     expect(theirs.status).toBe(403);
     expect(unknown.status).toBe(403);
     expect(theirs.body).toEqual(unknown.body);
-    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'x' }, engineer)).status).toBe(403);
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'x' }, engineer)).status).toBe(
+      403,
+    );
     expect((await api(rt, 'GET', `/v1/erasures/${requestId}`, undefined, customer)).status).toBe(403);
   });
 });

@@ -8,16 +8,36 @@ import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from 
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
 
-function inject(client: { middlewareStack: any }, name: string, when: (command: string) => boolean, error: () => Error, step = 'initialize') {
+function inject(
+  client: { middlewareStack: any },
+  name: string,
+  when: (command: string) => boolean,
+  error: () => Error,
+  step = 'initialize',
+) {
   let fired = 0;
-  client.middlewareStack.add((next: any, ctx: any) => async (args: any) => {
-    if (when(ctx.commandName)) { fired++; throw error(); }
-    return next(args);
-  }, { step, name });
+  client.middlewareStack.add(
+    (next: any, ctx: any) => async (args: any) => {
+      if (when(ctx.commandName)) {
+        fired++;
+        throw error();
+      }
+      return next(args);
+    },
+    { step, name },
+  );
   return { fired: () => fired, remove: () => client.middlewareStack.remove(name) };
 }
-const throttle = () => Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
-const s3Down = () => Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+const throttle = () =>
+  Object.assign(new Error('Throughput exceeds the current capacity'), {
+    name: 'ProvisionedThroughputExceededException',
+    $metadata: { httpStatusCode: 400 },
+  });
+const s3Down = () =>
+  Object.assign(new Error('We encountered an internal error. Please try again.'), {
+    name: 'InternalError',
+    $metadata: { httpStatusCode: 500 },
+  });
 
 beforeAll(async () => {
   rt = await bootRuntime();
@@ -29,7 +49,9 @@ describe('DynamoDB throttling during ingest', () => {
   it('answers 503 with Retry-After, acknowledges nothing, and the agent’s retry stores every event once', async () => {
     const events = Array.from({ length: 80 }, (_, i) => event(acc.applicationId, { id: `thr-${i}` }));
     const fault = inject(dynamo(), 'ingestThrottle', (c) => c === 'BatchWriteItemCommand', throttle);
-    const first = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events, { maxAttempts: 1 });
+    const first = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events, {
+      maxAttempts: 1,
+    });
     expect(first.status).toBe(503);
     expect(first.body.error).toBe('unavailable');
     expect(fault.fired()).toBeGreaterThan(0);
@@ -43,7 +65,9 @@ describe('DynamoDB throttling during ingest', () => {
   it('the agent keeps retrying through a short outage and gets its batch stored', async () => {
     let left = 3;
     const fault = inject(dynamo(), 'shortOutage', (c) => c === 'BatchWriteItemCommand' && left-- > 0, throttle);
-    const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [event(acc.applicationId, { id: 'outage-1' })]);
+    const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
+      event(acc.applicationId, { id: 'outage-1' }),
+    ]);
     fault.remove();
     expect(r.status).toBe(200);
     expect(r.attempts).toBeGreaterThan(1);
@@ -52,7 +76,10 @@ describe('DynamoDB throttling during ingest', () => {
 
 describe('S3 errors', () => {
   it('during an erasure: the ledger write is retried by the state machine and the erasure completes', async () => {
-    await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, Array.from({ length: 20 }, () => event(acc.applicationId, { userId: 's3-fault' })));
+    await sendBatch(
+      { endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret },
+      Array.from({ length: 20 }, () => event(acc.applicationId, { userId: 's3-fault' })),
+    );
     let left = 2;
     const fault = inject((await s3()).client, 'ledgerDown', (c) => c === 'PutObjectCommand' && left-- > 0, s3Down);
     const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 's3-fault' });

@@ -7,14 +7,24 @@ import { sendBatch } from '../../src/client/agent.ts';
 
 /** Faults a real engine produces: the whole local system killed (SIGKILL) in the middle of work, then restarted. */
 let rt: Awaited<ReturnType<typeof spawnRuntime>> | undefined;
-afterAll(async () => { if (rt && rt.proc.exitCode === null) await rt.stop(); });
+afterAll(async () => {
+  if (rt && rt.proc.exitCode === null) await rt.stop();
+});
 
 const call = async (method: string, route: string, body?: unknown) => {
-  const res = await fetch(`${rt!.endpoints.api}${route}`, { method, headers: { authorization: `Bearer ${rt!.token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${rt!.endpoints.api}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${rt!.token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return res.json() as Promise<any>;
 };
 async function scan(name: string) {
-  const ddb = new DynamoDBClient({ region: 'eu-west-1', endpoint: rt!.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const ddb = new DynamoDBClient({
+    region: 'eu-west-1',
+    endpoint: rt!.endpoints.dynamodb,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const table = (await ddb.send(new ListTablesCommand({}))).TableNames!.find((t) => t.startsWith(name))!;
   const out: any[] = [];
   let start: any;
@@ -36,7 +46,14 @@ describe('SIGKILL in the middle of ingest', () => {
     let n = 0;
     const senders = Array.from({ length: 4 }, async (_, w) => {
       for (let b = 0; b < 400; b++) {
-        const events = Array.from({ length: 50 }, () => ({ id: `w${w}-${n++}`, applicationId: acc.applicationId, type: 'xhr', timestamp: Date.now(), duration: 1, outcome: 'ok' }));
+        const events = Array.from({ length: 50 }, () => ({
+          id: `w${w}-${n++}`,
+          applicationId: acc.applicationId,
+          type: 'xhr',
+          timestamp: Date.now(),
+          duration: 1,
+          outcome: 'ok',
+        }));
         try {
           const r = await sendBatch(creds, events, { maxAttempts: 1 });
           if (r.status === 200) acknowledged.push(...events.map((e) => e.id));
@@ -65,10 +82,22 @@ describe('SIGKILL in the middle of ingest', () => {
 describe('SIGKILL in the middle of an erasure', () => {
   it('resumes the interrupted execution on restart and completes a verified erasure', async () => {
     rt = await spawnRuntime();
-    const acc = await call('POST', '/v1/accounts', { name: 'Crash2', creatorEmail: 'c@x.test', adminEmail: 'a@x.test' });
+    const acc = await call('POST', '/v1/accounts', {
+      name: 'Crash2',
+      creatorEmail: 'c@x.test',
+      adminEmail: 'a@x.test',
+    });
     const creds = { endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret };
     for (let i = 0; i < 3000; i += 500) {
-      const events = Array.from({ length: 500 }, (_, j) => ({ id: `e${i + j}`, applicationId: acc.applicationId, type: 'click', timestamp: Date.now(), duration: 1, outcome: 'ok', userId: 'kill-me@example.org' }));
+      const events = Array.from({ length: 500 }, (_, j) => ({
+        id: `e${i + j}`,
+        applicationId: acc.applicationId,
+        type: 'click',
+        timestamp: Date.now(),
+        duration: 1,
+        outcome: 'ok',
+        userId: 'kill-me@example.org',
+      }));
       expect((await sendBatch(creds, events)).status).toBe(200);
     }
     const started = await call('POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'kill-me@example.org' });

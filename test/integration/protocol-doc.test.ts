@@ -15,14 +15,20 @@ const field = (name: string) => new RegExp(`^${name}\\s+(.+)$`, 'm').exec(doc)![
 describe('docs/agent-protocol.md', () => {
   it('its worked example is right', () => {
     expect(sign(field('secret'), field('timestamp'), field('body'))).toBe(field('signature'));
-    expect(keyProof(field('secret'), Math.floor(Number(field('timestamp')) / 60), field('key id'))).toBe(field('key proof'));
+    expect(keyProof(field('secret'), Math.floor(Number(field('timestamp')) / 60), field('key id'))).toBe(
+      field('key proof'),
+    );
     const resp = /sent at server time `(\d+)`, carries\s+`X-Lethe-Signature: (v1=[0-9a-f]+)`/.exec(doc)!;
-    expect(signAnswer(field('secret'), resp[1]!, field('signature'), '{"accepted":1,"expired":0,"findings":0}')).toBe(resp[2]);
+    expect(signAnswer(field('secret'), resp[1]!, field('signature'), '{"accepted":1,"expired":0,"findings":0}')).toBe(
+      resp[2],
+    );
   });
 
   describe('a client written from the document alone', () => {
     let rt: Runtime;
-    beforeAll(async () => { rt = await bootRuntime(); });
+    beforeAll(async () => {
+      rt = await bootRuntime();
+    });
     afterAll(async () => rt?.stop());
 
     it('is accepted and can verify the server', async () => {
@@ -38,12 +44,20 @@ describe('docs/agent-protocol.md', () => {
       const proof = `v2=${minute}.${createHmac('sha256', acc.secret).update(`${minute}.${acc.keyId}`).digest('hex')}`;
       const res = await fetch(`${rt.endpoints.api}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-Lethe-Key-Id': acc.keyId, 'X-Lethe-Key-Proof': proof, 'X-Lethe-Timestamp': ts, 'X-Lethe-Signature': signature },
+        headers: {
+          'content-type': 'application/json',
+          'X-Lethe-Key-Id': acc.keyId,
+          'X-Lethe-Key-Proof': proof,
+          'X-Lethe-Timestamp': ts,
+          'X-Lethe-Signature': signature,
+        },
         body: raw,
       });
       const text = await res.text();
       expect(res.status).toBe(200);
-      const expected = `v1=${createHmac('sha256', acc.secret).update(`${res.headers.get('x-lethe-timestamp')}.${signature}.${text}`).digest('hex')}`;
+      const expected = `v1=${createHmac('sha256', acc.secret)
+        .update(`${res.headers.get('x-lethe-timestamp')}.${signature}.${text}`)
+        .digest('hex')}`;
       expect(res.headers.get('x-lethe-signature')).toBe(expected);
       const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === body.events[0].id)!;
       expect(stored.queries).toEqual(['SELECT id, total FROM orders WHERE customer_id = ?']);
@@ -60,16 +74,29 @@ describe('docs/openapi.json', () => {
   it('describes every route of the API in the template', async () => {
     const { synthesize } = await import('#local/template.ts');
     const { apiFromTemplate } = await import('#local/apigw.ts');
-    const routes = apiFromTemplate(synthesize(), (id) => id).routes.map((r) => `${r.method.toLowerCase()} ${r.resourcePath}`);
-    const documented = Object.entries(openApiDocument().paths ?? {}).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const routes = apiFromTemplate(synthesize(), (id) => id).routes.map(
+      (r) => `${r.method.toLowerCase()} ${r.resourcePath}`,
+    );
+    const documented = Object.entries(openApiDocument().paths ?? {}).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${p}`),
+    );
     expect(routes.sort()).toEqual(documented.sort());
   });
 
   it('passes a standard OpenAPI linter (@redocly/cli, recommended rules) with no error', () => {
-    const run = spawnSync(path.join(root, 'node_modules/.bin/redocly'), ['lint', 'docs/openapi.json', '--format=json'], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-    });
-    const report = JSON.parse(run.stdout) as { totals: { errors: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
+    const run = spawnSync(
+      path.join(root, 'node_modules/.bin/redocly'),
+      ['lint', 'docs/openapi.json', '--format=json'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
+    );
+    const report = JSON.parse(run.stdout) as {
+      totals: { errors: number };
+      problems: Array<{ ruleId: string; severity: string; message: string }>;
+    };
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(report.totals.errors).toBe(0);
   }, 60_000);

@@ -13,14 +13,21 @@ let acc: Awaited<ReturnType<typeof createAccount>>;
 let hash: string;
 const now = () => Date.now();
 const interactionsTable = () => rt.tables.find((t) => t.startsWith('Interactions'))!;
-const send = (events: unknown[], a = acc) => sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
+const send = (events: unknown[], a = acc) =>
+  sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
 const ids = (items: any[]) => items.map((i: any) => i.eventId ?? i.event_id).sort();
 
 /** Every read path of the management API, for one user: list, CSV, anonymous list. */
 async function everyReadPath() {
   const list = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${hash}/interactions?limit=500`)).body.items;
-  const anon = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=500`)).body.items;
-  const res = await fetch(`${rt.endpoints.api}/v1/accounts/${acc.accountId}/users/${hash}/export`, { headers: { authorization: `Bearer ${(await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}` } });
+  const anon = (
+    await api(rt, 'GET', `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=500`)
+  ).body.items;
+  const res = await fetch(`${rt.endpoints.api}/v1/accounts/${acc.accountId}/users/${hash}/export`, {
+    headers: {
+      authorization: `Bearer ${(await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}`,
+    },
+  });
   const csv = await res.text();
   return { list: ids(list), anon: ids(anon), csv };
 }
@@ -29,10 +36,23 @@ beforeAll(async () => {
   rt = await bootRuntime(); // TTL sweeper and schedules off: only the code under test removes anything
   acc = await createAccount(rt);
   await send([event(acc.applicationId, { id: 'live-1', userId: 'ret-user', outcome: 'failed' })]);
-  hash = (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'ret-user' })).body.users[0].userKey.split('#')[1];
+  hash = (
+    await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'ret-user' })
+  ).body.users[0].userKey.split('#')[1];
   // an item one second past its expiry, as TTL would leave it for a while
   const stale = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'live-1')!;
-  await rt.dynamo.send(new PutItemCommand({ TableName: interactionsTable(), Item: marshall({ ...stale, sk: `00000000000001#expired-1`, eventId: 'expired-1', ts: now() - 90 * DAY - 1000, expiresAt: Math.floor(now() / 1000) - 1 }) }));
+  await rt.dynamo.send(
+    new PutItemCommand({
+      TableName: interactionsTable(),
+      Item: marshall({
+        ...stale,
+        sk: `00000000000001#expired-1`,
+        eventId: 'expired-1',
+        ts: now() - 90 * DAY - 1000,
+        expiresAt: Math.floor(now() / 1000) - 1,
+      }),
+    }),
+  );
 });
 afterAll(async () => rt?.stop());
 
@@ -56,9 +76,12 @@ describe('no read path serves an expired item (P7)', () => {
 
 describe('shortening the retention applies to data already stored', () => {
   it('items past the new retention stop being served at once and are then deleted by the auditor', async () => {
-    await send([event(acc.applicationId, { id: 'old-10d', userId: 'ret-user', outcome: 'slow', timestamp: now() - 10 * DAY })]);
+    await send([
+      event(acc.applicationId, { id: 'old-10d', userId: 'ret-user', outcome: 'slow', timestamp: now() - 10 * DAY }),
+    ]);
     await send([event(acc.applicationId, { id: 'gone-10d', userId: 'gone-user', timestamp: now() - 10 * DAY })]);
-    const search = async (q: string) => (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: q })).body.users;
+    const search = async (q: string) =>
+      (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: q })).body.users;
     expect(await search('gone-user')).toHaveLength(1);
     expect((await everyReadPath()).list).toEqual(['live-1', 'old-10d']);
     expect((await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { retentionDays: 7 })).status).toBe(200);
@@ -85,7 +108,10 @@ describe('contract termination (P8)', () => {
   it('stops ingest at once and deletes every item of the account after the grace period, with a receipt', async () => {
     const doomed = await createAccount(rt, { name: 'Leaving' });
     const keeper = await createAccount(rt, { name: 'Staying' });
-    await send(Array.from({ length: 30 }, (_, i) => event(doomed.applicationId, { id: `d${i}`, userId: `u${i % 3}` })), doomed);
+    await send(
+      Array.from({ length: 30 }, (_, i) => event(doomed.applicationId, { id: `d${i}`, userId: `u${i % 3}` })),
+      doomed,
+    );
     await send([event(keeper.applicationId, { id: 'k1', userId: 'k' })], keeper);
     const t = await api(rt, 'POST', `/v1/accounts/${doomed.accountId}/terminate`, { graceDays: 30 });
     expect(t.status).toBe(200);
@@ -104,18 +130,26 @@ describe('contract termination (P8)', () => {
     const report = await runRetentionAudit({ ...retentionPorts, clock: { nowMs: () => now() + 30 * DAY + 1000 } });
     const receipt = report.receipts.find((r) => r.accountId === doomed.accountId)!;
     expect(receipt).toMatchObject({ kind: 'contract-termination', interactions: 30, users: 3 });
-    const everything = JSON.stringify(await Promise.all(['Interactions', 'Users', 'Accounts'].map((n) => scanAll(rt, n))));
+    const everything = JSON.stringify(
+      await Promise.all(['Interactions', 'Users', 'Accounts'].map((n) => scanAll(rt, n))),
+    );
     expect(everything).not.toContain(doomed.accountId);
     expect(everything).not.toContain(doomed.keyId);
     expect(everything).not.toContain(doomed.browserKey);
     expect(everything).toContain(keeper.accountId);
-    const audit = (await scanAll(rt, 'Audit')).find((a) => a.actor === 'retention-auditor' && a.accountId === doomed.accountId)!;
+    const audit = (await scanAll(rt, 'Audit')).find(
+      (a) => a.actor === 'retention-auditor' && a.accountId === doomed.accountId,
+    )!;
     expect(audit.detail).toMatchObject({ interactions: 30, users: 3 });
   });
 
   it('is for administrators only', async () => {
     const { issueToken, localSigningKey } = await import('#adapters/auth.ts');
-    const customer = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 'c', role: 'customer', accounts: [acc.accountId] }, 600);
+    const customer = await issueToken(
+      localSigningKey(rt.endpoints.dataDir),
+      { sub: 'c', role: 'customer', accounts: [acc.accountId] },
+      600,
+    );
     expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/terminate`, {}, customer)).status).toBe(403);
   });
 });

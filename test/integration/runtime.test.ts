@@ -8,12 +8,19 @@ import { type Runtime, startRuntime } from '#local/runtime.ts';
 import { bootRuntime, tempDir } from '../helpers/runtime.ts';
 
 let rt: Runtime;
-beforeAll(async () => { rt = await bootRuntime(); });
+beforeAll(async () => {
+  rt = await bootRuntime();
+});
 afterAll(async () => rt?.stop());
 
 describe('the embedded runtime, built from the synthesized template', () => {
   it('creates every table and bucket of the template and answers GET /health', async () => {
-    expect(rt.tables.map((t) => t.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Accounts', 'Audit', 'Interactions', 'Users']);
+    expect(rt.tables.map((t) => t.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'Accounts',
+      'Audit',
+      'Interactions',
+      'Users',
+    ]);
     expect(rt.buckets.some((b) => b.startsWith('backups'))).toBe(true);
     const res = await fetch(`${rt.endpoints.api}/health`);
     expect(res.status).toBe(200);
@@ -22,7 +29,9 @@ describe('the embedded runtime, built from the synthesized template', () => {
 
   it('answers a malformed percent-escape in a path with 400, as API Gateway does, before any function runs', async () => {
     const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
-    const res = await fetch(`${rt.endpoints.api}/v1/accounts/acc_%E0%A4%A/findings`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${rt.endpoints.api}/v1/accounts/acc_%E0%A4%A/findings`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(400);
   });
 
@@ -30,9 +39,14 @@ describe('the embedded runtime, built from the synthesized template', () => {
     const token = fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8');
     const invoke = rt.lambdas.invoke.bind(rt.lambdas);
     // the management function stands in for an export that grew past the limit (an injected oversized answer)
-    rt.lambdas.invoke = async (ref, ev: any) => (ev?.resource?.endsWith('/findings') ? { statusCode: 200, headers: {}, body: 'x'.repeat(6_300_000) } : invoke(ref, ev));
+    rt.lambdas.invoke = async (ref, ev: any) =>
+      ev?.resource?.endsWith('/findings')
+        ? { statusCode: 200, headers: {}, body: 'x'.repeat(6_300_000) }
+        : invoke(ref, ev);
     try {
-      const big = await fetch(`${rt.endpoints.api}/v1/accounts/acc_0000000000000000/findings`, { headers: { authorization: `Bearer ${token}` } });
+      const big = await fetch(`${rt.endpoints.api}/v1/accounts/acc_0000000000000000/findings`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(big.status).toBe(502);
       expect(big.headers.get('x-amzn-errortype')).toBe('LambdaResponseSizeTooLarge');
     } finally {
@@ -42,7 +56,12 @@ describe('the embedded runtime, built from the synthesized template', () => {
 
   it('writes its endpoints to endpoints.json in the data folder', () => {
     const written = JSON.parse(fs.readFileSync(path.join(rt.endpoints.dataDir, 'endpoints.json'), 'utf8'));
-    expect(written).toMatchObject({ api: rt.endpoints.api, dynamodb: rt.endpoints.dynamodb, s3: rt.endpoints.s3, region: 'eu-west-1' });
+    expect(written).toMatchObject({
+      api: rt.endpoints.api,
+      dynamodb: rt.endpoints.dynamodb,
+      s3: rt.endpoints.s3,
+      region: 'eu-west-1',
+    });
   });
 
   it('round-trips an item through the local DynamoDB with the real SDK', async () => {
@@ -65,7 +84,13 @@ describe('the embedded runtime, built from the synthesized template', () => {
 
   it('refuses management routes without a token (401) or with a forged one (401)', async () => {
     expect((await fetch(`${rt.endpoints.api}/v1/accounts/acc_x`)).status).toBe(401);
-    expect((await fetch(`${rt.endpoints.api}/v1/accounts/acc_x`, { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${rt.endpoints.api}/v1/accounts/acc_x`, {
+          headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' },
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -73,11 +98,25 @@ describe('TTL and lifecycle, the way AWS does them (late, in the background)', (
   it('the TTL sweeper deletes expired items and keeps live ones', async () => {
     const TableName = rt.tables.find((t) => t.startsWith('Audit'))!;
     const now = Math.floor(Date.now() / 1000);
-    await rt.dynamo.send(new PutItemCommand({ TableName, Item: { pk: { S: 'ttl' }, sk: { S: 'old' }, expiresAt: { N: String(now - 1) } } }));
-    await rt.dynamo.send(new PutItemCommand({ TableName, Item: { pk: { S: 'ttl' }, sk: { S: 'new' }, expiresAt: { N: String(now + 3600) } } }));
+    await rt.dynamo.send(
+      new PutItemCommand({
+        TableName,
+        Item: { pk: { S: 'ttl' }, sk: { S: 'old' }, expiresAt: { N: String(now - 1) } },
+      }),
+    );
+    await rt.dynamo.send(
+      new PutItemCommand({
+        TableName,
+        Item: { pk: { S: 'ttl' }, sk: { S: 'new' }, expiresAt: { N: String(now + 3600) } },
+      }),
+    );
     expect(await rt.sweepTtl()).toBeGreaterThanOrEqual(1);
-    expect((await rt.dynamo.send(new GetItemCommand({ TableName, Key: { pk: { S: 'ttl' }, sk: { S: 'old' } } }))).Item).toBeUndefined();
-    expect((await rt.dynamo.send(new GetItemCommand({ TableName, Key: { pk: { S: 'ttl' }, sk: { S: 'new' } } }))).Item).toBeDefined();
+    expect(
+      (await rt.dynamo.send(new GetItemCommand({ TableName, Key: { pk: { S: 'ttl' }, sk: { S: 'old' } } }))).Item,
+    ).toBeUndefined();
+    expect(
+      (await rt.dynamo.send(new GetItemCommand({ TableName, Key: { pk: { S: 'ttl' }, sk: { S: 'new' } } }))).Item,
+    ).toBeDefined();
   });
 
   it('the lifecycle sweeper expires objects past the bucket rule', async () => {
@@ -102,8 +141,13 @@ describe('a restart loses nothing', () => {
     await a.stop();
     const b = await startRuntime({ dataDir, port: 0, dynamoPort: 0, s3Port: 0, background: false });
     try {
-      expect((await b.dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'keep' }, sk: { S: 'me' } } }))).Item).toBeDefined();
-      expect(await (await b.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'keep.txt' }))).Body!.transformToString()).toBe('me');
+      expect(
+        (await b.dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'keep' }, sk: { S: 'me' } } })))
+          .Item,
+      ).toBeDefined();
+      expect(
+        await (await b.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'keep.txt' }))).Body!.transformToString(),
+      ).toBe('me');
     } finally {
       await b.stop();
     }
@@ -114,7 +158,9 @@ describe('a restart loses nothing', () => {
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startRuntime({ dataDir: tempDir(), port, dynamoPort: 0, s3Port: 0, background: false })).rejects.toThrow(new RegExp(`port ${port} is already in use`));
+      await expect(
+        startRuntime({ dataDir: tempDir(), port, dynamoPort: 0, s3Port: 0, background: false }),
+      ).rejects.toThrow(new RegExp(`port ${port} is already in use`));
     } finally {
       blocker.close();
     }

@@ -11,7 +11,8 @@ let rt: Runtime;
 let mine: Awaited<ReturnType<typeof createAccount>>;
 let theirs: Awaited<ReturnType<typeof createAccount>>;
 const key = () => localSigningKey(rt.endpoints.dataDir);
-const token = (role: Role, accounts = [mine.accountId]) => issueToken(key(), { sub: `${role}-1`, role, accounts: role === 'admin' ? ['*'] : accounts }, 600);
+const token = (role: Role, accounts = [mine.accountId]) =>
+  issueToken(key(), { sub: `${role}-1`, role, accounts: role === 'admin' ? ['*'] : accounts }, 600);
 
 beforeAll(async () => {
   rt = await bootRuntime();
@@ -30,7 +31,14 @@ describe('tokens: missing, forged, expired, wrong audience → 401', () => {
     expect((await api(rt, 'GET', route(), undefined, forged)).status).toBe(401);
   });
   it('expired', async () => {
-    const expired = await new SignJWT({ role: 'admin', accounts: ['*'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('lethe').setAudience('lethe-management').setIssuedAt(1_000).setExpirationTime(2_000).sign(key());
+    const expired = await new SignJWT({ role: 'admin', accounts: ['*'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuer('lethe')
+      .setAudience('lethe-management')
+      .setIssuedAt(1_000)
+      .setExpirationTime(2_000)
+      .sign(key());
     expect((await api(rt, 'GET', route(), undefined, expired)).status).toBe(401);
   });
   it('wrong audience', async () => {
@@ -39,7 +47,13 @@ describe('tokens: missing, forged, expired, wrong audience → 401', () => {
   });
   it('without exp, or living longer than 30 days', async () => {
     const claims = { role: 'admin', accounts: ['*'] };
-    const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('lethe').setAudience('lethe-management').setIssuedAt().sign(key());
+    const noExp = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuer('lethe')
+      .setAudience('lethe-management')
+      .setIssuedAt()
+      .sign(key());
     expect((await api(rt, 'GET', route(), undefined, noExp)).status).toBe(401);
     const tooLong = await issueToken(key(), { sub: 'x', role: 'admin', accounts: ['*'] }, 31 * 86_400);
     expect((await api(rt, 'GET', route(), undefined, tooLong)).status).toBe(401);
@@ -64,9 +78,18 @@ describe('another account, or one that does not exist: the same 403, nothing lea
     ['restriction', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userId: 'x' }]],
     ['audit', (a: string) => ['GET', `/v1/accounts/${a}/audit`]],
     // authorised before the body is read: no 400 tells an outsider that the account exists
-    ['erasure by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
-    ['restriction by a userKey of the caller\'s own account', (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }]],
-    ['erasure with a body that is not valid', (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { nonsense: true }]],
+    [
+      "erasure by a userKey of the caller's own account",
+      (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }],
+    ],
+    [
+      "restriction by a userKey of the caller's own account",
+      (a: string) => ['POST', `/v1/accounts/${a}/users/restrict`, { userKey: `${mine.accountId}#${'x'.repeat(32)}` }],
+    ],
+    [
+      'erasure with a body that is not valid',
+      (a: string) => ['POST', `/v1/accounts/${a}/erasures`, { nonsense: true }],
+    ],
     ['interactions of a malformed user key', (a: string) => ['GET', `/v1/accounts/${a}/users/not-a-key/interactions`]],
     ['export of a malformed user key', (a: string) => ['GET', `/v1/accounts/${a}/users/not-a-key/export`]],
   ] as Array<[string, (a: string) => readonly [string, string, unknown?]]>) {
@@ -85,8 +108,14 @@ describe('another account, or one that does not exist: the same 403, nothing lea
   it('audits each of those denials', async () => {
     const denied = (await scanAll(rt, 'Audit')).filter((x) => x.outcome === 'denied' && x.actor === 'customer-1');
     for (const op of ['erasure:request', 'users:restrict']) {
-      expect(denied.some((x) => x.operation === op && x.accountId === theirs.accountId), op).toBe(true);
-      expect(denied.some((x) => x.operation === op && x.accountId === 'acc_0000000000000000'), op).toBe(true);
+      expect(
+        denied.some((x) => x.operation === op && x.accountId === theirs.accountId),
+        op,
+      ).toBe(true);
+      expect(
+        denied.some((x) => x.operation === op && x.accountId === 'acc_0000000000000000'),
+        op,
+      ).toBe(true);
     }
   });
 
@@ -103,8 +132,15 @@ describe('the role matrix, through the API (one request per role and operation)'
     'keys:rotate': () => ['POST', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/keys`],
     'findings:read': () => ['GET', `/v1/accounts/${mine.accountId}/findings`],
     'users:search': () => ['POST', `/v1/accounts/${mine.accountId}/users/search`, { query: 'x' }],
-    'users:restrict': () => ['POST', `/v1/accounts/${mine.accountId}/users/restrict`, { userId: 'matrix-user', lift: true }],
-    'interactions:read-anonymous': () => ['GET', `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/interactions`],
+    'users:restrict': () => [
+      'POST',
+      `/v1/accounts/${mine.accountId}/users/restrict`,
+      { userId: 'matrix-user', lift: true },
+    ],
+    'interactions:read-anonymous': () => [
+      'GET',
+      `/v1/accounts/${mine.accountId}/applications/${mine.applicationId}/interactions`,
+    ],
     'audit:read': () => ['GET', `/v1/accounts/${mine.accountId}/audit`],
     'breach:read': () => ['GET', '/v1/breaches/br_none'],
     'backup:manage': () => ['GET', '/v1/backups'],
@@ -123,9 +159,12 @@ describe('the role matrix, through the API (one request per role and operation)'
 
   it('every denied and allowed call above left an audit record with actor, role and outcome', async () => {
     const audit = await scanAll(rt, 'Audit');
-    expect(audit.some((a) => a.outcome === 'denied' && a.role === 'engineer' && a.operation === 'users:search')).toBe(true);
+    expect(audit.some((a) => a.outcome === 'denied' && a.role === 'engineer' && a.operation === 'users:search')).toBe(
+      true,
+    );
     expect(audit.some((a) => a.outcome === 'ok' && a.role === 'support' && a.operation === 'users:search')).toBe(true);
-    for (const a of audit.filter((x) => x.operation)) expect(a).toMatchObject({ actor: expect.any(String), role: expect.any(String), at: expect.any(Number) });
+    for (const a of audit.filter((x) => x.operation))
+      expect(a).toMatchObject({ actor: expect.any(String), role: expect.any(String), at: expect.any(Number) });
   });
 });
 
@@ -146,11 +185,16 @@ describe('record of processing (Art. 30)', () => {
   });
 });
 
-describe('a customer\'s own scrub patterns cannot stall the service or inflate what is stored (P18)', () => {
-  const patch = (extraPatterns: unknown) => api(rt, 'PATCH', `/v1/accounts/${mine.accountId}`, { scrubRules: { extraPatterns } });
+describe("a customer's own scrub patterns cannot stall the service or inflate what is stored (P18)", () => {
+  const patch = (extraPatterns: unknown) =>
+    api(rt, 'PATCH', `/v1/accounts/${mine.accountId}`, { scrubRules: { extraPatterns } });
 
   it('refuses a pattern that needs backtracking or matches the empty string, naming it', async () => {
-    for (const [pattern, reason] of [['z*', /empty string/], ['(?<=x)a', /RE2/], ['(a)\\1', /RE2/]] as const) {
+    for (const [pattern, reason] of [
+      ['z*', /empty string/],
+      ['(?<=x)a', /RE2/],
+      ['(a)\\1', /RE2/],
+    ] as const) {
       const r = await patch([{ name: 'bad', pattern }]);
       expect(r.status, pattern).toBe(400);
       expect(r.body.field).toBe('scrubRules.extraPatterns[0].pattern');
@@ -163,15 +207,27 @@ describe('a customer\'s own scrub patterns cannot stall the service or inflate w
     const { sendBatch } = await import('../../src/client/agent.ts');
     expect((await patch([{ name: 'as', pattern: '(a+)+$' }])).status).toBe(200);
     const label = `${'a'.repeat(40)}!`;
-    const ev = { id: `redos-${Date.now()}`, applicationId: mine.applicationId, type: 'click', timestamp: Date.now(), duration: 1, outcome: 'ok', label };
+    const ev = {
+      id: `redos-${Date.now()}`,
+      applicationId: mine.applicationId,
+      type: 'click',
+      timestamp: Date.now(),
+      duration: 1,
+      outcome: 'ok',
+      label,
+    };
     const r = await sendBatch({ endpoint: rt.endpoints.api, keyId: mine.keyId, secret: mine.secret }, [ev]);
     expect(r.status).toBe(200);
     expect((await fetch(`${rt.endpoints.api}/health`)).status).toBe(200);
-    const stored = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === ev.id || String(i.sk ?? '').endsWith(ev.id));
+    const stored = (await scanAll(rt, 'Interactions')).find(
+      (i) => i.eventId === ev.id || String(i.sk ?? '').endsWith(ev.id),
+    );
     expect(stored?.label).toBe(label);
     // and the pattern does apply on the ingest path: a label it matches is stored as its placeholder
     const hit = { ...ev, id: `redos-hit-${Date.now()}`, label: 'aaaa' };
-    expect((await sendBatch({ endpoint: rt.endpoints.api, keyId: mine.keyId, secret: mine.secret }, [hit])).status).toBe(200);
+    expect(
+      (await sendBatch({ endpoint: rt.endpoints.api, keyId: mine.keyId, secret: mine.secret }, [hit])).status,
+    ).toBe(200);
     expect((await scanAll(rt, 'Interactions')).find((i) => i.eventId === hit.id)?.label).toBe('{as}');
   });
 });
@@ -180,7 +236,9 @@ describe('settings are merged, not replaced, and two editors cannot overwrite ea
   const route = () => `/v1/accounts/${mine.accountId}`;
   it('saving one rule keeps the others; null removes one', async () => {
     const patterns = [{ name: 'member-no', pattern: 'M-\\d{6}' }];
-    expect((await api(rt, 'PATCH', route(), { scrubRules: { extraPatterns: patterns, method: 'mask' } })).status).toBe(200);
+    expect((await api(rt, 'PATCH', route(), { scrubRules: { extraPatterns: patterns, method: 'mask' } })).status).toBe(
+      200,
+    );
     const saved = await api(rt, 'PATCH', route(), { scrubRules: { allowParams: ['q'] } });
     expect(saved.body.scrubRules).toEqual({ extraPatterns: patterns, method: 'mask', allowParams: ['q'] });
     const removed = await api(rt, 'PATCH', route(), { scrubRules: { method: null } });
@@ -191,10 +249,26 @@ describe('settings are merged, not replaced, and two editors cannot overwrite ea
     const read = await api(rt, 'GET', route());
     const etag = read.headers.get('etag')!;
     expect(etag).toMatch(/^"v\d+"$/);
-    const first = await fetch(`${rt.endpoints.api}${route()}`, { method: 'PATCH', headers: { authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ retentionDays: 60 }) });
+    const first = await fetch(`${rt.endpoints.api}${route()}`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`,
+        'content-type': 'application/json',
+        'if-match': etag,
+      },
+      body: JSON.stringify({ retentionDays: 60 }),
+    });
     expect(first.status).toBe(200);
     expect(first.headers.get('etag')).not.toBe(etag);
-    const second = await fetch(`${rt.endpoints.api}${route()}`, { method: 'PATCH', headers: { authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`, 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ retentionDays: 30 }) });
+    const second = await fetch(`${rt.endpoints.api}${route()}`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${fs.readFileSync(path.join(rt.endpoints.dataDir, 'auth', 'admin.token'), 'utf8')}`,
+        'content-type': 'application/json',
+        'if-match': etag,
+      },
+      body: JSON.stringify({ retentionDays: 30 }),
+    });
     expect(second.status).toBe(412);
     expect((await api(rt, 'GET', route())).body.retentionDays).toBe(60);
   });

@@ -7,10 +7,15 @@ import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runt
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
 let userHash: string;
-const send = (events: unknown[]) => sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
+const send = (events: unknown[]) =>
+  sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
 
 async function csv(route: string, token?: string) {
-  const res = await fetch(`${rt.endpoints.api}${route}`, { headers: { authorization: `Bearer ${token ?? (await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}` } });
+  const res = await fetch(`${rt.endpoints.api}${route}`, {
+    headers: {
+      authorization: `Bearer ${token ?? (await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}`,
+    },
+  });
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
@@ -19,7 +24,14 @@ beforeAll(async () => {
   acc = await createAccount(rt);
   const now = Date.now();
   await send([
-    event(acc.applicationId, { id: 'j1', userId: 'jane.doe', outcome: 'failed', timestamp: now - 3000, label: '=HYPERLINK("http://evil")', error: 'Timeout, "gateway"\nretry' }),
+    event(acc.applicationId, {
+      id: 'j1',
+      userId: 'jane.doe',
+      outcome: 'failed',
+      timestamp: now - 3000,
+      label: '=HYPERLINK("http://evil")',
+      error: 'Timeout, "gateway"\nretry',
+    }),
     event(acc.applicationId, { id: 'j2', userId: 'jane.doe', outcome: 'slow', timestamp: now - 2000, label: 'Pay' }),
     event(acc.applicationId, { id: 'j3', userId: 'jane.doe', outcome: 'ok', timestamp: now - 1000 }),
     event(acc.applicationId, { id: 'k1', userId: 'janet', outcome: 'failed' }),
@@ -39,8 +51,11 @@ describe('right of access (P10)', () => {
   it('finds a pseudonymised user by the exact identifier only', async () => {
     await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { pseudonymise: true });
     await send([event(acc.applicationId, { id: 'p1', userId: 'secret-sam' })]);
-    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret' })).body.users).toEqual([]);
-    const exact = (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret-sam' })).body.users;
+    expect(
+      (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret' })).body.users,
+    ).toEqual([]);
+    const exact = (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'secret-sam' })).body
+      .users;
     expect(exact).toHaveLength(1);
     expect(exact[0].user).toMatch(/^p_/);
     await api(rt, 'PATCH', `/v1/accounts/${acc.accountId}`, { pseudonymise: false });
@@ -50,7 +65,11 @@ describe('right of access (P10)', () => {
     const first = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${userHash}/interactions?limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.items.map((i: any) => i.eventId)).toEqual(['j3', 'j2']);
-    const second = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${userHash}/interactions?limit=2&cursor=${first.body.cursor}`);
+    const second = await api(
+      rt,
+      'GET',
+      `/v1/accounts/${acc.accountId}/users/${userHash}/interactions?limit=2&cursor=${first.body.cursor}`,
+    );
     expect(second.body.items.map((i: any) => i.eventId)).toEqual(['j1']);
   });
 
@@ -82,7 +101,9 @@ describe('restriction (P12)', () => {
   it('stores later events of a restricted user without identity, and again with identity once lifted', async () => {
     expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/restrict`, { userId: 'bob' })).status).toBe(200);
     await send([event(acc.applicationId, { id: 'x2', userId: 'bob' })]);
-    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/restrict`, { userId: 'bob', lift: true })).status).toBe(200);
+    expect(
+      (await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/restrict`, { userId: 'bob', lift: true })).status,
+    ).toBe(200);
     await send([event(acc.applicationId, { id: 'x3', userId: 'bob' })]);
     const items = await scanAll(rt, 'Interactions');
     expect(items.find((i) => i.eventId === 'x2')!.user).toBeUndefined();
@@ -92,15 +113,25 @@ describe('restriction (P12)', () => {
 
 describe('findings and audit', () => {
   it('tells the customer what its application sent, as shapes, never values', async () => {
-    await send([event(acc.applicationId, { id: 'f1', url: 'https://shop.acme.test/u/mary@example.com', label: 'Hello Mary Quant 42, mary@example.com' })]);
+    await send([
+      event(acc.applicationId, {
+        id: 'f1',
+        url: 'https://shop.acme.test/u/mary@example.com',
+        label: 'Hello Mary Quant 42, mary@example.com',
+      }),
+    ]);
     const r = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/findings`);
     const f = r.body.findings.find((x: any) => x.detector === 'email' && x.kind === 'url');
     expect(f).toMatchObject({ count: 1, example: 'https://shop.acme.test/x/{email}' });
     // a name the detectors do not know is not kept with the finding: only the shape
-    expect(r.body.findings.find((x: any) => x.detector === 'email' && x.kind === 'label').example).toBe('Xxxxx Xxxx Xxxxx 99, {email}');
+    expect(r.body.findings.find((x: any) => x.detector === 'email' && x.kind === 'label').example).toBe(
+      'Xxxxx Xxxx Xxxxx 99, {email}',
+    );
     expect(JSON.stringify(r.body)).not.toMatch(/mary|quant/i);
     // and findings expire with the account's retention, like the data they describe
-    const rows = (await scanAll(rt, 'Accounts')).filter((x) => x.pk === `ACCOUNT#${acc.accountId}` && String(x.sk).startsWith('FINDING#'));
+    const rows = (await scanAll(rt, 'Accounts')).filter(
+      (x) => x.pk === `ACCOUNT#${acc.accountId}` && String(x.sk).startsWith('FINDING#'),
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
@@ -114,12 +145,24 @@ describe('findings and audit', () => {
   });
 
   it('engineers see interactions without identities and cannot search users', async () => {
-    const eng = await issueToken(localSigningKey(rt.endpoints.dataDir), { sub: 'eng', role: 'engineer', accounts: ['*'] }, 600);
-    const r = await api(rt, 'GET', `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=100`, undefined, eng);
+    const eng = await issueToken(
+      localSigningKey(rt.endpoints.dataDir),
+      { sub: 'eng', role: 'engineer', accounts: ['*'] },
+      600,
+    );
+    const r = await api(
+      rt,
+      'GET',
+      `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=100`,
+      undefined,
+      eng,
+    );
     expect(r.status).toBe(200);
     expect(r.body.items.length).toBeGreaterThan(3);
     expect(JSON.stringify(r.body)).not.toMatch(/jane|janet|bob|userKey/);
-    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'jan' }, eng)).status).toBe(403);
+    expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'jan' }, eng)).status).toBe(
+      403,
+    );
     expect((await csv(`/v1/accounts/${acc.accountId}/users/${userHash}/export`, eng)).status).toBe(403);
   });
 });

@@ -10,7 +10,13 @@ function server(sigFor: (requestSignature: string) => string, at = NOW): typeof 
   return (async (_url: string, init: RequestInit) => {
     const body = '{"accepted":1,"expired":0,"findings":0}';
     const requestSignature = (init.headers as Record<string, string>)['x-lethe-signature']!;
-    return new Response(body, { status: 200, headers: { 'x-lethe-timestamp': String(at), 'x-lethe-signature': signAnswer(creds.secret, at, sigFor(requestSignature), body) } });
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'x-lethe-timestamp': String(at),
+        'x-lethe-signature': signAnswer(creds.secret, at, sigFor(requestSignature), body),
+      },
+    });
   }) as typeof fetch;
 }
 
@@ -21,7 +27,10 @@ describe('the reference agent verifies that an answer is for its own request, an
   });
 
   it('does not trust a recorded answer to another request (replayed "200")', async () => {
-    const r = await sendBatch(creds, [{}], { nowSeconds: () => NOW, fetchImpl: server(() => 'v1=signature-of-an-earlier-request') });
+    const r = await sendBatch(creds, [{}], {
+      nowSeconds: () => NOW,
+      fetchImpl: server(() => 'v1=signature-of-an-earlier-request'),
+    });
     expect(r.serverVerified).toBe(false);
   });
 

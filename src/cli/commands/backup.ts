@@ -5,12 +5,23 @@ import { elapsed } from '../progress.ts';
 export const backupCommands: Record<string, Command> = {
   async 'backup export'({ json }) {
     const out = await api('POST', '/v1/backups');
-    print(json, out, () => out.exports.map((e: any) => `export ${e.exportId} of ${e.tableName}: ${e.itemCount} items`).join('\n'));
+    print(json, out, () =>
+      out.exports.map((e: any) => `export ${e.exportId} of ${e.tableName}: ${e.itemCount} items`).join('\n'),
+    );
   },
 
   async 'backup list'({ json }) {
     const out = await api('GET', '/v1/backups');
-    print(json, out, () => out.exports.map((e: any) => `${e.exportId}\t${e.tableName}\t${new Date(e.exportTime).toISOString()}\t${e.itemCount} items`).join('\n') || 'no exports');
+    print(
+      json,
+      out,
+      () =>
+        out.exports
+          .map(
+            (e: any) => `${e.exportId}\t${e.tableName}\t${new Date(e.exportTime).toISOString()}\t${e.itemCount} items`,
+          )
+          .join('\n') || 'no exports',
+    );
   },
 
   async 'backup restore'({ values, json, progress }) {
@@ -22,7 +33,12 @@ export const backupCommands: Record<string, Command> = {
       clearInterval(tick);
       progress.done();
     });
-    print(json, out, () => `restored ${out.restored} of ${out.read} items into ${out.tableName}; ${out.skippedExpired} expired skipped; `
-      + `${out.erasuresReapplied} erasures re-applied (${out.identitiesStripped} identities stripped, ${out.userRowsDropped} user rows dropped)`);
+    print(
+      json,
+      out,
+      () =>
+        `restored ${out.restored} of ${out.read} items into ${out.tableName}; ${out.skippedExpired} expired skipped; ` +
+        `${out.erasuresReapplied} erasures re-applied (${out.identitiesStripped} identities stripped, ${out.userRowsDropped} user rows dropped)`,
+    );
   },
 };

@@ -8,7 +8,8 @@ async function waitForErasure(requestId: string, progress: Progress, timeoutMs =
   for (let delay = 100; ; delay = Math.min(2000, delay * 1.5)) {
     const out = await api('GET', `/v1/erasures/${enc(requestId)}`);
     if (out.status === 'completed' || out.status === 'failed') return out;
-    if (Date.now() > deadline) throw new CliError(`erasure ${requestId} still ${out.status} after ${timeoutMs / 1000}s`, 1);
+    if (Date.now() > deadline)
+      throw new CliError(`erasure ${requestId} still ${out.status} after ${timeoutMs / 1000}s`, 1);
     const p = out.progress as { linked?: number; stripped?: number } | undefined;
     const items = p?.linked !== undefined ? `, ${p.stripped ?? 0} of ${p.linked} linked interactions stripped` : '';
     progress.update(`erasure ${requestId}: ${out.status}${items} (${elapsed(started)})`);
@@ -31,9 +32,16 @@ function receiptText(r: any): string {
 
 export const erasureCommands: Record<string, Command> = {
   async erase({ values, json, progress }) {
-    const started = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/erasures`, { userId: need(values, 'user') });
+    const started = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/erasures`, {
+      userId: need(values, 'user'),
+    });
     if (!values.wait) {
-      print(json, started, () => `erasure ${started.requestId} requested; follow it with: lethe erasures status --request ${started.requestId}`);
+      print(
+        json,
+        started,
+        () =>
+          `erasure ${started.requestId} requested; follow it with: lethe erasures status --request ${started.requestId}`,
+      );
       return;
     }
     const done = await waitForErasure(started.requestId, progress).finally(() => progress.done());

@@ -22,9 +22,11 @@ export const toolCommands: Record<string, Command> = {
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
     for await (const line of rl) {
       const r = scrub(field, line);
-      process.stdout.write(json
-        ? `${JSON.stringify({ value: r.value ?? null, detectors: r.detectors, specialCategory: r.specialCategory })}\n`
-        : `${r.value ?? '(dropped: special category)'}\n`);
+      process.stdout.write(
+        json
+          ? `${JSON.stringify({ value: r.value ?? null, detectors: r.detectors, specialCategory: r.specialCategory })}\n`
+          : `${r.value ?? '(dropped: special category)'}\n`,
+      );
     }
   },
 };

@@ -5,38 +5,65 @@ const date = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '-')
 
 export const userCommands: Record<string, Command> = {
   async 'users search'({ values, json }) {
-    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/users/search`, { query: need(values, 'query') });
-    print(json, out, () => (out.users.length
-      ? out.users.map((u: any) => `${u.user}\t${u.userKey}\tlast seen ${date(u.lastSeen)}${u.doNotTrack ? '\tdo-not-track' : ''}`).join('\n')
-      : 'no user found'));
+    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/users/search`, {
+      query: need(values, 'query'),
+    });
+    print(json, out, () =>
+      out.users.length
+        ? out.users
+            .map(
+              (u: any) =>
+                `${u.user}\t${u.userKey}\tlast seen ${date(u.lastSeen)}${u.doNotTrack ? '\tdo-not-track' : ''}`,
+            )
+            .join('\n')
+        : 'no user found',
+    );
   },
 
   async 'users export'({ values }) {
     const account = need(values, 'account');
     const found = await api('POST', `/v1/accounts/${enc(account)}/users/search`, { query: need(values, 'user') });
-    const u = found.users.find((x: any) => x.user === values.user) ?? (found.users.length === 1 ? found.users[0] : undefined);
+    const u =
+      found.users.find((x: any) => x.user === values.user) ?? (found.users.length === 1 ? found.users[0] : undefined);
     if (!u) throw new CliError(`no user ${values.user} in ${account}`, 1);
-    const res = await request(`/v1/accounts/${enc(account)}/users/${u.userKey.split('#')[1]}/export`, { headers: { authorization: `Bearer ${token()}` } });
+    const res = await request(`/v1/accounts/${enc(account)}/users/${u.userKey.split('#')[1]}/export`, {
+      headers: { authorization: `Bearer ${token()}` },
+    });
     if (!res.ok) throw new CliError(`export → ${res.status}: ${await res.text()}`, 1);
     process.stdout.write(await res.text());
   },
 
   async 'users restrict'({ values, json }) {
-    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/users/restrict`, { userId: need(values, 'user'), lift: !!values.lift });
+    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/users/restrict`, {
+      userId: need(values, 'user'),
+      lift: !!values.lift,
+    });
     print(json, out, () => `${out.doNotTrack ? 'restricted (do-not-track)' : 'restriction lifted'}: ${out.userKey}`);
   },
 
   async audit({ values, json }) {
     const out = await api('GET', `/v1/accounts/${enc(need(values, 'account'))}/audit`);
-    print(json, out, () => out.records
-      .map((r: any) => `${date(r.at)}\t${r.actor} (${r.role})\t${r.operation}\t${r.outcome}${r.subject ? `\tsubject ${r.subject}` : ''}`)
-      .join('\n') || 'no records');
+    print(
+      json,
+      out,
+      () =>
+        out.records
+          .map(
+            (r: any) =>
+              `${date(r.at)}\t${r.actor} (${r.role})\t${r.operation}\t${r.outcome}${r.subject ? `\tsubject ${r.subject}` : ''}`,
+          )
+          .join('\n') || 'no records',
+    );
   },
 
   async findings({ values, json }) {
     const out = await api('GET', `/v1/accounts/${enc(need(values, 'account'))}/findings`);
-    print(json, out, () => (out.findings.length
-      ? out.findings.map((f: any) => `${f.kind}\t${f.detector}\t${f.count}×\tlast ${date(f.lastSeen)}\te.g. ${f.example}`).join('\n')
-      : 'no findings'));
+    print(json, out, () =>
+      out.findings.length
+        ? out.findings
+            .map((f: any) => `${f.kind}\t${f.detector}\t${f.count}×\tlast ${date(f.lastSeen)}\te.g. ${f.example}`)
+            .join('\n')
+        : 'no findings',
+    );
   },
 };

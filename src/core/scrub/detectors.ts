@@ -32,13 +32,16 @@ export const DETECTORS: readonly DetectorInfo[] = [
   { name: 'password', label: 'password' },
   { name: 'secret-token', label: 'token' },
 ];
-const [JWT, BEARER, CREDENTIALS, EMAIL, API_KEY, IBAN, CARD, EE_ID, US_ID, IPV4, IPV6, PHONE, HOME, PASSWORD, SECRET] = DETECTORS;
+const [JWT, BEARER, CREDENTIALS, EMAIL, API_KEY, IBAN, CARD, EE_ID, US_ID, IPV4, IPV6, PHONE, HOME, PASSWORD, SECRET] =
+  DETECTORS;
 
 /**
  * Receives each match and returns the text that replaces it. `joined` names detectors whose matches
  * overlapped this one and were merged into it.
  */
-export interface Replacer { onMatch(detector: DetectorInfo, original: string, joined?: DetectorInfo[]): string }
+export interface Replacer {
+  onMatch(detector: DetectorInfo, original: string, joined?: DetectorInfo[]): string;
+}
 
 export function luhn(digits: string): boolean {
   let sum = 0;
@@ -47,7 +50,10 @@ export function luhn(digits: string): boolean {
     const c = digits.charCodeAt(i);
     if (c < 48 || c > 57) continue;
     let n = c - 48;
-    if (k++ % 2 === 1) { n *= 2; if (n > 9) n -= 9; }
+    if (k++ % 2 === 1) {
+      n *= 2;
+      if (n > 9) n -= 9;
+    }
     sum += n;
   }
   return k >= 13 && k <= 19 && sum % 10 === 0;
@@ -125,7 +131,11 @@ for (let c = 0; c < 128; c++) {
 }
 const cls = (c: number) => (c < 128 ? CLS[c]! : 0);
 /** class of text[i]; 0 past either end */
-const clsAt = (text: string, i: number) => { if (i < 0 || i >= text.length) return 0; const c = text.charCodeAt(i); return c < 128 ? CLS[c]! : 0; };
+const clsAt = (text: string, i: number) => {
+  if (i < 0 || i >= text.length) return 0;
+  const c = text.charCodeAt(i);
+  return c < 128 ? CLS[c]! : 0;
+};
 /** text[i] as a code, 0 past either end: charCodeAt's NaN there would make every comparison slow */
 const ch = (text: string, i: number) => (i >= 0 && i < text.length ? text.charCodeAt(i) : 0);
 
@@ -135,13 +145,15 @@ const JWT_Y = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/y;
 const BEARER_Y = /[A-Za-z0-9._~+/-]{8,}=*/y;
 const CREDENTIALS_Y = /[^\s/:@]+:[^\s/@]+(?=@)/y;
 const DOMAIN_Y = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/y;
-const API_KEY_Y = /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
+const API_KEY_Y =
+  /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
 const IBAN_Y = /[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/y;
 const CARD_Y = /\d(?:[ -]?\d){12,18}\b/y;
 const EE_ID_Y = /[1-6]\d{10}\b/y;
 const US_ID_Y = /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/y;
 const IPV4_Y = new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'y');
-const IPV6_Y = /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/y;
+const IPV6_Y =
+  /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/y;
 const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)/y;
 const PHONE_NATIONAL_Y = /\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/y;
 const SECRET_Y = /[A-Za-z0-9_-]{32,}\b/y;
@@ -173,7 +185,17 @@ function wordIs(text: string, i: number, len: number, word: string): boolean {
 /** \s of JavaScript regular expressions */
 function isSpace(c: number): boolean {
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 const BEARER_WORDS = ['bearer', 'basic', 'token'];
@@ -194,7 +216,9 @@ let mDet: DetectorInfo = JWT!;
 /** after no match: the next position where a match can start */
 let mSkip = 0;
 function found(det: DetectorInfo, start: number, end: number): boolean {
-  mDet = det; mStart = start; mEnd = end;
+  mDet = det;
+  mStart = start;
+  mEnd = end;
   return true;
 }
 
@@ -208,20 +232,53 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
   const after = w < n ? text.charCodeAt(w) : 0;
   const lc = c | 0x20;
   let e: number;
-  if (c === 101 && len >= 3 && text.charCodeAt(i + 1) === 121 && text.charCodeAt(i + 2) === 74 && (e = at(JWT_Y, text, i)) > 0) return found(JWT!, i, e);
-  if ((len >= 16 ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65 : (c === 120 && len === 4 && text.charCodeAt(i + 1) === 111) || (c === 65 && len >= 4 && text.charCodeAt(i + 1) === 73)) && (e = at(API_KEY_Y, text, i)) > 0) return found(API_KEY!, i, e);
+  if (
+    c === 101 &&
+    len >= 3 &&
+    text.charCodeAt(i + 1) === 121 &&
+    text.charCodeAt(i + 2) === 74 &&
+    (e = at(JWT_Y, text, i)) > 0
+  )
+    return found(JWT!, i, e);
+  if (
+    (len >= 16
+      ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65
+      : (c === 120 && len === 4 && text.charCodeAt(i + 1) === 111) ||
+        (c === 65 && len >= 4 && text.charCodeAt(i + 1) === 73)) &&
+    (e = at(API_KEY_Y, text, i)) > 0
+  )
+    return found(API_KEY!, i, e);
   if (f & UPPER && len >= 4) {
     const c1 = text.charCodeAt(i + 1);
     const c2 = text.charCodeAt(i + 2);
     const c3 = text.charCodeAt(i + 3);
-    if (c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && (e = at(IBAN_Y, text, i)) > 0 && ibanValid(text.slice(i, e))) return found(IBAN!, i, e);
+    if (
+      c1 >= 65 &&
+      c1 <= 90 &&
+      c2 >= 48 &&
+      c2 <= 57 &&
+      c3 >= 48 &&
+      c3 <= 57 &&
+      (e = at(IBAN_Y, text, i)) > 0 &&
+      ibanValid(text.slice(i, e))
+    )
+      return found(IBAN!, i, e);
   }
   if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-  if (after === 45) { if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e); }
-  else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) return found(SECRET!, i, w); // the word itself is the token
+  if (after === 45) {
+    if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
+  } else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) {
+    // the word itself is the token
+    return found(SECRET!, i, w);
+  }
   // nothing starts inside this word except a dotted quad in its last digits (v1.2.3.4): skip to there
   let k = w;
-  if (after === 46) while (k > i + 1) { const x = text.charCodeAt(k - 1); if (x < 48 || x > 57) break; k--; }
+  if (after === 46)
+    while (k > i + 1) {
+      const x = text.charCodeAt(k - 1);
+      if (x < 48 || x > 57) break;
+      k--;
+    }
   mSkip = k;
   return false;
 }
@@ -235,13 +292,27 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number, c
   if (wordStart) {
     const run = d - i;
     const after = d < n ? text.charCodeAt(d) : 0;
-    if ((run >= 13 || ((after === 32 || after === 45) && cardDigits(text, d, run) >= 13)) && (e = at(CARD_Y, text, i)) > 0 && luhn(text.slice(i, e))) return found(CARD!, i, e);
-    if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e))) return found(EE_ID!, i, e);
+    if (
+      (run >= 13 || ((after === 32 || after === 45) && cardDigits(text, d, run) >= 13)) &&
+      (e = at(CARD_Y, text, i)) > 0 &&
+      luhn(text.slice(i, e))
+    )
+      return found(CARD!, i, e);
+    if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e)))
+      return found(EE_ID!, i, e);
     if (run === 3 && after === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
   }
   if (quadShape(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
   if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-  if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
+  if (
+    c === 48 &&
+    !(pcls & PHONE_PRE) &&
+    i + 1 < n &&
+    (e = text.charCodeAt(i + 1)) >= 48 &&
+    e <= 57 &&
+    (e = at(PHONE_NATIONAL_Y, text, i)) > 0
+  )
+    return found(PHONE!, i, e);
   if (wordStart && n - i >= 32) {
     const x = text.charCodeAt(i + 1);
     if (x < 128 && CLS[x]! & TOKEN && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
@@ -270,7 +341,10 @@ function passwordMatch(text: string, i: number): boolean {
   let s = i + 1;
   while (s < n && isSpace(text.charCodeAt(s))) s++;
   let v = s;
-  for (; v < n; v++) { const x = text.charCodeAt(v); if (x === 38 || x === 59 || x === 44 || isSpace(x)) break; }
+  for (; v < n; v++) {
+    const x = text.charCodeAt(v);
+    if (x === 38 || x === 59 || x === 44 || isSpace(x)) break;
+  }
   if (v === s + 1 && text.charCodeAt(s) === 63) return false; // a lone '?' is a statement's placeholder, not a value
   return v > s && found(PASSWORD!, s, v);
 }
@@ -281,10 +355,25 @@ function punctMatch(text: string, i: number, c: number, pc: number, hasAt: boole
   const pcls = pc < 128 ? CLS[pc]! : 0;
   const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
   let e: number;
-  if (c === 43) return !(pcls & WORD) && pc !== 43 && next >= 48 && next <= 57 && (e = at(PHONE_INTL_Y, text, i)) > 0 && found(PHONE!, i, e);
-  if (c === 40) return !(pcls & PHONE_PRE) && next === 48 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0 && found(PHONE!, i, e);
-  if (c === 47 && next === 47) return hasAt && (e = at(CREDENTIALS_Y, text, i + 2)) > 0 && found(CREDENTIALS!, i + 2, e);
-  const p = next === 85 && text.startsWith(c === 47 ? 'Users/' : 'Users\\', i + 1) ? i + 7 : c === 47 && next === 104 && text.startsWith('home/', i + 1) ? i + 6 : -1;
+  if (c === 43)
+    return (
+      !(pcls & WORD) &&
+      pc !== 43 &&
+      next >= 48 &&
+      next <= 57 &&
+      (e = at(PHONE_INTL_Y, text, i)) > 0 &&
+      found(PHONE!, i, e)
+    );
+  if (c === 40)
+    return !(pcls & PHONE_PRE) && next === 48 && (e = at(PHONE_NATIONAL_Y, text, i)) > 0 && found(PHONE!, i, e);
+  if (c === 47 && next === 47)
+    return hasAt && (e = at(CREDENTIALS_Y, text, i + 2)) > 0 && found(CREDENTIALS!, i + 2, e);
+  const p =
+    next === 85 && text.startsWith(c === 47 ? 'Users/' : 'Users\\', i + 1)
+      ? i + 7
+      : c === 47 && next === 104 && text.startsWith('home/', i + 1)
+        ? i + 6
+        : -1;
   return p > 0 && (e = at(HOME_NAME_Y, text, p)) > 0 && found(HOME!, p, e);
 }
 
@@ -295,7 +384,10 @@ function cardDigits(text: string, i: number, count: number): number {
     const sep = text.charCodeAt(i);
     if (sep !== 32 && sep !== 45) break;
     let j = i + 1;
-    for (; j < n; j++) { const x = text.charCodeAt(j); if (x < 48 || x > 57) break; }
+    for (; j < n; j++) {
+      const x = text.charCodeAt(j);
+      if (x < 48 || x > 57) break;
+    }
     if (j === i + 1) break;
     count += j - i - 1;
     i = j;
@@ -335,7 +427,11 @@ function secretAt(text: string, i: number): number {
   if (n - i < 32 || i < tokenSeen) return -1;
   let t = i;
   let u = 0; // the classes seen in the run
-  for (; t < n; t++) { const x = text.charCodeAt(t); if (x > 127 || !(CLS[x]! & TOKEN)) break; u |= CLS[x]!; }
+  for (; t < n; t++) {
+    const x = text.charCodeAt(t);
+    if (x > 127 || !(CLS[x]! & TOKEN)) break;
+    u |= CLS[x]!;
+  }
   tokenSeen = t;
   if (t - i < 32 || (u & (UPPER | LOWER | DIGIT)) !== (UPPER | LOWER | DIGIT)) return -1; // nor can any part of it
   const e = at(SECRET_Y, text, i);
@@ -352,7 +448,11 @@ function nextEmail(text: string, from: number, lo: number): void {
     while (s > lo && clsAt(text, s - 1) & LOCAL) s--;
     if (s === a) continue;
     const e = at(DOMAIN_Y, text, a + 1);
-    if (e > 0) { eStart = s; eEnd = e; return; }
+    if (e > 0) {
+      eStart = s;
+      eEnd = e;
+      return;
+    }
   }
 }
 
@@ -383,14 +483,27 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         }
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
-        for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
-        if (email > i && email < w) { i = email; pc = text.charCodeAt(i - 1); prev = pc < 128 ? CLS[pc]! : 0; continue; }
+        for (; w < len; w++) {
+          const x = text.charCodeAt(w);
+          if (x > 127 || !(CLS[x]! & WORD)) break;
+        }
+        if (email > i && email < w) {
+          i = email;
+          pc = text.charCodeAt(i - 1);
+          prev = pc < 128 ? CLS[pc]! : 0;
+          continue;
+        }
         const wl = w - i;
         const after = w < len ? text.charCodeAt(w) : 0;
         const c1 = wl > 1 ? text.charCodeAt(i + 1) : 0;
-        const maybe = wl >= 16 || (c === 101 && c1 === 121) || (c === 120 && wl === 4) || (c === 65 && c1 === 73) ||
+        const maybe =
+          wl >= 16 ||
+          (c === 101 && c1 === 121) ||
+          (c === 120 && wl === 4) ||
+          (c === 65 && c1 === 73) ||
           (f & UPPER && c1 >= 65 && c1 <= 90 && wl >= 4 && isDigitCode(text.charCodeAt(i + 2))) ||
-          (colons && after === 58 && wl <= 4 && f & HEX && pc !== 58) || (after === 45 && len - i >= 32) ||
+          (colons && after === 58 && wl <= 4 && f & HEX && pc !== 58) ||
+          (after === 45 && len - i >= 32) ||
           (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
         if (maybe) {
           if (wordMatch(text, i, c, f, w, colons)) return true;
@@ -405,14 +518,21 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         const run = d - i;
         const after = d < len ? text.charCodeAt(d) : 0;
         const fa = after < 128 ? CLS[after]! : 0;
-        const maybe = run >= 11 || ((after === 32 || after === 45) && d + 1 < len && isDigitCode(text.charCodeAt(d + 1))) ||
-          (after === 46 && run <= 3) || (colons && run <= 4 && pc !== 58 && (after === 58 || fa & HEX)) || (c === 48 && run >= 2) ||
+        const maybe =
+          run >= 11 ||
+          ((after === 32 || after === 45) && d + 1 < len && isDigitCode(text.charCodeAt(d + 1))) ||
+          (after === 46 && run <= 3) ||
+          (colons && run <= 4 && pc !== 58 && (after === 58 || fa & HEX)) ||
+          (c === 48 && run >= 2) ||
           (fa & TOKEN && len - i >= 32 && i >= tokenSeen);
         if (maybe && digitMatch(text, i, c, pc, d, colons)) return true;
         if (fa & WORD) {
           // the word goes on after the digits: nothing starts inside it but a dotted quad in its last digits
           let w = d + 1;
-          for (; w < len; w++) { const x = text.charCodeAt(w); if (x > 127 || !(CLS[x]! & WORD)) break; }
+          for (; w < len; w++) {
+            const x = text.charCodeAt(w);
+            if (x > 127 || !(CLS[x]! & WORD)) break;
+          }
           if (w < len && text.charCodeAt(w) === 46) while (isDigitCode(text.charCodeAt(w - 1))) w--;
           d = w;
         }
@@ -433,7 +553,15 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
       if (c === 61 || c === 58) {
         const lp = pc | 0x20;
         if ((lp === 100 || lp === 115 || prev & SPACE_ONLY) && passwordMatch(text, i)) return true;
-      } else if (c === 43 ? isDigitCode(next) : c === 40 ? next === 48 : c === 47 ? (next === 47 && hasAt) || next === 85 || next === 104 : next === 85) {
+      } else if (
+        c === 43
+          ? isDigitCode(next)
+          : c === 40
+            ? next === 48
+            : c === 47
+              ? (next === 47 && hasAt) || next === 85 || next === 104
+              : next === 85
+      ) {
         if (punctMatch(text, i, c, pc, hasAt)) return true;
       }
     }
@@ -458,12 +586,16 @@ export function inert(text: string, from = 0, to = text.length): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
-    if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false; // xox
+    // xox
+    if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false;
   }
   return true;
 }
 
-/** Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was found. */
+/**
+ * Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was
+ * found.
+ */
 export function detect(text: string, replacer: Replacer): string {
   const n = text.length;
   if (n < 4) return text; // the shortest match is four characters ("1::1")
@@ -473,7 +605,8 @@ export function detect(text: string, replacer: Replacer): string {
   const first = text.indexOf(':');
   const colons = first >= 0 && text.indexOf(':', first + 1) >= 0;
   tokenSeen = 0;
-  if (hasAt) nextEmail(text, 0, 0); else eStart = -1;
+  if (hasAt) nextEmail(text, 0, 0);
+  else eStart = -1;
   let i = 0;
   while (i < n && nextMatch(text, i, n, colons, hasAt)) {
     const det = mDet;

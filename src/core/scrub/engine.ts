@@ -32,24 +32,79 @@ export interface ScrubResult {
 const PERSONAL_PARAMS: Record<string, string[]> = {
   email: ['email', 'mail', 'emailaddress', 'mailto', 'recipient'],
   phone: ['phone', 'tel', 'telephone', 'mobile', 'msisdn', 'phonenumber', 'cell'],
-  name: ['name', 'firstname', 'lastname', 'fullname', 'surname', 'givenname', 'familyname', 'fname', 'lname', 'username', 'login', 'nickname'],
-  address: ['address', 'street', 'addr', 'zip', 'zipcode', 'postcode', 'postalcode', 'city', 'dob', 'birthdate', 'dateofbirth', 'birthday'],
+  name: [
+    'name',
+    'firstname',
+    'lastname',
+    'fullname',
+    'surname',
+    'givenname',
+    'familyname',
+    'fname',
+    'lname',
+    'username',
+    'login',
+    'nickname',
+  ],
+  address: [
+    'address',
+    'street',
+    'addr',
+    'zip',
+    'zipcode',
+    'postcode',
+    'postalcode',
+    'city',
+    'dob',
+    'birthdate',
+    'dateofbirth',
+    'birthday',
+  ],
   search: ['q', 'query', 'search', 'searchterm', 'term', 'keyword', 'keywords', 's', 'text'],
-  token: ['token', 'accesstoken', 'idtoken', 'refreshtoken', 'auth', 'authorization', 'code', 'session', 'sessionid', 'sid', 'jsessionid', 'phpsessid', 'apikey', 'key', 'secret', 'clientsecret', 'signature', 'sig'],
+  token: [
+    'token',
+    'accesstoken',
+    'idtoken',
+    'refreshtoken',
+    'auth',
+    'authorization',
+    'code',
+    'session',
+    'sessionid',
+    'sid',
+    'jsessionid',
+    'phpsessid',
+    'apikey',
+    'key',
+    'secret',
+    'clientsecret',
+    'signature',
+    'sig',
+  ],
   password: ['password', 'passwd', 'pwd', 'pass', 'pin', 'otp'],
   user: ['user', 'userid', 'uid', 'customer', 'customerid', 'member', 'memberid', 'owner'],
   id: ['ssn', 'nationalid', 'personalcode', 'isikukood', 'iban', 'card', 'cardnumber', 'cc', 'cvv'],
 };
-const PARAM_LABEL = new Map(Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)));
-/** filter on (length, first letter, last letter) of the names above, as for special-category words: most names ('page', 'ref') stop here */
+const PARAM_LABEL = new Map(
+  Object.entries(PERSONAL_PARAMS).flatMap(([label, names]) => names.map((n) => [n, label] as const)),
+);
+/**
+ * filter on (length, first letter, last letter) of the names above, as for special-category words: most names ('page',
+ * 'ref') stop here
+ */
 const PARAM_FILTER = new Uint8Array(32 * 32 * 32);
 for (const n of PARAM_LABEL.keys()) PARAM_FILTER[keyOf(n.length, n.charCodeAt(0), n.charCodeAt(n.length - 1))] = 1;
 
 function personalParam(url: string, s: number, e: number): string | undefined {
   let simple = e > s;
-  for (let i = s; i < e && simple; i++) { const c = url.charCodeAt(i); simple = c >= 97 && c <= 122; }
+  for (let i = s; i < e && simple; i++) {
+    const c = url.charCodeAt(i);
+    simple = c >= 97 && c <= 122;
+  }
   if (simple) {
-    return PARAM_FILTER[keyOf(e - s, url.charCodeAt(s), url.charCodeAt(e - 1))] ? PARAM_LABEL.get(url.slice(s, e)) : undefined;
+    return PARAM_FILTER[keyOf(e - s, url.charCodeAt(s), url.charCodeAt(e - 1))]
+      ? PARAM_LABEL.get(url.slice(s, e))
+      : undefined;
   }
   return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }
@@ -64,13 +119,21 @@ function safeDecode(s: string): string {
   let from = 0;
   for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 43) { out += `${s.slice(from, i)} `; from = i + 1; continue; }
+    if (c === 43) {
+      out += `${s.slice(from, i)} `;
+      from = i + 1;
+      continue;
+    }
     if (c !== 37) continue;
     const h = hexVal(s.charCodeAt(i + 1));
     const l = hexVal(s.charCodeAt(i + 2));
     if (h < 0 || l < 0) return s; // malformed: decodeURIComponent would throw
     if (h >= 8) {
-      try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        return s;
+      }
     }
     out += s.slice(from, i) + String.fromCharCode(h * 16 + l);
     from = i + 3;
@@ -79,7 +142,11 @@ function safeDecode(s: string): string {
   return out + s.slice(from);
 }
 
-interface Custom { name: string; label: string; pattern: RE2JS }
+interface Custom {
+  name: string;
+  label: string;
+  pattern: RE2JS;
+}
 /** Compiled per-account patterns (the account's rules object is reused across a batch). */
 const compiled = new WeakMap<object, Custom[]>();
 function customFor(rules: ScrubRules): Custom[] | undefined {
@@ -121,13 +188,16 @@ class Redactor {
   replacement(detector: string, label: string, original: string): string {
     this.note(detector);
     switch (this.rules.method ?? 'placeholder') {
-      case 'remove': return '';
-      case 'mask': return original.length <= 2 ? '**' : `${original[0]}${'*'.repeat(Math.min(original.length - 1, 8))}`;
+      case 'remove':
+        return '';
+      case 'mask':
+        return original.length <= 2 ? '**' : `${original[0]}${'*'.repeat(Math.min(original.length - 1, 8))}`;
       case 'hash': {
         const key = this.rules.hashKey ?? Buffer.alloc(0);
         return `{${label}:${createHmac('sha256', key).update(original).digest('hex').slice(0, 10)}}`;
       }
-      default: return `{${label}}`;
+      default:
+        return `{${label}}`;
     }
   }
 
@@ -168,12 +238,17 @@ const isUuid = (s: string) => s.length === 36 && s.charCodeAt(8) === 45 && UUID.
 /** six digits or more, and nothing else */
 function longNumber(s: string): boolean {
   if (s.length < 6) return false;
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
   return true;
 }
 const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
 
-/** The path segment url[s, e): detectors on the decoded text; UUIDs and long numbers become {id}. undefined: unchanged. */
+/**
+ * The path segment url[s, e): detectors on the decoded text; UUIDs and long numbers become {id}. undefined: unchanged.
+ */
 function scrubSegment(url: string, s: number, e: number, r: Redactor): string | undefined {
   if (e - s !== 36 && r.passes(url, s, e)) return undefined; // (a UUID may be all letters)
   const seg = url.slice(s, e);
@@ -198,8 +273,18 @@ function scrubPair(url: string, s: number, e: number, r: Redactor): string | und
   return cleaned === decoded ? undefined : `${url.slice(s, eq)}=${cleaned}`;
 }
 
-/** Applies `each` to the parts of url[from, to) between separators: the rebuilt range, or undefined when no part changed. */
-function mapParts(url: string, from: number, to: number, sep: string, each: (url: string, s: number, e: number, r: Redactor) => string | undefined, r: Redactor): string | undefined {
+/**
+ * Applies `each` to the parts of url[from, to) between separators: the rebuilt range, or undefined when no part
+ * changed.
+ */
+function mapParts(
+  url: string,
+  from: number,
+  to: number,
+  sep: string,
+  each: (url: string, s: number, e: number, r: Redactor) => string | undefined,
+  r: Redactor,
+): string | undefined {
   let out = '';
   let copied = from; // url[from, copied) is in out; nothing is built until a part changes
   for (let start = from; start < to;) {
@@ -232,7 +317,10 @@ function schemeLength(url: string): number {
 /** The authority url[s, e): credentials, and an IP address as host. undefined: unchanged. */
 function scrubAuthority(url: string, s: number, e: number, r: Redactor): string | undefined {
   const cred = url.indexOf('@', s);
-  if (cred >= 0 && cred < e) return r.text(`${r.replacement('url-credentials', 'credentials', url.slice(s, cred + 1))}@${url.slice(cred + 1, e)}`);
+  if (cred >= 0 && cred < e)
+    return r.text(
+      `${r.replacement('url-credentials', 'credentials', url.slice(s, cred + 1))}@${url.slice(cred + 1, e)}`,
+    );
   if (r.passes(url, s, e)) return undefined;
   const host = url.slice(s, e);
   const cleaned = r.text(host);
@@ -248,7 +336,11 @@ function scrubUrl(url: string, r: Redactor): string {
   const hash = url.indexOf('#');
   let query = url.indexOf('?');
   if (hash >= 0 && query > hash) query = -1;
-  if (hash >= 0) for (let i = hash; i < n; i++) { const c = url.charCodeAt(i); if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return r.text(url); } // not a URL
+  if (hash >= 0)
+    for (let i = hash; i < n; i++) {
+      const c = url.charCodeAt(i);
+      if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return r.text(url);
+    } // not a URL
   const end = query >= 0 ? query : hash >= 0 ? hash : n;
   let out = '';
   let copied = 0; // url[0, copied) is in out
@@ -259,14 +351,23 @@ function scrubUrl(url: string, r: Redactor): string {
     if (a < 0 || a > end) a = end;
     pathStart = a;
     const auth = scrubAuthority(url, scheme, a, r);
-    if (auth !== undefined) { out = url.slice(0, scheme) + auth; copied = a; }
+    if (auth !== undefined) {
+      out = url.slice(0, scheme) + auth;
+      copied = a;
+    }
   }
   const path = mapParts(url, pathStart, end, '/', scrubSegment, r);
-  if (path !== undefined) { out += url.slice(copied, pathStart) + path; copied = end; }
+  if (path !== undefined) {
+    out += url.slice(copied, pathStart) + path;
+    copied = end;
+  }
   if (query >= 0) {
     const qEnd = hash >= 0 ? hash : n;
     const q = mapParts(url, query + 1, qEnd, '&', scrubPair, r);
-    if (q !== undefined) { out += url.slice(copied, query + 1) + q; copied = qEnd; }
+    if (q !== undefined) {
+      out += url.slice(copied, query + 1) + q;
+      copied = qEnd;
+    }
   }
   if (hash >= 0) {
     let f: string | undefined;
@@ -277,7 +378,10 @@ function scrubUrl(url: string, r: Redactor): string {
       const cleaned = r.text(decoded);
       if (cleaned !== decoded) f = cleaned;
     }
-    if (f !== undefined) { out += url.slice(copied, hash + 1) + f; copied = n; }
+    if (f !== undefined) {
+      out += url.slice(copied, hash + 1) + f;
+      copied = n;
+    }
   }
   return copied === 0 ? url : out + url.slice(copied);
 }

@@ -24,16 +24,23 @@ export class PatternError extends Error {
 const EMPTY_PROBES = ['', 'a', 'a b', '0', 'a-1.b', '\n'];
 
 export function compilePattern(source: string): RE2JS {
-  if (!engine) throw new Error('the pattern engine is not loaded: await loadPatternEngine() before scrubbing with customer patterns');
+  if (!engine)
+    throw new Error(
+      'the pattern engine is not loaded: await loadPatternEngine() before scrubbing with customer patterns',
+    );
   let re: RE2JS;
   try {
     re = engine.RE2JS.compile(source);
   } catch (e) {
-    throw new PatternError(`not a regular expression this service runs (RE2 syntax: no look-around or back-references): ${(e as Error).message}`);
+    throw new PatternError(
+      `not a regular expression this service runs (RE2 syntax: no look-around or back-references): ${(e as Error).message}`,
+    );
   }
   for (const probe of EMPTY_PROBES) {
     const m = re.matcher(probe);
-    while (m.find()) if (m.end() === m.start()) throw new PatternError('matches the empty string; give a pattern that always matches at least one character');
+    while (m.find())
+      if (m.end() === m.start())
+        throw new PatternError('matches the empty string; give a pattern that always matches at least one character');
   }
   return re;
 }
@@ -42,7 +49,12 @@ export function compilePattern(source: string): RE2JS {
  * Replaces every non-empty match. Returns undefined when the result would grow past `maxLength` (then the
  * caller replaces the whole field instead), so a pattern cannot inflate what is stored.
  */
-export function replaceMatches(text: string, re: RE2JS, replace: (match: string) => string, maxLength: number): string | undefined {
+export function replaceMatches(
+  text: string,
+  re: RE2JS,
+  replace: (match: string) => string,
+  maxLength: number,
+): string | undefined {
   const m = re.matcher(text);
   let out = '';
   let from = 0;

@@ -5,57 +5,179 @@
  */
 export const SPECIAL_CATEGORIES: Record<string, string[]> = {
   health: [
-    'hiv', 'aids', 'diabetes', 'diabetic', 'cancer', 'chemotherapy', 'oncology', 'pregnancy', 'pregnant', 'abortion', 'depression', 'psychiatric', 'schizophrenia', 'dementia', 'hepatitis', 'diagnosis', 'std test',
-    'krebs diagnose', 'schwangerschaft', 'schwanger', 'depressionen', 'psychiatrie', 'diagnose',
-    'grossesse', 'enceinte', 'chimiotherapie', 'seropositif', 'avortement', 'psychiatrique',
-    'rasedus', 'rase', 'vahk', 'diabeet', 'depressioon', 'psuhhiaatria', 'diagnoos',
+    'hiv',
+    'aids',
+    'diabetes',
+    'diabetic',
+    'cancer',
+    'chemotherapy',
+    'oncology',
+    'pregnancy',
+    'pregnant',
+    'abortion',
+    'depression',
+    'psychiatric',
+    'schizophrenia',
+    'dementia',
+    'hepatitis',
+    'diagnosis',
+    'std test',
+    'krebs diagnose',
+    'schwangerschaft',
+    'schwanger',
+    'depressionen',
+    'psychiatrie',
+    'diagnose',
+    'grossesse',
+    'enceinte',
+    'chimiotherapie',
+    'seropositif',
+    'avortement',
+    'psychiatrique',
+    'rasedus',
+    'rase',
+    'vahk',
+    'diabeet',
+    'depressioon',
+    'psuhhiaatria',
+    'diagnoos',
   ],
   'racial-or-ethnic-origin': [
-    'ethnicity', 'ethnic origin', 'racial origin', 'race ethnicity',
-    'ethnische herkunft', 'ethnie', 'rassische herkunft',
-    'origine ethnique', 'origine raciale',
-    'etniline paritolu', 'rassiline paritolu',
+    'ethnicity',
+    'ethnic origin',
+    'racial origin',
+    'race ethnicity',
+    'ethnische herkunft',
+    'ethnie',
+    'rassische herkunft',
+    'origine ethnique',
+    'origine raciale',
+    'etniline paritolu',
+    'rassiline paritolu',
   ],
   'political-opinions': [
-    'political party', 'political opinion', 'party membership', 'voted for',
-    'parteimitglied', 'parteimitgliedschaft', 'politische meinung',
-    'parti politique', 'opinion politique', 'adherent du parti',
-    'erakonna liige', 'erakond', 'poliitiline vaade',
+    'political party',
+    'political opinion',
+    'party membership',
+    'voted for',
+    'parteimitglied',
+    'parteimitgliedschaft',
+    'politische meinung',
+    'parti politique',
+    'opinion politique',
+    'adherent du parti',
+    'erakonna liige',
+    'erakond',
+    'poliitiline vaade',
   ],
   'religious-or-philosophical-beliefs': [
-    'religion', 'religious', 'muslim', 'catholic', 'protestant', 'jewish', 'buddhist', 'hindu', 'atheist',
-    'religionszugehorigkeit', 'konfession', 'muslimisch', 'katholisch', 'evangelisch', 'judisch',
-    'musulman', 'catholique', 'juif', 'juive', 'bouddhiste', 'athee',
-    'usk', 'usutunnistus', 'moslem', 'katoliiklane', 'luterlane', 'juut',
+    'religion',
+    'religious',
+    'muslim',
+    'catholic',
+    'protestant',
+    'jewish',
+    'buddhist',
+    'hindu',
+    'atheist',
+    'religionszugehorigkeit',
+    'konfession',
+    'muslimisch',
+    'katholisch',
+    'evangelisch',
+    'judisch',
+    'musulman',
+    'catholique',
+    'juif',
+    'juive',
+    'bouddhiste',
+    'athee',
+    'usk',
+    'usutunnistus',
+    'moslem',
+    'katoliiklane',
+    'luterlane',
+    'juut',
   ],
   'trade-union-membership': [
-    'trade union', 'union member', 'union membership',
-    'gewerkschaft', 'gewerkschaftsmitglied',
-    'syndicat', 'syndique',
-    'ametiuhing', 'ametiuhingu liige',
+    'trade union',
+    'union member',
+    'union membership',
+    'gewerkschaft',
+    'gewerkschaftsmitglied',
+    'syndicat',
+    'syndique',
+    'ametiuhing',
+    'ametiuhingu liige',
   ],
   'sex-life-or-sexual-orientation': [
-    'sexual orientation', 'gay', 'lesbian', 'bisexual', 'homosexual', 'transgender', 'sex life',
-    'sexuelle orientierung', 'schwul', 'lesbisch', 'bisexuell', 'homosexuell',
-    'orientation sexuelle', 'homosexuel', 'lesbienne', 'bisexuel',
-    'seksuaalne sattumus', 'homoseksuaal', 'lesbi', 'biseksuaal',
+    'sexual orientation',
+    'gay',
+    'lesbian',
+    'bisexual',
+    'homosexual',
+    'transgender',
+    'sex life',
+    'sexuelle orientierung',
+    'schwul',
+    'lesbisch',
+    'bisexuell',
+    'homosexuell',
+    'orientation sexuelle',
+    'homosexuel',
+    'lesbienne',
+    'bisexuel',
+    'seksuaalne sattumus',
+    'homoseksuaal',
+    'lesbi',
+    'biseksuaal',
   ],
   'genetic-or-biometric-data': [
-    'genetic test', 'dna test', 'genome', 'biometric', 'fingerprint scan', 'retina scan', 'face template',
-    'gentest', 'genetisch', 'fingerabdruck', 'biometrisch',
-    'test genetique', 'genetique', 'empreinte digitale', 'biometrique',
-    'geenitest', 'geneetiline', 'sormejalg', 'biomeetriline',
+    'genetic test',
+    'dna test',
+    'genome',
+    'biometric',
+    'fingerprint scan',
+    'retina scan',
+    'face template',
+    'gentest',
+    'genetisch',
+    'fingerabdruck',
+    'biometrisch',
+    'test genetique',
+    'genetique',
+    'empreinte digitale',
+    'biometrique',
+    'geenitest',
+    'geneetiline',
+    'sormejalg',
+    'biomeetriline',
   ],
   'criminal-convictions': [
-    'criminal record', 'conviction', 'convicted', 'offence record', 'offense record',
-    'vorstrafe', 'strafregister', 'fuhrungszeugnis', 'verurteilt',
-    'casier judiciaire', 'condamnation', 'condamne',
-    'karistusregister', 'kriminaalkaristus', 'karistatud',
+    'criminal record',
+    'conviction',
+    'convicted',
+    'offence record',
+    'offense record',
+    'vorstrafe',
+    'strafregister',
+    'fuhrungszeugnis',
+    'verurteilt',
+    'casier judiciaire',
+    'condamnation',
+    'condamne',
+    'karistusregister',
+    'kriminaalkaristus',
+    'karistatud',
   ],
 };
 
 export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[_\-+./]+/g, ' ');
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[_\-+./]+/g, ' ');
 }
 
 /** first word of a term → the terms that start with it (most words first), each as its words and category */
@@ -63,7 +185,8 @@ const BY_FIRST = new Map<string, Array<{ words: string[]; category: string }>>()
 /** filter on (length, first letter, last letter) of first words: a word whose entry is 0 starts no term */
 const FILTER = new Uint8Array(32 * 32 * 32); // 32 KiB: stays in the CPU cache
 /** the low five bits of a letter name it in either case (a digit shares them with a letter: only a false hit) */
-export const keyOf = (len: number, first: number, last: number) => ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
+export const keyOf = (len: number, first: number, last: number) =>
+  ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
 for (const [category, terms] of Object.entries(SPECIAL_CATEGORIES)) {
   for (const t of terms) {
     const words = fold(t).split(/\s+/);
@@ -79,7 +202,8 @@ const ALNUM = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ALNUM[c] = /[A-Za-z0-9]/.test(String.fromCharCode(c)) ? 1 : 0;
 const isAlnum = (c: number) => c < 128 && ALNUM[c] === 1;
 /** value of a hexadecimal digit's code, or -1 */
-export const hexVal = (c: number) => (c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1);
+export const hexVal = (c: number) =>
+  c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
 /** code of the percent-escape at i ("%2F" → 0x2f), or -1 */
 const escapeAt = (t: string, i: number) => {
   if (t.charCodeAt(i) !== 37) return -1;
@@ -89,7 +213,9 @@ const escapeAt = (t: string, i: number) => {
 };
 const FALLBACK = -2;
 
-/** Start of the next word at or after i (separators, escaped ones too, skipped); FALLBACK on text this scan cannot read. */
+/**
+ * Start of the next word at or after i (separators, escaped ones too, skipped); FALLBACK on text this scan cannot read.
+ */
 function wordStart(t: string, i: number): number {
   const n = t.length;
   while (i < n) {
@@ -98,7 +224,11 @@ function wordStart(t: string, i: number): number {
     if (c > 127) return FALLBACK;
     if (c === 37) {
       const e = escapeAt(t, i);
-      if (e >= 0) { if (e > 127 || isAlnum(e)) return FALLBACK; i += 3; continue; }
+      if (e >= 0) {
+        if (e > 127 || isAlnum(e)) return FALLBACK;
+        i += 3;
+        continue;
+      }
     }
     i++;
   }
@@ -146,7 +276,11 @@ export function specialCategoryOf(text: string): string | undefined {
   const found = scan(text);
   if (found !== FALLBACK) return found as string | undefined;
   let decoded = text;
-  try { decoded = decodeURIComponent(text.replace(/\+/g, ' ')); } catch { /* not an encoded text */ }
+  try {
+    decoded = decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    /* not an encoded text */
+  }
   // everything outside ASCII (and %) becomes a space before the keyword scan
   const r = scan(fold(decoded).replace(/[^\p{ASCII}]|%/gu, ' '));
   return r === FALLBACK ? undefined : (r as string | undefined);
@@ -160,7 +294,10 @@ function scan(t: string): string | undefined | typeof FALLBACK {
     if (c < 128 && ALNUM[c] === 1) {
       // a word: to its end in a tight loop, then its (length, first, last) through the filter
       const s = i;
-      for (i++; i < n; i++) { c = t.charCodeAt(i); if (c > 127 || ALNUM[c] !== 1) break; }
+      for (i++; i < n; i++) {
+        c = t.charCodeAt(i);
+        if (c > 127 || ALNUM[c] !== 1) break;
+      }
       if (i < n && unreadableAfter(t, i)) return FALLBACK; // the word may go on in what this scan cannot read
       const len = i - s;
       if (len >= 3 && len < 32 && FILTER[keyOf(len, t.charCodeAt(s), t.charCodeAt(i - 1))]) {
