@@ -1,4 +1,6 @@
 import '#wiring/aws.ts';
+import middy from '@middy/core';
+import { observed } from '#adapters/observability.ts';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { findBrowserApp, findKey } from '#adapters/accounts-store.ts';
 import { isLiveKey, usagePlanKeyOf } from '#core/accounts.ts';
@@ -17,7 +19,7 @@ async function serverKeyOwner(keyId: string, proof: string | undefined): Promise
   return isLiveKey(key, now) && keyProofValid(proof, key.secret, keyId, now) ? key.accountId : undefined;
 }
 
-export const handler = async (
+const run = async (
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult & { usageIdentifierKey?: string }> => {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
@@ -40,3 +42,6 @@ export const handler = async (
     context: { accountId: owner },
   };
 };
+
+/** With the Lambda context and correlation id in its logs, and traced (src/adapters/observability.ts). */
+export const handler = observed(middy(run));

@@ -1,5 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import '#wiring/aws.ts';
+import middy from '@middy/core';
+import { observed } from '#adapters/observability.ts';
 import { verifyToken } from '#adapters/auth.ts';
 import { platform } from '#adapters/platform.ts';
 
@@ -8,7 +10,7 @@ import { platform } from '#adapters/platform.ts';
  * scope travel to the function as context; the function enforces the role matrix per operation.
  * Anything else is "Unauthorized" (401), with no detail.
  */
-export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+const run = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const token = /^Bearer (.+)$/i.exec(event.authorizationToken ?? '')?.[1];
   if (!token) throw new Error('Unauthorized');
   let principal;
@@ -29,3 +31,6 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
     context: { sub: principal.sub, role: principal.role, accounts: JSON.stringify(principal.accounts) },
   };
 };
+
+/** With the Lambda context and correlation id in its logs, and traced (src/adapters/observability.ts). */
+export const handler = observed(middy(run));

@@ -1,4 +1,6 @@
 import '#wiring/aws.ts';
+import middy from '@middy/core';
+import { observed } from '#adapters/observability.ts';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#adapters/http.ts';
 import { routesFunction } from '#adapters/routes-handler.ts';
@@ -6,8 +8,11 @@ import { watchDeadlines } from '#core/breach.ts';
 import { ROUTES } from '#core/routes.ts';
 import { breachRoutePorts } from '#wiring/ports.ts';
 
-const api = routesFunction(ROUTES.breach, breachRoutePorts);
+const api = routesFunction(ROUTES.breach, breachRoutePorts, { observe: false });
 
 /** API Gateway (administrators: the breach routes of the route table) or the 15-minute schedule (deadline watch). */
-export const handler = async (event: HttpEvent | { source?: string }, context: Context) =>
+const run = async (event: HttpEvent | { source?: string }, context: Context) =>
   'httpMethod' in event ? api(event, context) : { watched: await watchDeadlines(breachRoutePorts) };
+
+/** With the Lambda context and correlation id in its logs, and traced (src/adapters/observability.ts). */
+export const handler = observed(middy(run), { traceAwsCalls: true });

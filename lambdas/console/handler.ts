@@ -1,11 +1,13 @@
 import '#wiring/aws.ts';
+import middy from '@middy/core';
+import { observed } from '#adapters/observability.ts';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CONSOLE_HTML } from '../../src/console/page.ts';
 
 /**
  * GET /console: the customer console page, served from the API in eu-west-1 (strict CSP: nothing loads from elsewhere).
  */
-export const handler = async (): Promise<APIGatewayProxyResult> => ({
+const run = async (): Promise<APIGatewayProxyResult> => ({
   statusCode: 200,
   headers: {
     'content-type': 'text/html; charset=utf-8',
@@ -17,3 +19,6 @@ export const handler = async (): Promise<APIGatewayProxyResult> => ({
   },
   body: CONSOLE_HTML,
 });
+
+/** With the Lambda context and correlation id in its logs, and traced (src/adapters/observability.ts). */
+export const handler = observed(middy(run));

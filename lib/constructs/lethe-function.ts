@@ -105,6 +105,9 @@ export class LetheFunction extends lambda.Function {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'lethe',
+        // traces carry timings and AWS calls, never a response or an error message (P2: no payload in a trace)
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
         ...props.environment,
       },
     });

@@ -7,16 +7,17 @@
 // function pays at cold start only for the clients that its requests need at once (`npm run bench -- coldstart`).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IRELAND } from '#core/region.ts';
+import { traced } from './observability.ts';
 
 const region = IRELAND;
 
 let ddb: DynamoDBClient | undefined;
-export const dynamo = () => (ddb ??= new DynamoDBClient({ region, maxAttempts: 4 }));
+export const dynamo = () => (ddb ??= traced(new DynamoDBClient({ region, maxAttempts: 4 })));
 
 /** An SDK package and its one client, loaded and created on the first call. */
 function lazy<M, C>(load: () => Promise<M>, create: (m: M) => C): () => Promise<{ sdk: M; client: C }> {
   let p: Promise<{ sdk: M; client: C }> | undefined;
-  return () => (p ??= load().then((sdk) => ({ sdk, client: create(sdk) })));
+  return () => (p ??= load().then((sdk) => ({ sdk, client: traced(create(sdk)) })));
 }
 
 export const s3 = /* @__PURE__ */ lazy(

@@ -3,6 +3,7 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DomainError, type ErrorKind } from '#core/errors.ts';
+import { logger, observed } from './observability.ts';
 
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;
@@ -56,8 +57,6 @@ const domainErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     const e = request.error;
     if (!(e instanceof DomainError)) {
-      // loaded on the first unexpected error only (a chunk of its own): API functions do not load it at cold start
-      const { logger } = await import('./observability.ts');
       logger.error('unhandled error', { error: e instanceof Error ? { name: e.name, message: e.message } : String(e) });
     }
     const reply =
@@ -80,8 +79,13 @@ const domainErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
  * Every HTTP function: lower-case header names (@middy/http-header-normalizer), domain errors answered by @middy/http-
  * error-handler.
  */
-export function httpFunction(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResult>()
+export function httpFunction(
+  handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+  { observe = true } = {},
+) {
+  const base = middy<HttpEvent, HttpResult>();
+  // a function that also runs on a schedule is observed once, around both (see lambdas/backup)
+  return (observe ? observed(base) : base)
     .use(httpHeaderNormalizer())
     .use(httpErrorHandler({ logger: false }))
     .use(domainErrors())

@@ -196,7 +196,3 @@ export const retentionPorts: RetentionPorts = {
     (await metrics()).addMetric(name, 'Count', value);
   },
 };
-
-export async function flushMetrics(): Promise<void> {
-  (await metrics()).publishStoredMetrics();
-}

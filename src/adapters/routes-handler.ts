@@ -10,7 +10,7 @@ import { principalOf } from './principal.ts';
  * One function's share of the route table (src/core/routes.ts), dispatched by @middy/http-router: each route
  * parses the request, runs its use case with this function's ports, and answers with the route's status.
  */
-export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P) {
+export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P, options: { observe?: boolean } = {}) {
   const handlers = routes.map((r) => ({
     method: r.method,
     path: r.path,
@@ -36,5 +36,5 @@ export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P) {
       throw notFound('route');
     },
   }) as unknown as (event: HttpEvent, context: Context) => Promise<HttpResult>;
-  return httpFunction((event, context) => router(event, context));
+  return httpFunction((event, context) => router(event, context), options);
 }

@@ -473,7 +473,7 @@ export const DATA_MAP: readonly Place[] = [
     kind: 'trace',
     resources: [],
     where:
-      'AWS X-Ray segments of the functions and the state machine (names, durations, AWS calls and their status); the API stage does not trace, so no client IP or URL is recorded',
+      "AWS X-Ray: Lambda's segments of every function and the state machine's (names, durations); in the workflow worker and the jobs one subsegment per AWS call (operation, table or bucket, status; Powertools Tracer, without responses or errors); the API stage does not trace, so no client IP or URL is recorded",
     holds: ['request-metadata'],
     retention: { rule: 'days', days: 30, from: 'the trace', by: 'X-Ray (fixed by AWS)' },
     erasure: noIdentity,

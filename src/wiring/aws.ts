@@ -2,7 +2,6 @@
 // installs the AWS platform unless the local runtime has installed its own in this process.
 import { snsAlerts } from '#adapters/alerts.ts';
 import { secretsManagerSigningKey } from '#adapters/auth.ts';
-import { pointInTimeExport } from '#adapters/backup-store.ts';
 import { sesMailer } from '#adapters/mailer.ts';
 import { defaultPlatform, type Platform } from '#adapters/platform.ts';
 import { cachingBox, kmsBox } from '#adapters/secret-box.ts';
@@ -16,7 +15,8 @@ export function awsPlatform(): Platform {
     signingKey: () => (key ??= secretsManagerSigningKey()),
     sendMail: sesMailer,
     publishAlert: snsAlerts,
-    exportTable: pointInTimeExport,
+    // only the backup function exports: the module is loaded there, not at every function's cold start
+    exportTable: async (table, nowMs) => (await import('#adapters/backup-store.ts')).pointInTimeExport(table, nowMs),
     registerUsagePlanKey,
   };
 }
