@@ -4,10 +4,10 @@ import { observed } from '#adapters/observability.ts';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#adapters/http.ts';
 import { routesFunction } from '#adapters/routes-handler.ts';
-import { ROUTES } from '#core/routes.ts';
+import { backup } from '#core/routes/backup.ts';
 import { backupRoutePorts } from '#wiring/ports.ts';
 
-const api = routesFunction(ROUTES.backup, backupRoutePorts, { observe: false });
+const api = routesFunction(backup, backupRoutePorts, { observe: false });
 
 /** Daily schedule: export. API (administrators): the backup routes of the route table. */
 const run = async (event: HttpEvent | { source?: string }, context: Context) => {

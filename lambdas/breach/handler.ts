@@ -5,10 +5,10 @@ import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#adapters/http.ts';
 import { routesFunction } from '#adapters/routes-handler.ts';
 import { watchDeadlines } from '#core/breach.ts';
-import { ROUTES } from '#core/routes.ts';
+import { breach } from '#core/routes/breach.ts';
 import { breachRoutePorts } from '#wiring/ports.ts';
 
-const api = routesFunction(ROUTES.breach, breachRoutePorts, { observe: false });
+const api = routesFunction(breach, breachRoutePorts, { observe: false });
 
 /** API Gateway (administrators: the breach routes of the route table) or the 15-minute schedule (deadline watch). */
 const run = async (event: HttpEvent | { source?: string }, context: Context) =>

@@ -1,7 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
-import { ALL_ROUTES, type RouteFunction } from '#core/routes.ts';
+import { ALL_ROUTES, type RouteFunction } from '#core/routes/index.ts';
 import type { LetheFunctions } from './functions.ts';
 import { proxy, resourceAt } from './rest-api.ts';
 
@@ -9,7 +9,7 @@ const PUBLIC_PAGE = 'Serves a static page with no data; every data call it makes
 const PROBE = 'Liveness probe: returns a constant, reads no data.';
 
 /**
- * The people's side of the API: every route of the route table (src/core/routes.ts) behind the token
+ * The people's side of the API: every route of the route table (src/core/routes/) behind the token
  * authorizer (role and account scope, checked again per operation by the function), plus the console page and
  * the liveness probe. The handlers' dispatch and the OpenAPI document come from the same table.
  */

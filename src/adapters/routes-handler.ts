@@ -2,12 +2,12 @@ import httpRouterHandler from '@middy/http-router';
 import type { Context } from 'aws-lambda';
 import { parseJson, rawBody } from '#core/body.ts';
 import { notFound } from '#core/errors.ts';
-import type { Route } from '#core/routes.ts';
+import type { Route } from '#core/routes/index.ts';
 import { httpFunction, type HttpEvent, type HttpResult, jsonResponse } from './http.ts';
 import { principalOf } from './principal.ts';
 
 /**
- * One function's share of the route table (src/core/routes.ts), dispatched by @middy/http-router: each route
+ * One function's share of the route table (src/core/routes/), dispatched by @middy/http-router: each route
  * parses the request, runs its use case with this function's ports, and answers with the route's status.
  */
 export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P, options: { observe?: boolean } = {}) {

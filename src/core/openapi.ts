@@ -2,7 +2,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import * as z from './zod.ts';
 import { BatchSchema } from './events.ts';
 import { LIMITS } from './limits.ts';
-import { ALL_ROUTES, type AnyRoute } from './routes.ts';
+import { ALL_ROUTES, type AnyRoute } from './routes/index.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'invalid request: `field` names the field path, `message` the reason',
@@ -47,7 +47,7 @@ const operationId = (r: Pick<AnyRoute, 'method' | 'path'>) =>
 
 function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
   const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-  const json = r.request ? { schema: r.request } : undefined;
+  const json = r.request ? { schema: r.request() } : undefined;
   return {
     operationId: operationId(r),
     summary: r.summary,
@@ -95,7 +95,7 @@ function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
       [String(r.status)]:
         r.response === 'csv'
           ? { description: 'CSV (RFC 4180, UTF-8)', content: { 'text/csv': { schema: z.string() } } }
-          : { description: r.summary, content: { 'application/json': { schema: r.response } } },
+          : { description: r.summary, content: { 'application/json': { schema: r.response() } } },
       ...errors([401, 403, ...r.errors, 503]),
     },
   };

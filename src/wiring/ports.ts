@@ -7,7 +7,7 @@ import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
 import { systemClock } from '#core/clock.ts';
-import type { BackupRoutePorts, BreachRoutePorts, ManagementRoutePorts } from '#core/routes.ts';
+import type { BackupRoutePorts, BreachRoutePorts, ManagementRoutePorts } from '#core/routes/index.ts';
 
 export const managementRoutePorts: ManagementRoutePorts = {
   ...erasureAdminPorts,
