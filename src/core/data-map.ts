@@ -119,6 +119,16 @@ const FUNCTION_LOGS = [
   'AgentAuthorizerLogs',
 ];
 const noIdentity = { by: 'nothing-to-erase' } as const;
+/** What a copy of every table holds (backups, the local engine's files). */
+const EVERY_STORED_CATEGORY: Category[] = [
+  'interaction-data',
+  'user-identifier',
+  'user-key',
+  'contact-email',
+  'staff-identity',
+  'operator-text',
+  'secret',
+];
 
 export const DATA_MAP: readonly Place[] = [
   // ---- Interactions table ----
@@ -365,15 +375,7 @@ export const DATA_MAP: readonly Place[] = [
     kind: 'backup',
     resources: ['Interactions', 'Users', 'Accounts', 'Audit'],
     where: 'DynamoDB point-in-time recovery of the four tables (continuous backups kept by AWS)',
-    holds: [
-      'interaction-data',
-      'user-identifier',
-      'user-key',
-      'contact-email',
-      'staff-identity',
-      'operator-text',
-      'secret',
-    ],
+    holds: EVERY_STORED_CATEGORY,
     retention: {
       rule: 'days',
       days: BACKUP_RETENTION_DAYS,
@@ -563,15 +565,7 @@ export const DATA_MAP: readonly Place[] = [
     resources: [],
     localOnly: true,
     where: "<data>/dynamodb: dynalite's LevelDB files (every table above)",
-    holds: [
-      'interaction-data',
-      'user-identifier',
-      'user-key',
-      'contact-email',
-      'staff-identity',
-      'operator-text',
-      'secret',
-    ],
+    holds: EVERY_STORED_CATEGORY,
     retention: {
       rule: 'days',
       days: AUDIT_RETENTION_DAYS,
@@ -592,15 +586,7 @@ export const DATA_MAP: readonly Place[] = [
     resources: [],
     localOnly: true,
     where: "<data>/s3: s3rver's objects (the buckets above)",
-    holds: [
-      'interaction-data',
-      'user-identifier',
-      'user-key',
-      'contact-email',
-      'staff-identity',
-      'operator-text',
-      'secret',
-    ],
+    holds: EVERY_STORED_CATEGORY,
     retention: {
       rule: 'days',
       days: 90,

@@ -31,7 +31,13 @@ function portInUse(what: string, port: number): Error {
   );
 }
 
-async function listen(server: import('node:net').Server, port: number, host: string, what: string): Promise<number> {
+/** Listens on host:port; a port in use is a clear error naming what wanted it. Returns the port (0 picks one). */
+export async function listen(
+  server: import('node:net').Server,
+  port: number,
+  host: string,
+  what: string,
+): Promise<number> {
   server.listen(port, host);
   try {
     await Promise.race([

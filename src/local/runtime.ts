@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -12,7 +11,7 @@ import { IRELAND } from '#core/region.ts';
 import { writeBootstrapToken } from '#adapters/auth.ts';
 import { apiFromTemplate, createApiServer } from './apigw.ts';
 import { type LocalCredentials, localCredentials } from './credentials.ts';
-import { createBuckets, createTables, dynamoClient, s3Client, startDynamo, startS3 } from './engines.ts';
+import { createBuckets, createTables, dynamoClient, listen, s3Client, startDynamo, startS3 } from './engines.ts';
 import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
@@ -75,23 +74,6 @@ export interface Runtime {
   /** rewrites dynalite's files so deleted values leave the disk (also after each erasure and on stop) */
   compact(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function listenOn(server: import('node:http').Server, port: number, host: string): Promise<void> {
-  server.listen(port, host);
-  try {
-    await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([e]) => {
-        throw e;
-      }),
-    ]);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`local API: port ${port} is already in use. Stop the other process or set PORT.`, { cause: e });
-    }
-    throw e;
-  }
 }
 
 /**
@@ -197,7 +179,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       lambdas,
       extra: (req, body, res) => stepFunctions.handleHttp(req, body, res),
     });
-    await listenOn(server, options.port ?? DEFAULT_PORTS.api, host);
+    await listen(server, options.port ?? DEFAULT_PORTS.api, host, 'local API');
     closers.push(async () => {
       await stepFunctions.drain();
       await new Promise<void>((r) => {
