@@ -49,6 +49,8 @@ export function applyEnvironment(fns: LocalFunction[], extra: Record<string, str
 export class LocalLambdas {
   private readonly byArn = new Map<string, LocalFunction>();
   private readonly loaded = new Map<string, Promise<LocalHandler>>();
+  /** invocations still running (a stopped execution's task goes on, as on AWS, until it returns) */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(fns: LocalFunction[]) {
     for (const f of fns) {
@@ -85,6 +87,14 @@ export class LocalLambdas {
       callbackWaitsForEmptyEventLoop: false,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
-    return handler(event, context);
+    const run = handler(event, context);
+    this.running.add(run);
+    void run.catch(() => {}).finally(() => this.running.delete(run));
+    return run;
+  }
+
+  /** Waits until no invocation is running (the runtime stops its engines only then). */
+  async drain(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
   }
 }

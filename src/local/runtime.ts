@@ -182,6 +182,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await listen(server, options.port ?? DEFAULT_PORTS.api, host, 'local API');
     closers.push(async () => {
       await stepFunctions.drain();
+      // a stopped execution's task may still be running: the engines stay up until every invocation returns
+      await lambdas.drain();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
