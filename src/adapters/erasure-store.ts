@@ -19,6 +19,7 @@ import { dynamo, env, s3 } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { itemAs } from './items.ts';
 import { platform } from './platform.ts';
+import { usersStore } from './users-store.ts';
 
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException';
@@ -220,18 +221,7 @@ export const erasurePorts: ErasurePorts = {
     );
     return !!out.Attributes;
   },
-  async userExists(accountId, userKey) {
-    const out = await retryable('users', () =>
-      dynamo().send(
-        new GetItemCommand({
-          TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return !!out.Item;
-  },
+  userExists: async (accountId, userKey) => !!(await usersStore.getUser(accountId, userKey)),
   async appendLedger(input, nowMs) {
     // One object per erasure; a restore re-applies every entry newer than the export it loads (P9).
     const key = `erasure-ledger/${input.accountId}/${String(nowMs).padStart(14, '0')}-${input.requestId}.json`;
