@@ -177,6 +177,21 @@ export function s3Client(endpoint: string, credentials: LocalCredentials): S3Cli
   return new S3Client({ region: IRELAND, endpoint, forcePathStyle: true, credentials });
 }
 
+/** CreateTable's input for a table of the template: its keys and GSIs, on demand, as CloudFormation creates it. */
+export function tableInput(name: string, p: Record<string, any>): ConstructorParameters<typeof CreateTableCommand>[0] {
+  return {
+    TableName: name,
+    KeySchema: p.KeySchema,
+    AttributeDefinitions: p.AttributeDefinitions,
+    BillingMode: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map((g: any) => ({
+      IndexName: g.IndexName,
+      KeySchema: g.KeySchema,
+      Projection: g.Projection,
+    })),
+  };
+}
+
 /** Creates every table of the template that does not exist yet (keys, GSIs), as CloudFormation would. */
 export async function createTables(model: CloudModel, client: DynamoDBClient): Promise<string[]> {
   const existing = new Set<string>();
@@ -191,20 +206,7 @@ export async function createTables(model: CloudModel, client: DynamoDBClient): P
     const name = physicalName(resource.Type, id);
     names.push(name);
     if (existing.has(name)) continue;
-    const p = resource.Properties ?? {};
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: p.KeySchema,
-        AttributeDefinitions: p.AttributeDefinitions,
-        BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map((g: any) => ({
-          IndexName: g.IndexName,
-          KeySchema: g.KeySchema,
-          Projection: g.Projection,
-        })),
-      }),
-    );
+    await client.send(new CreateTableCommand(tableInput(name, resource.Properties ?? {})));
     for (let i = 0; i < 50; i++) {
       const d = await client.send(new DescribeTableCommand({ TableName: name }));
       if (d.Table?.TableStatus === 'ACTIVE') break;

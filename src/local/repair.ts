@@ -9,6 +9,7 @@ import {
   ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { tableInput } from './engines.ts';
 import { physicalName } from './intrinsics.ts';
 import { type CloudModel, resources } from './template.ts';
 
@@ -43,19 +44,7 @@ export async function repairIndexes(
       await waitFor(async () => !(await exists(client, name)), `${name} to be deleted`);
     }
     if (!(await exists(client, name))) {
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: p.KeySchema,
-          AttributeDefinitions: p.AttributeDefinitions,
-          BillingMode: 'PAY_PER_REQUEST',
-          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g: any) => ({
-            IndexName: g.IndexName,
-            KeySchema: g.KeySchema,
-            Projection: g.Projection,
-          })),
-        }),
-      );
+      await client.send(new CreateTableCommand(tableInput(name, p)));
     }
     await waitFor(
       async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === 'ACTIVE',
