@@ -15,6 +15,7 @@ export default tseslint.config(
       'docs/',
       'bin/*.js',
       '*.config.*',
+      'src/agent/v1.generated.ts',
     ],
   },
   js.configs.recommended,

@@ -29,7 +29,7 @@ function run(name: string): unknown {
 }
 const tableOnly = only.includes('--table-only');
 if (!tableOnly)
-  for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart'])
+  for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart', 'agents'])
     if (want(name)) results[name] = run(name);
 
 fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -88,6 +88,13 @@ if (c)
     rows.push(
       `| cold start (${c.node}): ${fn} | index.mjs · on-demand chunks · module init (median of ${c.runs}) · ÷ baseline | ${(v.bundleBytes / 1024).toFixed(0)} KiB · ${(v.chunkBytes / 1024).toFixed(0)} KiB · ${v.initMsMedian} ms · ${v.ratioToBaseline}× |`,
     );
+const a = results.agents as any;
+if (a) {
+  const g = a.browserAgent;
+  rows.push(
+    `| browser agent (/agent/v1.js) | gzipped · budget · unminified gzipped (baseline) | ${g.gzipBytes} B · ${g.budgetGzipBytes} B (${g.withinBudget ? 'within' : 'OVER'}) · ${g.baselineUnminifiedGzipBytes} B |`,
+  );
+}
 const table = rows.join('\n');
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), `${table}\n`);
 console.log(table);

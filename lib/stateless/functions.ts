@@ -52,7 +52,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     breach: fn('breach', 'Breach records, notification of every affected account, deadline watch', {
       timeout: Duration.minutes(10),
     }),
-    console: fn('console', 'Serves the customer console page', { memorySize: 256 }),
+    console: fn('console', 'Serves the customer console page and the browser agent script', { memorySize: 256 }),
     authorizer: fn('authorizer', 'Verifies management API tokens (role + account scope)'),
     'agent-authorizer': fn('agent-authorizer', 'Names the account behind an agent key, for per-account throttling'),
   } satisfies LetheFunctions;

@@ -25,6 +25,12 @@ export class ManagementApi extends Construct {
     // The customer console: a static page from this API (eu-west-1), which then calls the API with the customer's
     // token.
     open('/console', 'console', PUBLIC_PAGE);
+    // The browser agent's script (docs/browser-agent.md), which customers' pages load with one tag.
+    open(
+      '/agent/v1.js',
+      'console',
+      'Serves the browser agent script: public code with no data; it sends with a public key.',
+    );
 
     const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', {
       handler: f.authorizer,

@@ -192,14 +192,24 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     },
   };
 
+  // A page renders off-screen and replaces the current one only if the person has not moved on since: a slow
+  // answer never overwrites the page they went to.
+  let shown = 0;
   async function show(page) {
+    const mine = ++shown;
     state.page = page;
     document.querySelectorAll('nav button').forEach((b) => b.setAttribute('aria-current', b.dataset.page === page ? 'page' : 'false'));
     const el = $('#page');
     if (!state.token) { el.innerHTML = ''; return; }
     el.innerHTML = '<p>Loading…</p>';
-    try { status(''); await pages[page](el); const h = el.querySelector('h2'); if (h) { h.tabIndex = -1; h.focus(); } }
-    catch (err) { el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error'); }
+    const view = document.createElement('div');
+    try {
+      status('');
+      await pages[page](view);
+      if (mine !== shown) return;
+      el.replaceChildren(view);
+      const h = el.querySelector('h2'); if (h) { h.tabIndex = -1; h.focus(); }
+    } catch (err) { if (mine === shown) { el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error'); } }
   }
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.page)));
   $('#login-form').addEventListener('submit', (e) => {

@@ -174,6 +174,18 @@ export function toItem(
 }
 
 /**
+ * A browser agent knows only its public key, which names the application: its events may leave `applicationId`
+ * out (docs/agent-protocol.md). One that names it must name the key's.
+ */
+function fillApplication(batch: unknown, applicationId: string): void {
+  const events = (batch as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return;
+  for (const e of events)
+    if (e !== null && typeof e === 'object' && !('applicationId' in e))
+      (e as Record<string, unknown>).applicationId = applicationId;
+}
+
+/**
  * The ingest use case: authenticate the agent, validate the batch, drop identities that must not be
  * kept, scrub every free-text field, and store every event idempotently. Success means all stored.
  */
@@ -205,12 +217,14 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       applicationId = key.applicationId;
       accountId = key.accountId;
     } else {
+      // Every answer, a refusal too, is readable by the page that asked: an agent on a page that may not send learns
+      // so (401/403) and stops, instead of seeing a network error and retrying. Only an allowed origin gets a 200.
+      const origin = req.headers.origin;
+      answer.corsOrigin = origin;
       const app = await ports.findBrowserApp(req.query.key ?? '');
       if (!app) throw unauthorized('unknown browser key');
-      const origin = req.headers.origin;
       if (!origin || !app.allowedOrigins.includes(origin))
         throw forbidden('Origin is not allowed for this application', 'Origin');
-      answer.corsOrigin = origin;
       applicationId = app.applicationId;
       accountId = app.accountId;
     }
@@ -225,7 +239,9 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       req.headers['content-encoding'],
       req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes,
     );
-    const batch = parseOr400(BatchSchema, parseJson(body));
+    const parsed = parseJson(body);
+    if (req.agent === 'browser') fillApplication(parsed, applicationId);
+    const batch = parseOr400(BatchSchema, parsed);
     const maxEvents = req.agent === 'browser' ? LIMITS.browserMaxEventsPerBatch : LIMITS.maxEventsPerBatch;
     if (batch.events.length > maxEvents)
       throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);

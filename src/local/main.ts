@@ -1,4 +1,7 @@
 // `npm start`: the whole of Lethe on this machine, no AWS, no Docker. The data folder is 0700, its files 0600.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEMO_USER, startDemoShop } from './demo.ts';
 import { DEFAULT_PORTS, startRuntime } from './runtime.ts';
 
 const port = (name: string, fallback: number) => {
@@ -20,6 +23,15 @@ try {
     log: (l) => console.log(l),
   });
   const e = rt.endpoints;
+  // The demo shop: a page on its own origin with the browser agent, sending to the demo account
+  // (docs/browser-agent.md).
+  const demo = await startDemoShop({
+    apiBase: e.api,
+    dataDir: e.dataDir,
+    port: port('LETHE_DEMO_PORT', DEFAULT_PORTS.demo),
+  });
+  e.demo = demo.url;
+  fs.writeFileSync(path.join(e.dataDir, 'endpoints.json'), JSON.stringify(e, null, 2), { mode: 0o600 });
   console.log(`Lethe is running locally on Node ${process.version} (region ${e.region}, data in ${e.dataDir})`);
   console.log(`  API          ${e.api}   (GET ${e.api}/health)`);
   console.log(`  DynamoDB     ${e.dynamodb}`);
@@ -31,6 +43,10 @@ try {
     `  AWS credentials (S3 and Step Functions check them): AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId}, secret in ${e.dataDir}/auth/aws-credentials.json`,
   );
   console.log(`  Outbox       ${e.outbox}`);
+  console.log(
+    `  Demo shop    ${demo.url}   (account ${demo.account.accountId}; sign in as ${DEMO_USER}, click around,`,
+  );
+  console.log(`               then find ${DEMO_USER} in ${e.api}/console with ${e.dataDir}/auth/admin.token)`);
   console.log(`  Tables       ${rt.tables.join(', ')}`);
   console.log(`  Buckets      ${rt.buckets.join(', ')}`);
   console.log(`Endpoints written to ${e.dataDir}/endpoints.json. Ctrl-C stops.`);
@@ -39,6 +55,7 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    await demo.close();
     await rt.stop();
     console.log('stopped; data kept.');
     process.exit(0);

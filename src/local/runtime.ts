@@ -57,6 +57,8 @@ export interface Endpoints {
   stateMachines: Record<string, string>;
   dataDir: string;
   outbox: string;
+  /** the demo shop with the browser agent (`npm start` only; src/local/demo.ts) */
+  demo?: string;
 }
 
 export interface Runtime {
@@ -116,7 +118,7 @@ function lockDown(dir: string): void {
   }
 }
 
-export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568 };
+export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568, demo: 3001 };
 
 /**
  * Boots Lethe on this machine: dynalite, s3rver, tables and buckets from the synthesized template,

@@ -180,8 +180,9 @@ describe('API: TLS, logging without personal data, request validation', () => {
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom.length).toBeGreaterThanOrEqual(4);
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
-    // only health and the console page are open
-    expect(open).toHaveLength(2);
+    // only health, the console page and the browser agent's script are open, and only to GET
+    expect(open).toHaveLength(3);
+    expect(open.map((m) => m.Properties.HttpMethod)).toEqual(['GET', 'GET', 'GET']);
   });
 
   it('throttles agents per account: an agents authorizer names each account’s usage-plan key, which the ingest routes require', () => {
