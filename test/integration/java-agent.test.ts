@@ -14,8 +14,10 @@ let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
 const servers: http.Server[] = [];
 
+type Answer = { status: number; body: Buffer } | undefined;
+
 /** A proxy in front of the local API: `answer` may replace Lethe's answer (status, body) before the agent sees it. */
-async function proxy(answer: (n: number, status: number, body: Buffer) => { status: number; body: Buffer } | undefined) {
+async function proxy(answer: (n: number, status: number, body: Buffer) => Answer) {
   let n = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -57,9 +59,13 @@ describe('the Java agent (clients/java, JDK single-file launcher) against the lo
     const java = await run('java', ['-version']).catch(() => undefined);
     if (!java) throw new Error('java not found: install a JDK (Debian: default-jdk-headless; .ci/run does)');
     // the first two attempts through this one are answered 503 (after Lethe stored them: the retry duplicates nothing)
-    const flaky = await proxy((n) => (n <= 2 ? { status: 503, body: Buffer.from('{"error":"unavailable"}') } : undefined));
+    const flaky = await proxy((n) =>
+      n <= 2 ? { status: 503, body: Buffer.from('{"error":"unavailable"}') } : undefined,
+    );
     const tampering = await proxy((_, status, body) =>
-      status === 200 ? { status, body: Buffer.from(body.toString().replace('"accepted":1', '"accepted":2')) } : undefined,
+      status === 200
+        ? { status, body: Buffer.from(body.toString().replace('"accepted":1', '"accepted":2')) }
+        : undefined,
     );
     const out = tempDir('lethe-java-');
     await run('javac', ['--release', '11', '-d', out, path.join(JAVA_DIR, 'LetheAgent.java')]);
@@ -91,7 +97,11 @@ describe('the Java agent (clients/java, JDK single-file launcher) against the lo
       'ok - and the batch is kept for a later attempt',
     ]);
 
-    const ids = stdout.split('\n').find((l) => l.startsWith('ids '))!.slice(4).split(',');
+    const ids = stdout
+      .split('\n')
+      .find((l) => l.startsWith('ids '))!
+      .slice(4)
+      .split(',');
     expect(ids).toHaveLength(603);
     const items = (await scanAll(rt, 'Interactions')).filter((i) => i.accountId === acc.accountId);
     // every event the agent sent is stored exactly once (the 503-answered and the tampered attempts included)
