@@ -602,7 +602,8 @@ export const DATA_MAP: readonly Place[] = [
     kind: 'local-file',
     resources: [],
     localOnly: true,
-    where: '<data>/auth (tokens, local AWS credentials), <data>/endpoints.json, <data>/running.pid',
+    where:
+      '<data>/auth (tokens, local AWS credentials), <data>/endpoints.json, <data>/running.pid, <data>/demo.json (the demo shop account: ids and its public browser key)',
     holds: ['secret', 'configuration'],
     retention: { rule: 'contract' },
     erasure: noIdentity,
