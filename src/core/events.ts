@@ -48,6 +48,13 @@ export const BatchSchema = z.strictObject({
   events: z.array(EventSchema).check(z.minLength(1), z.maxLength(LIMITS.maxEventsPerBatch)),
 });
 
+/** What a browser agent may send: its public key names the application, so `applicationId` may be left out. */
+export const BrowserBatchSchema = z.strictObject({
+  events: z
+    .array(z.extend(EventSchema, { applicationId: z.optional(EventSchema.shape.applicationId) }))
+    .check(z.minLength(1), z.maxLength(LIMITS.browserMaxEventsPerBatch)),
+});
+
 export type AgentEvent = z.infer<typeof EventSchema>;
 export type Batch = z.infer<typeof BatchSchema>;
 

@@ -3,7 +3,7 @@ import { loadPatternEngine } from './scrub/patterns.ts';
 import { shapeOf } from './scrub/shape.ts';
 import { checkTimestamp, sign, signatureMatches } from './signing.ts';
 import { badRequest, conflict, DomainError, forbidden, tooLarge, unauthorized } from './errors.ts';
-import { type AgentEvent, BatchSchema, parseOr400 } from './events.ts';
+import { type AgentEvent, type Batch, BatchSchema, BrowserBatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
 import { expiresAt } from './retention.ts';
@@ -174,15 +174,13 @@ export function toItem(
 }
 
 /**
- * A browser agent knows only its public key, which names the application: its events may leave `applicationId`
- * out (docs/agent-protocol.md). One that names it must name the key's.
+ * The batch as validated. A browser agent knows only its public key, which names the application: its events may
+ * leave `applicationId` out.
  */
-function fillApplication(batch: unknown, applicationId: string): void {
-  const events = (batch as { events?: unknown } | null)?.events;
-  if (!Array.isArray(events)) return;
-  for (const e of events)
-    if (e !== null && typeof e === 'object' && !('applicationId' in e))
-      (e as Record<string, unknown>).applicationId = applicationId;
+function readBatch(agent: IngestRequest['agent'], body: Buffer, applicationId: string): Batch {
+  if (agent === 'server') return parseOr400(BatchSchema, parseJson(body));
+  const events = parseOr400(BrowserBatchSchema, parseJson(body)).events;
+  return { events: events.map((e) => ({ ...e, applicationId: e.applicationId ?? applicationId })) };
 }
 
 /**
@@ -239,9 +237,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       req.headers['content-encoding'],
       req.agent === 'browser' ? LIMITS.browserMaxBodyBytes : LIMITS.maxInflatedBytes,
     );
-    const parsed = parseJson(body);
-    if (req.agent === 'browser') fillApplication(parsed, applicationId);
-    const batch = parseOr400(BatchSchema, parsed);
+    const batch = readBatch(req.agent, body, applicationId);
     const maxEvents = req.agent === 'browser' ? LIMITS.browserMaxEventsPerBatch : LIMITS.maxEventsPerBatch;
     if (batch.events.length > maxEvents)
       throw badRequest('events', `at most ${maxEvents} events per batch for this agent`);

@@ -1,6 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import * as z from './zod.ts';
-import { BatchSchema } from './events.ts';
+import { BatchSchema, BrowserBatchSchema } from './events.ts';
 import { LIMITS } from './limits.ts';
 import { ALL_ROUTES, type AnyRoute } from './routes/index.ts';
 
@@ -22,6 +22,7 @@ const Accepted = z
   .object({ accepted: z.int(), expired: z.int(), findings: z.int() })
   .register(z.globalRegistry, { id: 'Accepted' });
 const Batch = BatchSchema.register(z.globalRegistry, { id: 'Batch' });
+const BrowserBatch = BrowserBatchSchema.register(z.globalRegistry, { id: 'BrowserBatch' });
 
 const errors = (codes: number[]) =>
   Object.fromEntries(
@@ -158,7 +159,7 @@ const agentPaths: ZodOpenApiPathsObject = {
       },
       requestBody: {
         required: true,
-        content: { 'text/plain': { schema: Batch }, 'application/json': { schema: Batch } },
+        content: { 'text/plain': { schema: BrowserBatch }, 'application/json': { schema: BrowserBatch } },
       },
       responses: {
         200: {
@@ -188,6 +189,14 @@ const publicPaths: ZodOpenApiPathsObject = {
       summary: 'the customer console (an HTML page; it signs in with a token)',
       security: [],
       responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string() } } } },
+    },
+  },
+  '/agent/v1.js': {
+    get: {
+      operationId: 'getBrowserAgent',
+      summary: 'the browser agent script (docs/browser-agent.md), cached for a week, its integrity hash as ETag',
+      security: [],
+      responses: { 200: { description: 'the script', content: { 'text/javascript': { schema: z.string() } } } },
     },
   },
 };
