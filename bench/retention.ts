@@ -1,4 +1,5 @@
 // The retention auditor's sweep rate: items past expiry (+ grace) found and deleted per second, locally.
+import { interactionsPk } from '../src/core/shards.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +32,7 @@ export async function runRetentionBench(n = 20_000) {
     const items = Array.from({ length: n }, (_, i) => {
       const ts = now - (i % 2 ? 80 * 86_400_000 : 0) + i;
       return {
-        pk: `${acc.accountId}#${acc.applicationId}`,
+        pk: interactionsPk(acc.accountId, acc.applicationId, `x${i}`),
         sk: `${String(ts).padStart(14, '0')}#x${i}`,
         accountId: acc.accountId,
         ts,

@@ -12,6 +12,7 @@ import { systemClock } from '#core/clock.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
 import type { ErasureRecord } from '#core/management.ts';
 import { daysAfter, ERASURE_RECORD_DAYS, TOMBSTONE_DAYS } from '#core/retention.ts';
+import { usersPk } from '#core/shards.ts';
 import { ENV, USER_INDEX } from '#core/schema.ts';
 import { getAccount } from './accounts-store.ts';
 import { appendAudit } from './audit-store.ts';
@@ -129,7 +130,7 @@ export const erasurePorts: ErasurePorts = {
       dynamo().send(
         new UpdateItemCommand({
           TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
+          Key: marshall({ pk: usersPk(accountId, userKey), sk: userKey }),
           UpdateExpression: 'SET erasing = :t, expiresAt = :e REMOVE #label',
           ExpressionAttributeNames: { '#label': 'label' },
           ExpressionAttributeValues: marshall({ ':t': nowMs, ':e': daysAfter(nowMs, TOMBSTONE_DAYS) }),
@@ -144,7 +145,7 @@ export const erasurePorts: ErasurePorts = {
       dynamo().send(
         new UpdateItemCommand({
           TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
+          Key: marshall({ pk: usersPk(accountId, userKey), sk: userKey }),
           UpdateExpression: 'SET tombstoneOnly = :y',
           ExpressionAttributeValues: marshall({ ':y': true }),
         }),
@@ -214,7 +215,7 @@ export const erasurePorts: ErasurePorts = {
       dynamo().send(
         new DeleteItemCommand({
           TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
+          Key: marshall({ pk: usersPk(accountId, userKey), sk: userKey }),
           ReturnValues: 'ALL_OLD',
         }),
       ),

@@ -10,6 +10,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { RetryableError } from '#core/errors.ts';
 import type { FindingCount, InteractionItem, UserTouch } from '#core/ingest.ts';
 import { ENV } from '#core/schema.ts';
+import { usersPk } from '#core/shards.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { itemAs } from './items.ts';
@@ -35,7 +36,7 @@ export async function batchWrite(tableName: string, requests: WriteRequest[]): P
   );
 }
 
-/** Idempotent: the key is (account#application, time#eventId), so a retried event overwrites itself. */
+/** Idempotent: the key is (account#application#shard of the event id, time#eventId): a retry overwrites itself. */
 export async function storeInteractions(items: InteractionItem[]): Promise<void> {
   if (!items.length) return;
   await batchWrite(
@@ -48,7 +49,7 @@ export async function restrictedUsers(accountId: string, userKeys: string[]): Pr
   const table = env(ENV.usersTable);
   const restricted = new Set<string>();
   for (let i = 0; i < userKeys.length; i += 100) {
-    let keys = userKeys.slice(i, i + 100).map((k) => marshall({ pk: accountId, sk: k }));
+    let keys = userKeys.slice(i, i + 100).map((k) => marshall({ pk: usersPk(accountId, k), sk: k }));
     for (let round = 0; keys.length; round++) {
       if (round === MAX_ROUNDS) throw new RetryableError('users: reads were not processed (throttled)');
       const out = await retryable('users', () =>
@@ -83,7 +84,7 @@ export async function touchUsers(users: UserTouch[]): Promise<void> {
           dynamo().send(
             new UpdateItemCommand({
               TableName: table,
-              Key: marshall({ pk: u.accountId, sk: u.userKey }),
+              Key: marshall({ pk: usersPk(u.accountId, u.userKey), sk: u.userKey }),
               UpdateExpression:
                 'SET #label = :label, lastSeen = :t, expiresAt = :e, firstSeen = if_not_exists(firstSeen, :t)',
               ConditionExpression:

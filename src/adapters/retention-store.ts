@@ -3,6 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import { systemClock } from '#core/clock.ts';
 import type { AccountSummary, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
+import { interactionsPks, usersPks } from '#core/shards.ts';
 import { ENV } from '#core/schema.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env } from './aws.ts';
@@ -46,16 +47,18 @@ const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIt
     table: ENV.interactionsTable,
     query: (a) =>
       concat(
-        a.applicationIds.map((app) =>
-          pages(
-            {
-              TableName: env(ENV.interactionsTable),
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: marshall({ ':pk': `${a.accountId}#${app}` }),
-              ProjectionExpression: 'pk, sk, ts, expiresAt',
-            },
-            'interactions.event',
-            (r) => r.ts,
+        a.applicationIds.flatMap((app) =>
+          interactionsPks(a.accountId, app).map((pk) =>
+            pages(
+              {
+                TableName: env(ENV.interactionsTable),
+                KeyConditionExpression: 'pk = :pk',
+                ExpressionAttributeValues: marshall({ ':pk': pk }),
+                ProjectionExpression: 'pk, sk, ts, expiresAt',
+              },
+              'interactions.event',
+              (r) => r.ts,
+            ),
           ),
         ),
       ),
@@ -65,15 +68,19 @@ const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIt
     // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its
     // expiresAt
     query: (a) =>
-      pages(
-        {
-          TableName: env(ENV.usersTable),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: marshall({ ':pk': a.accountId }),
-          ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
-        },
-        'users.user',
-        (r) => (r.erasing ? undefined : r.lastSeen),
+      concat(
+        usersPks(a.accountId).map((pk) =>
+          pages(
+            {
+              TableName: env(ENV.usersTable),
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: marshall({ ':pk': pk }),
+              ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
+            },
+            'users.user',
+            (r) => (r.erasing ? undefined : r.lastSeen),
+          ),
+        ),
       ),
   },
   'accounts.finding': {

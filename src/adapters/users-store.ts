@@ -4,7 +4,9 @@ import type { InteractionItem } from '#core/ingest.ts';
 import { daysAfter, MAX_RETENTION_DAYS, RESTRICTION_DAYS } from '#core/retention.ts';
 import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import type { Page, UserRow, UsersPorts } from '#core/users.ts';
+import { interactionsPks, usersPk, usersPks } from '#core/shards.ts';
 import { dynamo, env } from './aws.ts';
+import { fannedPage } from './fan-out-query.ts';
 import { retryable } from './dynamo-errors.ts';
 import { itemAs, itemsAs } from './items.ts';
 
@@ -31,26 +33,30 @@ async function page(
 
 export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
   async usersByLabelPrefix(accountId, prefix, limit) {
-    const out = await retryable('users', () =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: env(ENV.usersTable),
-          IndexName: USER_LABEL_INDEX,
-          KeyConditionExpression: 'pk = :a AND begins_with(#label, :p)',
-          ExpressionAttributeNames: { '#label': 'label' },
-          ExpressionAttributeValues: marshall({ ':a': accountId, ':p': prefix }),
-          Limit: limit,
-        }),
-      ),
-    );
-    return itemsAs<UserRow>(out.Items).map((u) => ({ ...u, userKey: u.sk }));
+    // the byLabel index is keyed like the rows: one query per shard, merged by label
+    const { items } = await fannedPage<UserRow & { sk: string; pk: string }>({
+      what: 'users',
+      keys: usersPks(accountId),
+      query: (pk) => ({
+        TableName: env(ENV.usersTable),
+        IndexName: USER_LABEL_INDEX,
+        KeyConditionExpression: 'pk = :a AND begins_with(#label, :p)',
+        ExpressionAttributeNames: { '#label': 'label' },
+        ExpressionAttributeValues: marshall({ ':a': pk, ':p': prefix }),
+      }),
+      limit,
+      order: (u) => u.label ?? '',
+      descending: false,
+      keyOf: (u) => ({ pk: u.pk, sk: u.sk, label: u.label }),
+    });
+    return items.map((u) => ({ ...u, userKey: u.sk }));
   },
   async getUser(accountId, userKey) {
     const out = await retryable('users', () =>
       dynamo().send(
         new GetItemCommand({
           TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
+          Key: marshall({ pk: usersPk(accountId, userKey), sk: userKey }),
           ConsistentRead: true,
         }),
       ),
@@ -72,16 +78,21 @@ export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
       cursor,
     ),
   interactionsOfApp: (accountId, applicationId, cursor, limit) =>
-    page(
-      {
+    fannedPage<InteractionItem>({
+      what: 'interactions',
+      keys: interactionsPks(accountId, applicationId),
+      query: (pk) => ({
         TableName: env(ENV.interactionsTable),
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: marshall({ ':pk': `${accountId}#${applicationId}` }),
+        ExpressionAttributeValues: marshall({ ':pk': pk }),
         ScanIndexForward: false,
-        Limit: limit,
-      },
+      }),
+      limit,
       cursor,
-    ),
+      order: (i) => i.sk,
+      descending: true,
+      keyOf: (i) => ({ pk: i.pk, sk: i.sk }),
+    }),
   async setDoNotTrack(accountId, userKey, on, nowMs) {
     // Restricted: the row keeps only the hash, the flag and when it lapses (RESTRICTION_DAYS; setting it again renews
     // it).
@@ -89,7 +100,7 @@ export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
       dynamo().send(
         new UpdateItemCommand({
           TableName: env(ENV.usersTable),
-          Key: marshall({ pk: accountId, sk: userKey }),
+          Key: marshall({ pk: usersPk(accountId, userKey), sk: userKey }),
           ...(on
             ? {
                 UpdateExpression:

@@ -138,8 +138,8 @@ export const DATA_MAP: readonly Place[] = [
     resources: ['Interactions'],
     backedUp: true,
     where:
-      'Interactions: pk = <account>#<application>, sk = <time>#<event id>; index byUser (userKey → sk) holds the same items',
-    key: { pk: re(`${ACC}#app_[a-f0-9]{12}`), sk: re(`${ts}#.+`) },
+      'Interactions: pk = <account>#<application>#<shard of the event id>, sk = <time>#<event id>; index byUser (userKey → sk) holds the same items',
+    key: { pk: re(`${ACC}#app_[a-f0-9]{12}#\\d{1,3}`), sk: re(`${ts}#.+`) },
     holds: ['interaction-data', 'user-identifier', 'user-key'],
     retention: { rule: 'account', from: 'the event time' },
     erasure: {
@@ -156,8 +156,8 @@ export const DATA_MAP: readonly Place[] = [
     resources: ['Users'],
     backedUp: true,
     where:
-      'Users: pk = <account>, sk = <userKey>; index byLabel (account → label). Also the restriction (do-not-track) and erasure tombstone rows, which keep only the hash',
-    key: { pk: re(ACC), sk: re(USER_KEY) },
+      'Users: pk = <account>#<shard of the userKey>, sk = <userKey>; index byLabel (the same pk → label). Also the restriction (do-not-track) and erasure tombstone rows, which keep only the hash',
+    key: { pk: re(`${ACC}#\\d{1,3}`), sk: re(USER_KEY) },
     holds: ['user-identifier', 'user-key'],
     retention: {
       rule: 'account',
@@ -333,8 +333,8 @@ export const DATA_MAP: readonly Place[] = [
     kind: 'item',
     resources: ['Audit'],
     where:
-      'Audit: pk = <account> (or GLOBAL), sk = <time>#<random> (who, role, operation, outcome, hashed subject, detail)',
-    key: { pk: new RegExp(`^(?:${ACC}|GLOBAL)$`), sk: re(`${ts}#[a-f0-9]{12}`) },
+      'Audit: pk = <account> (or GLOBAL)#<shard of the sort key>, sk = <time>#<random> (who, role, operation, outcome, hashed subject, detail)',
+    key: { pk: new RegExp(`^(?:${ACC}|GLOBAL)#\\d{1,3}$`), sk: re(`${ts}#[a-f0-9]{12}`) },
     holds: ['staff-identity', 'user-key'],
     retention: {
       rule: 'days',

@@ -6,6 +6,7 @@ import { badRequest, conflict, DomainError, forbidden, tooLarge, unauthorized } 
 import { type AgentEvent, type Batch, BatchSchema, BrowserBatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
+import { interactionsPk } from './shards.ts';
 import { expiresAt } from './retention.ts';
 import { labelOf, userKeyOf } from './identity.ts';
 import { type FieldKind, scrub } from './scrub/engine.ts';
@@ -129,7 +130,7 @@ export function toItem(
     }
   };
   const item: InteractionItem = {
-    pk: `${account.accountId}#${e.applicationId}`,
+    pk: interactionsPk(account.accountId, e.applicationId, e.id),
     sk: `${String(e.timestamp).padStart(14, '0')}#${e.id}`,
     accountId: account.accountId,
     applicationId: e.applicationId,

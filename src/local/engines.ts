@@ -125,11 +125,22 @@ export async function startDynamo(dataDir: string, port: number, host = '127.0.0
   const open = db._open.bind(db);
   db._open = (o) => open({ ...o, compression: false });
   const actual = await listen(server, port, host, 'local DynamoDB (dynalite)');
+  // A call during a rewrite must not share it (the rewrite may have passed what was deleted since): one more
+  // rewrite is queued after it, and every caller meanwhile shares that one.
   let rewriting: Promise<void> | undefined;
-  const compact = () =>
-    (rewriting ??= rewrite(store!.db).finally(() => {
-      rewriting = undefined;
-    }));
+  let queued: Promise<void> | undefined;
+  const compact = (): Promise<void> => {
+    if (!rewriting)
+      return (rewriting = rewrite(store!.db).finally(() => {
+        rewriting = undefined;
+      }));
+    return (queued ??= rewriting
+      .catch(() => {})
+      .then(() => {
+        queued = undefined;
+        return compact();
+      }));
+  };
   return {
     endpoint: `http://${host}:${actual}`,
     compact,

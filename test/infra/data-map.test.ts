@@ -1,3 +1,4 @@
+import { auditPk, interactionsPk, usersPk } from '#core/shards.ts';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { auditedPlaces } from '#adapters/retention-store.ts';
@@ -30,13 +31,16 @@ describe('the personal-data inventory names every place data is written (P17)', 
   });
 
   it('gives every item type a key layout that no other item type of its table also matches', () => {
+    const ACC = 'acc_0123456789abcdef';
     const samples: Array<[string, Record<string, string>]> = [
-      ['Interactions', { pk: 'acc_0123456789abcdef#app_0123456789ab', sk: '01700000000000#ev-1' }],
-      ['Users', { pk: 'acc_0123456789abcdef', sk: 'acc_0123456789abcdef#abcdefghijklmnopqrstuvwxyz012345' }],
+      // the key builders the stores write with (src/core/shards.ts)
+      ['Interactions', { pk: interactionsPk(ACC, 'app_0123456789ab', 'ev-1'), sk: '01700000000000#ev-1' }],
+      ['Users', { pk: usersPk(ACC, `${ACC}#${'a'.repeat(32)}`), sk: `${ACC}#${'a'.repeat(32)}` }],
       ['Accounts', { pk: 'ACCOUNT#acc_0123456789abcdef', sk: 'META' }],
       ['Accounts', { pk: 'ACCOUNT#acc_0123456789abcdef', sk: 'FINDING#url#email' }],
       ['Accounts', { pk: 'BREACH#br_abc123', sk: 'RCPT#acc_0123456789abcdef#someone@example.org' }],
-      ['Audit', { pk: 'GLOBAL', sk: '01700000000000#0123456789ab' }],
+      ['Audit', { pk: auditPk('GLOBAL', '01700000000000#0123456789ab'), sk: '01700000000000#0123456789ab' }],
+      ['Audit', { pk: auditPk(ACC, '01700000000000#0123456789ab'), sk: '01700000000000#0123456789ab' }],
     ];
     for (const [table, key] of samples) expect(itemTypeOf(table, key), `${table} ${JSON.stringify(key)}`).toBeDefined();
     expect(itemTypeOf('Accounts', { pk: 'ACCOUNT#acc_0123456789abcdef', sk: 'SOMETHING#new' })).toBeUndefined();
