@@ -12,7 +12,14 @@ export async function spawnRuntime(
 ): Promise<{ proc: ChildProcess; dataDir: string; endpoints: any; token: string; stop: () => Promise<void> }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LETHE_DATA_DIR: dataDir, PORT: '0', LETHE_DYNAMODB_PORT: '0', LETHE_S3_PORT: '0' },
+    env: {
+      ...process.env,
+      LETHE_DATA_DIR: dataDir,
+      PORT: '0',
+      LETHE_DYNAMODB_PORT: '0',
+      LETHE_S3_PORT: '0',
+      LETHE_DEMO_PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

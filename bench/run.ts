@@ -29,7 +29,7 @@ function run(name: string): unknown {
 }
 const tableOnly = only.includes('--table-only');
 if (!tableOnly)
-  for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart', 'agents'])
+  for (const name of ['scrub', 'ingest', 'erasure', 'retention', 'breach', 'load', 'coldstart', 'agents', 'capacity'])
     if (want(name)) results[name] = run(name);
 
 fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -94,6 +94,20 @@ if (a) {
   rows.push(
     `| browser agent (/agent/v1.js) | gzipped · budget · unminified gzipped (baseline) | ${g.gzipBytes} B · ${g.budgetGzipBytes} B (${g.withinBudget ? 'within' : 'OVER'}) · ${g.baselineUnminifiedGzipBytes} B |`,
   );
+}
+const cap = results.capacity as any;
+if (cap) {
+  for (const [name, m] of [
+    ['one application', cap.application],
+    ['one account', cap.account],
+  ] as const)
+    rows.push(
+      `| capacity model: ${name} at ${m.eventsPerSecond} events/s, ${m.activeUsers} users | hottest key WCU/s (Interactions · Users) · largest events/s · unsharded WCU/s on one key (baseline) | ${m.hottestKeyUnitsPerSecond['Interactions|write']} · ${m.hottestKeyUnitsPerSecond['Users|write']} · ${m.largestEventsPerSecond} · ${m.unshardedWriteUnitsPerSecondOnOneKey} |`,
+    );
+  for (const t of ['interactions', 'users'] as const)
+    rows.push(
+      `| stored ${t} (${cap.stored[t].items} items, ${cap.stored[t].keys} keys) | hottest key's share · unsharded (baseline) | ${cap.stored[t].hottestShare.toFixed(3)} · ${cap.stored[t].baselineUnshardedHottestShare.toFixed(3)} |`,
+    );
 }
 const table = rows.join('\n');
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.md'), `${table}\n`);

@@ -53,14 +53,15 @@ export class StatefulStack extends Stack {
         'Backups are point-in-time recovery plus the daily export to the eu-west-1 backup bucket, both expiring within retention (P9); an AWS Backup vault would keep copies under a retention Lethe does not control.',
     };
 
-    // pk = account#application, sk = time#eventId; GSI by account#userKey for access, export and erasure.
+    // pk = account#application#shard, sk = time#eventId (src/core/shards.ts); GSI by userKey for access, export and
+    // erasure.
     this.interactions = table('Interactions');
     this.interactions.addGlobalSecondaryIndex({
       indexName: USER_INDEX,
       partitionKey: { name: 'userKey', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
     });
-    // pk = account, sk = userKey (keyed hash); GSI by account + display label for prefix search.
+    // pk = account#shard, sk = userKey (keyed hash); GSI by the same pk + display label for prefix search.
     this.users = table('Users');
     this.users.addGlobalSecondaryIndex({
       indexName: USER_LABEL_INDEX,

@@ -13,7 +13,7 @@
  * events are one query. The shard counts are part of the key layout: changing one needs a migration of stored
  * items (nothing is deployed yet).
  */
-export const SHARDS = { interactions: 32, users: 16, audit: 8 } as const;
+export const SHARDS = { interactions: 32, users: 64, audit: 8 } as const;
 
 /** FNV-1a (32 bit) of a string's UTF-16 code units: fast, stable and well spread for ids and hashes. */
 export function fnv1a(s: string): number {

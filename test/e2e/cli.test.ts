@@ -52,6 +52,19 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(fs.existsSync(path.join(rt.dataDir, 'endpoints.json'))).toBe(true);
   });
 
+  it('serves the demo shop with the browser agent, behind its own demo account that allows the shop', async () => {
+    const demo = JSON.parse(fs.readFileSync(path.join(rt.dataDir, 'demo.json'), 'utf8'));
+    expect(rt.endpoints.demo).toBe(demo.origin);
+    const page = await (await fetch(rt.endpoints.demo)).text();
+    expect(page).toContain(`<script src="${rt.endpoints.api}/agent/v1.js" data-key="${demo.browserKey}"`);
+    const account = await (
+      await fetch(`${rt.endpoints.api}/v1/accounts/${demo.accountId}`, {
+        headers: { authorization: `Bearer ${rt.token}` },
+      })
+    ).json();
+    expect(account.applications[0].allowedOrigins).toEqual([demo.origin]);
+  });
+
   it('keeps its data folder for this user only: folders 0700, files 0600', async () => {
     await lethe([
       'accounts',
