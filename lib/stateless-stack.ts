@@ -48,6 +48,8 @@ export class StatelessStack extends Stack {
     });
     f.management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
     this.erasure.stateMachine.grantStartExecution(f.management);
+    // cancel: the state machine's own stop, on its executions only
+    this.erasure.stateMachine.grantExecution(f.management, 'states:StopExecution');
 
     this.api = createRestApi(this, data.key);
     new IngestApi(this, 'IngestApi', { api: this.api, functions: f });

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
+import { conflict } from '#core/errors.ts';
 import type { ErasureInput, ErasurePorts, ErasureReceipt, ErasureStatus } from '#core/erasure.ts';
 import type { ErasureRecord } from '#core/management.ts';
 import { daysAfter, ERASURE_RECORD_DAYS, TOMBSTONE_DAYS } from '#core/retention.ts';
@@ -90,6 +91,62 @@ async function pool<T>(items: T[], concurrency: number, f: (t: T) => Promise<voi
   );
 }
 
+/** Records a request as cancelled, unless it has ended meanwhile (then the cancel is refused: 409). */
+export async function markCancelled(rec: ErasureInput, nowMs: number): Promise<void> {
+  try {
+    await retryable('erasures', () =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: env(ENV.accountsTable),
+          Key: marshall({ pk: `ACCOUNT#${rec.accountId}`, sk: `ERASURE#${rec.requestId}` }),
+          UpdateExpression: 'SET #status = :c, cancelledAt = :t',
+          ConditionExpression: '#status IN (:requested, :running)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':c': 'cancelled',
+            ':t': nowMs,
+            ':requested': 'requested',
+            ':running': 'running',
+          }),
+        }),
+      ),
+    );
+  } catch (e) {
+    if ((e as Error).name === 'ConditionalCheckFailedException')
+      throw conflict('the request ended before it could be cancelled');
+    throw e;
+  }
+}
+
+/**
+ * A cancelled erasure's tombstone goes: a row that was only a tombstone is deleted, a user's row loses the mark (its
+ * label, removed with the tombstone, comes back with the user's next event).
+ */
+export async function liftTombstone(accountId: string, userKey: string): Promise<void> {
+  const Key = marshall({ pk: usersPk(accountId, userKey), sk: userKey });
+  const table = env(ENV.usersTable);
+  const send = (cmd: DeleteItemCommand | UpdateItemCommand) =>
+    retryable('users', () => dynamo().send(cmd)).catch((e: Error) => {
+      if (e.name !== 'ConditionalCheckFailedException') throw e;
+    });
+  await send(
+    new DeleteItemCommand({
+      TableName: table,
+      Key,
+      ConditionExpression: 'tombstoneOnly = :y',
+      ExpressionAttributeValues: marshall({ ':y': true }),
+    }),
+  );
+  await send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key,
+      UpdateExpression: 'REMOVE erasing',
+      ConditionExpression: 'attribute_exists(erasing)',
+    }),
+  );
+}
+
 export const erasurePorts: ErasurePorts = {
   clock: systemClock,
   accountExists: async (accountId) => !!(await getAccount(accountId)),
@@ -109,6 +166,7 @@ export const erasurePorts: ErasurePorts = {
   async setStatus(input: ErasureInput, status: ErasureStatus, extra: Record<string, unknown> = {}) {
     const values: Record<string, unknown> = {
       ':s': status,
+      ':cancelled': 'cancelled',
       ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])),
     };
     const sets = ['#status = :s', ...Object.keys(extra).map((k) => `${k} = :${k}`)];
@@ -118,6 +176,8 @@ export const erasurePorts: ErasurePorts = {
           TableName: env(ENV.accountsTable),
           Key: marshall({ pk: `ACCOUNT#${input.accountId}`, sk: `ERASURE#${input.requestId}` }),
           UpdateExpression: `SET ${sets.join(', ')}`,
+          // a cancelled request stays cancelled: a step that was running when it was stopped cannot overwrite it
+          ConditionExpression: 'attribute_not_exists(#status) OR #status <> :cancelled',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),

@@ -29,7 +29,9 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
   audit --account A
   processing-record [--out DIR]                        (GDPR Art. 30 record, Markdown + JSON)
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
+  erase --account A --file users.txt [--wait]          (a batch: one identifier per line, a receipt each)
   erasures status --request R
+  erasures cancel --request R                          (stops a running erasure; what was stripped stays stripped)
   breach report --discovered-at ISO --accounts ID,ID|all --description TEXT [--categories a,b] [--subjects N] [--records N]
   breach status BREACH_ID
   backup export | backup list | backup restore --export ID   (administrators)

@@ -133,13 +133,17 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
       async function erase(userKey) {
         try {
           const r = await api('POST', acc() + '/erasures', { userKey });
-          $('#detail', el).innerHTML = '<section><h2>Erasure ' + esc(r.requestId) + '</h2><p id="erasure-state">requested</p><progress></progress></section>';
+          $('#detail', el).innerHTML = '<section><h2>Erasure ' + esc(r.requestId) + '</h2><p id="erasure-state">requested</p><progress></progress> <button class="secondary" id="erase-cancel">Cancel erasure</button></section>';
+          $('#erase-cancel').addEventListener('click', async () => {
+            try { await api('POST', '/v1/erasures/' + r.requestId + '/cancel'); } catch (err) { status('Could not cancel: ' + err.message, 'error'); }
+          });
           for (let i = 0; i < 600; i++) {
             const s = await api('GET', '/v1/erasures/' + r.requestId);
             $('#erasure-state').textContent = s.status;
             status('Erasure ' + s.status + '…');
-            if (s.status === 'completed') { $('#detail progress').remove(); $('#erasure-state').textContent = 'completed: ' + s.receipt.interactionsErased + ' interactions no longer carry the identity (verified)'; status('Erasure completed.', 'ok'); $('#results', el).innerHTML = ''; return; }
+            if (s.status === 'completed') { $('#detail progress').remove(); $('#erase-cancel').remove(); $('#erasure-state').textContent = 'completed: ' + s.receipt.interactionsErased + ' interactions no longer carry the identity (verified)'; status('Erasure completed.', 'ok'); $('#results', el).innerHTML = ''; return; }
             if (s.status === 'failed') { status('Erasure failed; operators were alerted.', 'error'); return; }
+            if (s.status === 'cancelled') { $('#detail progress').remove(); $('#erase-cancel').remove(); status('Erasure cancelled; what was already stripped stays stripped.', 'ok'); return; }
             await new Promise((res) => setTimeout(res, 500));
           }
         } catch (err) { status('Erasure request failed: ' + err.message, 'error'); }

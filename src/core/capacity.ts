@@ -13,11 +13,7 @@ const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** A number's stored size: about one byte per two significant digits, plus one. */
 function numberBytes(n: number): number {
-  const digits = String(Math.abs(n))
-    .replace(/e.*$/, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
+  const digits = String(Math.abs(n)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
   return 1 + Math.ceil(Math.max(1, digits.length) / 2);
 }
 

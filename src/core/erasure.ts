@@ -18,7 +18,7 @@ export const ErasureInputSchema = z.strictObject({
 });
 export type ErasureInput = z.infer<typeof ErasureInputSchema>;
 
-export type ErasureStatus = 'requested' | 'running' | 'completed' | 'failed';
+export type ErasureStatus = 'requested' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface ErasureReceipt {
   requestId: string;

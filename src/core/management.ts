@@ -2,7 +2,7 @@ import * as z from './zod.ts';
 import { type Account, type Application, etagOf } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
-import { badRequest, conflict, forbidden, isCallersFault, notFound, stale } from './errors.ts';
+import { badRequest, conflict, DomainError, forbidden, isCallersFault, notFound, stale } from './errors.ts';
 import { parseOr400 } from './events.ts';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
 import { deletionTime } from './retention-audit.ts';
@@ -283,6 +283,97 @@ export async function requestErasure(
   );
 }
 
+/** At most this many users in one batch request (one receipt each). */
+export const MAX_ERASURE_BATCH = 1_000;
+export const ErasureBatchSchema = z.strictObject({
+  users: z.array(ErasureRequestSchema).check(z.minLength(1), z.maxLength(MAX_ERASURE_BATCH)),
+});
+
+/**
+ * Many users at once (a deletion queue): every user is validated first (a 400 names `users[i]…`), then one
+ * request per user is started, each with its own workflow, progress and receipt. A retried batch may start a
+ * second request for some users: each completes on its own (erasure is idempotent).
+ */
+export async function requestErasureBatch(
+  ports: ManagementPorts & ErasureAdminPorts,
+  p: Principal,
+  accountId: string,
+  body: unknown,
+) {
+  await guard(ports, p, 'erasure:request', accountId);
+  const { users } = parseOr400(ErasureBatchSchema, body);
+  const account = await ports.getAccount(accountId);
+  if (!account) throw forbidden('not allowed: erasure:request');
+  const keys = users.map((u, i) => {
+    try {
+      return subjectKey(accountId, account.accountKey, u);
+    } catch (e) {
+      if (e instanceof DomainError && e.field) throw badRequest(`users[${i}].${e.field}`, e.message);
+      throw e;
+    }
+  });
+  const seen = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (seen.has(k)) throw badRequest(`users[${i}]`, `names the same user as users[${seen.get(k)}]`);
+    seen.set(k, i);
+  });
+  const requests: Array<{ requestId: string; userKey: string; status: 'requested' }> = [];
+  let next = 0;
+  // ten at a time: a thousand starts take a few seconds, well within the API's 29 s
+  await Promise.all(
+    Array.from({ length: Math.min(10, keys.length) }, async () => {
+      for (let i = next++; i < keys.length; i = next++) {
+        const userKey = keys[i]!;
+        requests[i] = await audited(
+          ports,
+          p,
+          'erasure:request',
+          accountId,
+          async () => {
+            const input: ErasureInput = {
+              requestId: `er_${ports.newId()}`,
+              accountId,
+              userKey,
+              requestedBy: p.sub,
+              requestedAt: ports.clock.nowMs(),
+            };
+            await ports.startErasure(input);
+            return { requestId: input.requestId, userKey, status: 'requested' as const };
+          },
+          userKey,
+        );
+      }
+    }),
+  );
+  return { requests };
+}
+
+/**
+ * Stops a request that has not ended: its workflow is stopped (Step Functions' own stop), the request is recorded
+ * `cancelled`, and the user's tombstone is lifted (new events carry the identity again). What was already
+ * stripped stays stripped; a step running at the moment of the stop finishes (as on AWS).
+ */
+export async function cancelErasure(ports: ManagementPorts & ErasureAdminPorts, p: Principal, requestId: string) {
+  const rec = /^er_[A-Za-z0-9]{8,40}$/.test(requestId) ? await ports.getErasure(requestId) : undefined;
+  if (!rec) {
+    authorize(p, 'erasure:request', undefined);
+    throw notFound('erasure request');
+  }
+  return audited(
+    ports,
+    p,
+    'erasure:request',
+    rec.accountId,
+    async () => {
+      if (rec.status === 'completed' || rec.status === 'failed' || rec.status === 'cancelled')
+        throw conflict(`the request has ended (${rec.status}); nothing to cancel`);
+      await ports.cancelErasure(rec, ports.clock.nowMs());
+      return { requestId, status: 'cancelled' as const, progress: rec.progress };
+    },
+    rec.userKey,
+  );
+}
+
 export async function erasureStatus(ports: ManagementPorts & ErasureAdminPorts, p: Principal, requestId: string) {
   const rec = /^er_[A-Za-z0-9]{8,40}$/.test(requestId) ? await ports.getErasure(requestId) : undefined;
   if (!rec) {
@@ -306,4 +397,6 @@ export interface ErasureAdminPorts {
   /** records the request and starts the state machine (execution name = request id) */
   startErasure(input: ErasureInput): Promise<void>;
   getErasure(requestId: string): Promise<ErasureRecord | undefined>;
+  /** stops the request's execution, records it `cancelled` (later steps cannot overwrite it), lifts the tombstone */
+  cancelErasure(rec: ErasureRecord, nowMs: number): Promise<void>;
 }

@@ -57,11 +57,11 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(rt.endpoints.demo).toBe(demo.origin);
     const page = await (await fetch(rt.endpoints.demo)).text();
     expect(page).toContain(`<script src="${rt.endpoints.api}/agent/v1.js" data-key="${demo.browserKey}"`);
-    const account = await (
+    const account = (await (
       await fetch(`${rt.endpoints.api}/v1/accounts/${demo.accountId}`, {
         headers: { authorization: `Bearer ${rt.token}` },
       })
-    ).json();
+    ).json()) as any;
     expect(account.applications[0].allowedOrigins).toEqual([demo.origin]);
   });
 

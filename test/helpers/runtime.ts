@@ -91,7 +91,7 @@ export async function waitForErasure(rt: Runtime, requestId: string, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await api(rt, 'GET', `/v1/erasures/${requestId}`);
-    if (r.body.status === 'completed' || r.body.status === 'failed') return r.body;
+    if (['completed', 'failed', 'cancelled'].includes(r.body.status)) return r.body;
     if (Date.now() > deadline) throw new Error(`erasure ${requestId} still ${r.body.status}`);
     await new Promise((res) => setTimeout(res, 50));
   }

@@ -174,6 +174,18 @@ describe('API: TLS, logging without personal data, request validation', () => {
     });
   });
 
+  it('lets the management function start erasures and stop their executions (cancel), nothing more of Step Functions', () => {
+    const policies = Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[];
+    const statements = policies
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('ManagementRole'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = (s: any): string[] => [s.Action].flat();
+    const sfn = statements.filter((s) => actions(s).some((a) => a.startsWith('states:')));
+    expect(sfn.flatMap(actions).sort()).toEqual(['states:StartExecution', 'states:StopExecution']);
+    const stop = sfn.find((s) => actions(s).includes('states:StopExecution'));
+    expect(JSON.stringify(stop.Resource)).toContain(':execution:');
+  });
+
   it('puts every management route behind the token authorizer', () => {
     // (management, backup and breach routes)
     const methods = Object.values(t.stateless.findResources('AWS::ApiGateway::Method')) as any[];

@@ -199,6 +199,59 @@ describe('the erasure state machine (synthesized ASL, run by the local runner)',
     expect(racer.filter((i) => i.user !== undefined || i.userKey !== undefined)).toEqual([]);
   }, 120_000);
 
+  it('a batch: one request and one receipt per user; a bad entry is refused (400 naming it) before any starts', async () => {
+    await ingestFor('batch-a', 20, 'batch-a');
+    await ingestFor('batch-b', 20, 'batch-b');
+    const route = `/v1/accounts/${acc.accountId}/erasures/batch`;
+    const bad = await api(rt, 'POST', route, { users: [{ userId: 'batch-a' }, { userKey: 'acc_0000000000000000#x' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('users[1].userKey');
+    const twice = await api(rt, 'POST', route, { users: [{ userId: 'batch-a' }, { userId: 'batch-a' }] });
+    expect(twice.body).toMatchObject({ field: 'users[1]' });
+    const tooMany = await api(rt, 'POST', route, {
+      users: Array.from({ length: 1001 }, (_, i) => ({ userId: `u${i}` })),
+    });
+    expect(tooMany.status).toBe(400);
+    expect((await scanAll(rt, 'Users')).some((u) => u.erasing)).toBe(false); // nothing started
+
+    const r = await api(rt, 'POST', route, {
+      users: [{ userId: 'batch-a' }, { userId: 'batch-b' }, { userId: 'batch-never-seen' }],
+    });
+    expect(r.status).toBe(202);
+    expect(r.body.requests).toHaveLength(3);
+    const done = await Promise.all(r.body.requests.map((q: any) => waitFor(q.requestId)));
+    expect(done.map((d) => d.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(done.map((d) => d.receipt.interactionsErased)).toEqual([20, 20, 0]);
+    const left = (await scanAll(rt, 'Interactions')).filter((i) => String(i.eventId).startsWith('batch-'));
+    expect(left.filter((i) => i.user !== undefined)).toEqual([]);
+  }, 120_000);
+
+  it('cancel: the workflow stops (Step Functions’ own stop), the request says cancelled, the tombstone goes', async () => {
+    await ingestFor('change-of-mind', 30, 'mind');
+    const started = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/erasures`, { userId: 'change-of-mind' });
+    const requestId = started.body.requestId as string;
+    // once the tombstone is in place (the workflow then waits out in-flight ingest before it finishes)
+    for (let i = 0; i < 500; i++) {
+      if ((await scanAll(rt, 'Users')).some((u) => u.sk === started.body.userKey && u.erasing)) break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    const cancelled = await api(rt, 'POST', `/v1/erasures/${requestId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await rt.stepFunctions.drain();
+    const execution = rt.stepFunctions.all().find((e) => e.name === requestId);
+    expect(execution?.status).toBe('ABORTED');
+    expect((await api(rt, 'GET', `/v1/erasures/${requestId}`)).body.status).toBe('cancelled');
+    // not erasing any more: the user's next events carry the identity again
+    expect((await scanAll(rt, 'Users')).find((u) => u.sk === started.body.userKey)?.erasing).toBeUndefined();
+    await ingestFor('change-of-mind', 1, 'mind-after');
+    const after = (await scanAll(rt, 'Interactions')).find((i) => i.eventId === 'mind-after-0');
+    expect(after?.user).toBe('change-of-mind');
+    // an ended request cannot be cancelled
+    expect((await api(rt, 'POST', `/v1/erasures/${requestId}/cancel`)).status).toBe(409);
+    expect((await api(rt, 'POST', `/v1/erasures/er_doesnotexist123/cancel`)).status).toBe(404);
+  }, 120_000);
+
   it('refuses other accounts and lower roles, and leaks nothing (403 for unknown and not-yours alike)', async () => {
     const other = await createAccount(rt, { name: 'Other' });
     const { issueToken, localSigningKey } = await import('#adapters/auth.ts');

@@ -36,7 +36,7 @@ describe('capacity model: no partition key over its limit (docs/capacity.md)', (
       expect(peak.units, `${place} ${peak.key}`).toBeLessThanOrEqual(limit);
     }
     // and it is the sharding that keeps it so: the application's writes on one key would be 20× over
-    expect(meter.totals.get("Interactions|write")! / 60).toBeGreaterThanOrEqual(20 * PER_KEY_LIMITS.writeUnits);
+    expect(meter.totals.get('Interactions|write')! / 60).toBeGreaterThanOrEqual(20 * PER_KEY_LIMITS.writeUnits);
   });
 
   it('one account with 2 million users, 100,000 of them active a minute (1,667 users/s, 10 events each a minute)', () => {

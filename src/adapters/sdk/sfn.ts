@@ -1,2 +1,2 @@
 // Only what Lethe calls (see s3.ts).
-export { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+export { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';

@@ -37,7 +37,7 @@ function build() {
     requestId: str,
     accountId: str,
     userKey: str,
-    status: z.enum(['requested', 'running', 'completed', 'failed']),
+    status: z.enum(['requested', 'running', 'completed', 'failed', 'cancelled']),
     receipt: z.optional(loose({ completedAt: ts, verified: z.boolean() })),
   });
   const ExportSummary = z.object({ exportId: str, tableName: str, exportTime: ts, itemCount: z.int() });
