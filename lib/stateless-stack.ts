@@ -1,4 +1,5 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { acknowledgeResolved, nagResourceName } from './constructs/nag.ts';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -48,8 +49,19 @@ export class StatelessStack extends Stack {
     });
     f.management.addEnvironment(ENV.erasureStateMachine, this.erasure.stateMachine.stateMachineArn);
     this.erasure.stateMachine.grantStartExecution(f.management);
-    // cancel: the state machine's own stop, on its executions only
+    // cancel: the state machine's own stop, on its executions only (named by request ids, so a wildcard)
     this.erasure.stateMachine.grantExecution(f.management, 'states:StopExecution');
+    const executions = `${this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: Fn.select(6, Fn.split(':', this.erasure.stateMachine.stateMachineArn)),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    })}:*`;
+    acknowledgeResolved(
+      f.management.role!,
+      () => `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
+      'states:StopExecution on the executions of the erasure state machine only: their names are request ids, known only at run time.',
+    );
 
     this.api = createRestApi(this, data.key);
     new IngestApi(this, 'IngestApi', { api: this.api, functions: f });
