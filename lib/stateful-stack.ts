@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { BACKUP_RETENTION_DAYS } from '#core/retention.ts';
+import { BACKUP_RETENTION_DAYS, USER_EXPORT_DAYS } from '#core/retention.ts';
 import { TTL_ATTRIBUTE, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 
 /**
@@ -152,6 +152,13 @@ export class StatefulStack extends Stack {
           expiration: Duration.days(BACKUP_RETENTION_DAYS),
           noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        {
+          // a user's CSV export is delivered by a 15-minute link; the object goes within a day
+          id: 'expire-user-exports',
+          prefix: 'user-exports/',
+          expiration: Duration.days(USER_EXPORT_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

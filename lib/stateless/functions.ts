@@ -68,6 +68,8 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
   f['ingest-browser'].useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key']);
 
   f.management
+    // user exports: written, then served by a presigned link signed with this role (15 minutes)
+    .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'user-exports/')
     .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
     .bindTable(ENV.auditTable, data.audit, 'appendRead')
     .bindTable(ENV.interactionsTable, data.interactions, 'read', [USER_INDEX])

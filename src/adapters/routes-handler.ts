@@ -26,11 +26,6 @@ export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P, opt
       body: () => (event.body ? parseJson(rawBody(event.body, event.isBase64Encoded)) : undefined),
       remainingMs: context?.getRemainingTimeInMillis?.(),
     });
-    if (r.response !== 'csv') return jsonResponse(r.status, answer.body, answer.headers);
-    return {
-      statusCode: r.status,
-      headers: { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', ...answer.headers },
-      body: String(answer.body),
-    };
+    return jsonResponse(r.status, answer.body, answer.headers);
   }, options);
 }

@@ -31,7 +31,7 @@ async function page(
   return { items: itemsAs<InteractionItem>(out.Items), cursor: encodeCursor(out.LastEvaluatedKey) };
 }
 
-export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit'> = {
+export const usersStore: Omit<UsersPorts, 'clock' | 'getAccount' | 'audit' | 'storeExport' | 'exportLink'> = {
   async usersByLabelPrefix(accountId, prefix, limit) {
     // the byLabel index is keyed like the rows: one query per shard, merged by label
     const { items } = await fannedPage<UserRow & { sk: string; pk: string }>({

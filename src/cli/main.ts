@@ -23,7 +23,7 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
   users search --account A --query Q
-  users export --account A --user U                    (CSV on stdout)
+  users export --account A --user U [--all]            (CSV on stdout: failed and slow interactions, --all: every one)
   users restrict --account A --user U [--lift]
   findings --account A
   audit --account A
@@ -59,6 +59,7 @@ const OPTIONS = {
   gzip: { type: 'boolean' },
   lift: { type: 'boolean' },
   wait: { type: 'boolean' },
+  all: { type: 'boolean' },
   ...Object.fromEntries(
     [
       'name',

@@ -99,14 +99,15 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
           const r = await api('GET', acc() + '/users/' + hash + '/interactions?limit=100');
           const bad = r.items.filter((i) => i.outcome !== 'ok');
           d.innerHTML = '<section aria-labelledby="user-h"><h2 id="user-h">User ' + esc(u.user) + '</h2>' +
-            '<button class="primary" id="csv">Download CSV</button> <progress id="csv-progress" hidden></progress> ' +
+            '<button class="primary" id="csv">Download CSV</button> <button class="secondary" id="csv-all">Download all interactions (CSV)</button> <progress id="csv-progress" hidden></progress> ' +
             '<button class="secondary" id="dnt">' + (u.doNotTrack ? 'Lift do-not-track' : 'Mark do-not-track') + '</button> ' +
             '<button class="danger" id="erase">Erase this user…</button>' +
             '<div id="erase-confirm" hidden><p><strong>Erase ' + esc(u.user) + '?</strong> The identity is removed from every interaction. This cannot be undone.</p><button class="danger" id="erase-yes">Yes, erase</button><button class="secondary" id="erase-no">Cancel</button></div>' +
             '<h3>Failed and slow interactions (' + bad.length + ')</h3><table><thead><tr><th>Time</th><th>Type</th><th>Outcome</th><th>Duration</th><th>URL</th><th>Label</th><th>Error</th></tr></thead><tbody>' +
             bad.map((i) => '<tr><td>' + time(i.ts) + '</td><td>' + esc(i.type) + '</td><td>' + esc(i.outcome) + '</td><td>' + esc(i.duration) + ' ms</td><td>' + esc(i.url) + '</td><td>' + esc(i.label) + '</td><td>' + esc(i.error) + '</td></tr>').join('') + '</tbody></table></section>';
           status('', '');
-          $('#csv', d).addEventListener('click', () => downloadCsv(hash));
+          $('#csv', d).addEventListener('click', () => downloadCsv(hash, false));
+          $('#csv-all', d).addEventListener('click', () => downloadCsv(hash, true));
           $('#dnt', d).addEventListener('click', async () => {
             try { await api('POST', acc() + '/users/restrict', { userKey: u.userKey, lift: !!u.doNotTrack }); u.doNotTrack = !u.doNotTrack; status(u.doNotTrack ? 'Marked do-not-track: later events carry no identity.' : 'Do-not-track lifted.', 'ok'); $('#dnt', d).textContent = u.doNotTrack ? 'Lift do-not-track' : 'Mark do-not-track'; }
             catch (err) { status('Could not change do-not-track: ' + err.message, 'error'); }
@@ -116,18 +117,14 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
           $('#erase-yes', d).addEventListener('click', () => erase(u.userKey));
         } catch (err) { status('Could not load the user: ' + err.message, 'error'); }
       }
-      async function downloadCsv(hash) {
+      async function downloadCsv(hash, all) {
         const bar = $('#csv-progress'); bar.hidden = false; bar.removeAttribute('value');
         status('Preparing CSV…');
         try {
-          const res = await fetch(BASE + acc() + '/users/' + hash + '/export', { headers: { authorization: 'Bearer ' + state.token } });
-          if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
-          const reader = res.body.getReader(); const chunks = []; let got = 0;
-          for (;;) { const { done, value } = await reader.read(); if (done) break; chunks.push(value); got += value.length; status('Downloading CSV… ' + got + ' bytes'); }
-          const url = URL.createObjectURL(new Blob(chunks, { type: 'text/csv' }));
-          const a = document.createElement('a'); a.href = url; a.download = 'interactions.csv'; document.body.append(a); a.click(); a.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 10000);
-          status('CSV downloaded (' + got + ' bytes).', 'ok');
+          // the CSV is written to storage in eu-west-1 and served by a 15-minute link: any size downloads completely
+          const out = await api('GET', acc() + '/users/' + hash + '/export' + (all ? '?all=true' : ''));
+          const a = document.createElement('a'); a.href = out.url; a.download = 'interactions.csv'; document.body.append(a); a.click(); a.remove();
+          status('CSV downloaded (' + out.rows + ' interactions, ' + out.bytes + ' bytes).', 'ok');
         } catch (err) { status('CSV download failed: ' + err.message, 'error'); } finally { bar.hidden = true; }
       }
       async function erase(userKey) {

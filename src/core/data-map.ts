@@ -1,6 +1,11 @@
 import { OPERATIONS, ROLES, type Operation, type Role } from './access.ts';
 import { AUDIT_RETENTION_DAYS, BREACH_RECORD_DAYS, ERASURE_RECORD_DAYS, RESTRICTION_DAYS } from './retention.ts';
-import { BACKUP_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import {
+  BACKUP_RETENTION_DAYS,
+  USER_EXPORT_DAYS,
+  DEFAULT_TERMINATION_GRACE_DAYS,
+  MAX_RETENTION_DAYS,
+} from './retention.ts';
 
 /**
  * P17: the personal-data inventory. One entry per place Lethe writes data: every table item type, every bucket
@@ -388,6 +393,24 @@ export const DATA_MAP: readonly Place[] = [
     },
     readBy: [],
     staffDirect: 'IT administrators (restore only)',
+  },
+  {
+    id: 'backups.user-exports',
+    kind: 'object',
+    resources: ['Backups'],
+    prefix: 'user-exports/',
+    where:
+      "Backups bucket: user-exports/<account>/<random>.csv (one user's interactions as CSV, served by a 15-minute link; the key names no user)",
+    holds: ['interaction-data'],
+    retention: {
+      rule: 'days',
+      days: USER_EXPORT_DAYS,
+      from: 'the export',
+      by: 'S3 lifecycle rule expire-user-exports (noncurrent versions: 1 more day)',
+    },
+    erasure: noIdentity,
+    readBy: ['users:export'],
+    staffDirect: 'none: no staff role may read the bucket',
   },
   {
     id: 'backups.erasure-ledger',

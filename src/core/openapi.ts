@@ -93,10 +93,7 @@ function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
         }
       : {}),
     responses: {
-      [String(r.status)]:
-        r.response === 'csv'
-          ? { description: 'CSV (RFC 4180, UTF-8)', content: { 'text/csv': { schema: z.string() } } }
-          : { description: r.summary, content: { 'application/json': { schema: r.response() } } },
+      [String(r.status)]: { description: r.summary, content: { 'application/json': { schema: r.response() } } },
       ...errors([401, 403, ...r.errors, 503]),
     },
   };

@@ -3,6 +3,8 @@ export const MAX_RETENTION_DAYS = 90;
 export const DEFAULT_RETENTION_DAYS = 90;
 /** Backups (exports) are kept this long; restores drop items already expired. */
 export const BACKUP_RETENTION_DAYS = 30;
+/** A user's CSV export (access, portability) is kept in the backup bucket this long after it is written. */
+export const USER_EXPORT_DAYS = 1;
 export const DAY_SECONDS = 86_400;
 
 export function validRetentionDays(days: number): boolean {

@@ -39,7 +39,17 @@ export interface UsersPorts {
   ): Promise<Page<InteractionItem>>;
   setDoNotTrack(accountId: string, userKey: string, on: boolean, nowMs: number): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
+  /**
+   * Writes an export's CSV, streamed, where a short-lived link can serve it (AWS: the backup bucket's
+   * `user-exports/` prefix, KMS, expiring within a day); the object's key names no user.
+   */
+  storeExport(accountId: string, chunks: AsyncIterable<string>): Promise<{ key: string; bytes: number }>;
+  /** a link that downloads the stored export as `filename` for `seconds` */
+  exportLink(key: string, filename: string, seconds: number): Promise<string>;
 }
+
+/** How long an export's download link works (the object itself expires within a day). */
+export const EXPORT_LINK_SECONDS = 15 * 60;
 
 type Ports = UsersPorts & Pick<ManagementPorts, 'audit' | 'clock'>;
 
@@ -158,7 +168,8 @@ export async function exportUserCsv(
   who: Principal,
   accountId: string,
   userHash: string,
-): Promise<AsyncGenerator<string>> {
+  all = false,
+): Promise<{ url: string; expiresAt: number; rows: number; bytes: number; scope: 'failed-and-slow' | 'all' }> {
   await guard(p, who, 'users:export', accountId);
   const userKey = userKeyFromPath(accountId, userHash);
   return audited(
@@ -169,16 +180,20 @@ export async function exportUserCsv(
     async () => {
       const now = nowSec(p);
       const { retentionDays } = await accountOr403(p, accountId, 'users:export');
+      let count = 0;
       async function* rows() {
         let cursor: string | undefined;
         do {
           const page = await p.interactionsOfUser(userKey, cursor, 500);
           for (const i of page.items)
-            if ((i.outcome === 'failed' || i.outcome === 'slow') && servable(i, now, retentionDays)) yield i;
+            if ((all || i.outcome === 'failed' || i.outcome === 'slow') && servable(i, now, retentionDays)) {
+              count++;
+              yield i;
+            }
           cursor = page.cursor;
         } while (cursor);
       }
-      return csvStream(CSV_HEADER, rows(), (i) => [
+      const csv = csvStream(CSV_HEADER, rows(), (i) => [
         new Date(i.ts).toISOString(),
         i.applicationId,
         i.type,
@@ -190,6 +205,17 @@ export async function exportUserCsv(
         i.browser ? `${i.browser.family} ${i.browser.version}` : '',
         i.eventId,
       ]);
+      // Written to storage and answered with a link, not in the response: an export of any size is complete
+      // (a buffered Lambda response stops at 6 MB).
+      const { key, bytes } = await p.storeExport(accountId, csv);
+      const url = await p.exportLink(key, 'interactions.csv', EXPORT_LINK_SECONDS);
+      return {
+        url,
+        expiresAt: p.clock.nowMs() + EXPORT_LINK_SECONDS * 1000,
+        rows: count,
+        bytes,
+        scope: all ? ('all' as const) : ('failed-and-slow' as const),
+      };
     },
     userKey,
   );

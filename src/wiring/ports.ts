@@ -6,12 +6,14 @@ import { backupPorts } from '#adapters/backup-store.ts';
 import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
+import { exportStore } from '#adapters/export-store.ts';
 import { systemClock } from '#core/clock.ts';
 import type { BackupRoutePorts, BreachRoutePorts, ManagementRoutePorts } from '#core/routes/index.ts';
 
 export const managementRoutePorts: ManagementRoutePorts = {
   ...erasureAdminPorts,
   ...usersStore,
+  ...exportStore,
   clock: systemClock,
   createAccount: accounts.createAccount,
   getAccount: accounts.getAccount,

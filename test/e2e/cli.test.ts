@@ -130,6 +130,16 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect(found.users).toHaveLength(1);
     const csv = await lethe(['users', 'export', '--account', acc.accountId, '--user', 'grace.hopper@navy.example']);
     expect(csv.trim().split('\r\n')).toHaveLength(21); // header + 20 failed
+    const all = await lethe([
+      'users',
+      'export',
+      '--account',
+      acc.accountId,
+      '--user',
+      'grace.hopper@navy.example',
+      '--all',
+    ]);
+    expect(all.trim().split('\r\n')).toHaveLength(41); // header + every one of the 40
 
     const receipt = JSON.parse(
       await lethe(['erase', '--account', acc.accountId, '--user', 'grace.hopper@navy.example', '--wait', '--json']),

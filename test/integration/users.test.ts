@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, localSigningKey } from '#adapters/auth.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
+import { LAMBDA_RESPONSE_LIMIT_BYTES } from '#local/apigw.ts';
 import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
 
 let rt: Runtime;
@@ -10,13 +11,23 @@ let userHash: string;
 const send = (events: unknown[]) =>
   sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
 
+/** An export as a client gets it: the API's answer (a link), then the CSV behind the link. */
 async function csv(route: string, token?: string) {
   const res = await fetch(`${rt.endpoints.api}${route}`, {
     headers: {
       authorization: `Bearer ${token ?? (await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}`,
     },
   });
-  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  if (res.status !== 200) return { status: res.status, type: null, text: '', answer: undefined, disposition: null };
+  const answer = (await res.json()) as any;
+  const file = await fetch(answer.url);
+  return {
+    status: file.status,
+    type: file.headers.get('content-type'),
+    disposition: file.headers.get('content-disposition'),
+    text: await file.text(),
+    answer,
+  };
 }
 
 beforeAll(async () => {
@@ -87,6 +98,17 @@ describe('portability (P13): CSV of failed and slow interactions', () => {
     const r = await csv(`/v1/accounts/${acc.accountId}/users/${userHash}/export`);
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^text\/csv; charset=utf-8/);
+    expect(r.disposition).toBe('attachment; filename="interactions.csv"');
+    // the byte count includes the BOM, which fetch's text() drops
+    expect(r.answer).toMatchObject({
+      scope: 'failed-and-slow',
+      bytes: Buffer.byteLength(`\uFEFF${r.text.replace(/^\uFEFF/, '')}`),
+    });
+    // the link is short-lived, and goes to the backup bucket in eu-west-1 (locally: the S3 engine)
+    expect(r.answer.expiresAt - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    expect(r.answer.url.startsWith(rt.endpoints.s3)).toBe(true);
+    expect(r.answer.url).toContain('/user-exports/');
+    expect(r.answer.url).not.toContain(userHash);
     const lines = r.text.replace(/^\uFEFF/, '').split('\r\n');
     expect(lines[0]).toBe('time,application,type,outcome,duration_ms,url,label,error,browser,event_id');
     expect(r.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
@@ -95,6 +117,41 @@ describe('portability (P13): CSV of failed and slow interactions', () => {
     expect(r.text).not.toContain(',j3');
     expect(r.text).not.toContain('bob');
   });
+});
+
+describe('access (Art. 15): every interaction, without a size cap', () => {
+  it('exports 1,000 interactions with long URLs (over 6 MB of CSV) completely, through the link AWS would serve', async () => {
+    const long = (i: number) => `https://shop.acme.test/search/${'q'.repeat(7_600)}/${i}`;
+    for (let b = 0; b < 10; b++)
+      expect(
+        (
+          await send(
+            Array.from({ length: 100 }, (_, j) =>
+              event(acc.applicationId, {
+                id: `big-${b * 100 + j}`,
+                userId: 'big-spender',
+                url: long(b * 100 + j),
+                outcome: 'ok',
+              }),
+            ),
+          )
+        ).status,
+      ).toBe(200);
+    const found = await api(rt, 'POST', `/v1/accounts/${acc.accountId}/users/search`, { query: 'big-spender' });
+    const hash = found.body.users[0].userKey.split('#')[1];
+    const r = await csv(`/v1/accounts/${acc.accountId}/users/${hash}/export?all=true`);
+    expect(r.answer).toMatchObject({ rows: 1000, scope: 'all' });
+    // more than a buffered Lambda response may carry: the old way (the CSV in the API's answer) would fail (502)
+    expect(r.answer.bytes).toBeGreaterThan(LAMBDA_RESPONSE_LIMIT_BYTES);
+    const lines = r.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines).toHaveLength(1001);
+    expect(new Set(lines.slice(1).map((l) => l.split(',').pop())).size).toBe(1000);
+    // without all=true: only failed and slow (none here)
+    expect((await csv(`/v1/accounts/${acc.accountId}/users/${hash}/export`)).answer.rows).toBe(0);
+  }, 120_000);
 });
 
 describe('restriction (P12)', () => {

@@ -1,5 +1,5 @@
 import { type Command, CliError, need, print } from '../context.ts';
-import { api, enc, request, token } from '../http.ts';
+import { api, enc } from '../http.ts';
 
 const date = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '-');
 
@@ -20,17 +20,25 @@ export const userCommands: Record<string, Command> = {
     );
   },
 
-  async 'users export'({ values }) {
+  async 'users export'({ values, progress }) {
     const account = need(values, 'account');
     const found = await api('POST', `/v1/accounts/${enc(account)}/users/search`, { query: need(values, 'user') });
     const u =
       found.users.find((x: any) => x.user === values.user) ?? (found.users.length === 1 ? found.users[0] : undefined);
     if (!u) throw new CliError(`no user ${values.user} in ${account}`, 1);
-    const res = await request(`/v1/accounts/${enc(account)}/users/${u.userKey.split('#')[1]}/export`, {
-      headers: { authorization: `Bearer ${token()}` },
-    });
-    if (!res.ok) throw new CliError(`export → ${res.status}: ${await res.text()}`, 1);
-    process.stdout.write(await res.text());
+    progress.update('writing the export…');
+    const all = values.all ? '?all=true' : '';
+    const out = await api('GET', `/v1/accounts/${enc(account)}/users/${u.userKey.split('#')[1]}/export${all}`);
+    // the CSV is behind a short-lived link (any size): stream it to standard output
+    const res = await fetch(out.url);
+    if (!res.ok || !res.body) throw new CliError(`export download → ${res.status}`, 1);
+    let got = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      got += chunk.length;
+      progress.update(`downloading ${out.rows} rows: ${got} of ${out.bytes} bytes`);
+      if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+    }
+    progress.done();
   },
 
   async 'users restrict'({ values, json }) {

@@ -199,20 +199,28 @@ export const management: Array<Route<M>> = [
     fn: 'management',
     operation: 'users:export',
     status: 200,
-    summary: "portability: the user's failed and slow interactions as CSV",
-    response: 'csv',
+    summary:
+      "access and portability: the user's failed and slow interactions (all=true: every interaction) as CSV, behind a download link valid 15 minutes",
+    query: { all: 'true: every interaction of the user (an Art. 15 access request), not only the failed and slow' },
+    response: doc(({ str, ts }) =>
+      z.object({
+        url: str,
+        expiresAt: ts,
+        rows: z.int(),
+        bytes: z.int(),
+        scope: z.enum(['failed-and-slow', 'all']),
+      }),
+    ),
     errors: [400],
-    run: async (p, who, r) => {
-      let csv = '';
-      for await (const chunk of await exportUserCsv(
+    run: async (p, who, r) => ({
+      body: await exportUserCsv(
         p,
         who,
         need(r.path.accountId, 'accountId'),
         need(r.path.userKey, 'userKey'),
-      ))
-        csv += chunk;
-      return { body: csv, headers: { 'content-disposition': 'attachment; filename="interactions.csv"' } };
-    },
+        r.query.all === 'true',
+      ),
+    }),
   },
   {
     method: 'POST',

@@ -41,7 +41,7 @@ export interface Route<P> {
   /** the JSON body it takes (a thunk: schemas for the document are built only when it is generated) */
   request?: () => z.ZodMiniType;
   /** the JSON body it answers (or `csv` for a text/csv download), built only for the document */
-  response: (() => z.ZodMiniType) | 'csv';
+  response: () => z.ZodMiniType;
   /** the failure statuses it may answer, besides 401 and 403 which every route may */
   errors: number[];
   query?: Record<string, string>;
