@@ -17,18 +17,15 @@ const send = (events: unknown[], a = acc) =>
   sendBatch({ endpoint: rt.endpoints.api, keyId: a.keyId, secret: a.secret }, events);
 const ids = (items: any[]) => items.map((i: any) => i.eventId ?? i.event_id).sort();
 
-/** Every read path of the management API, for one user: list, CSV, anonymous list. */
+/** Every read path of the management API, for one user: list, CSV (every interaction), anonymous list. */
 async function everyReadPath() {
   const list = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${hash}/interactions?limit=500`)).body.items;
   const anon = (
     await api(rt, 'GET', `/v1/accounts/${acc.accountId}/applications/${acc.applicationId}/interactions?limit=500`)
   ).body.items;
-  const res = await fetch(`${rt.endpoints.api}/v1/accounts/${acc.accountId}/users/${hash}/export`, {
-    headers: {
-      authorization: `Bearer ${(await import('node:fs')).readFileSync(`${rt.endpoints.dataDir}/auth/admin.token`, 'utf8')}`,
-    },
-  });
-  const csv = await res.text();
+  // the export of every interaction, through its download link
+  const link = (await api(rt, 'GET', `/v1/accounts/${acc.accountId}/users/${hash}/export?all=true`)).body.url;
+  const csv = await (await fetch(link)).text();
   return { list: ids(list), anon: ids(anon), csv };
 }
 
