@@ -48,12 +48,18 @@ export const BatchSchema = z.strictObject({
   events: z.array(EventSchema).check(z.minLength(1), z.maxLength(LIMITS.maxEventsPerBatch)),
 });
 
-/** What a browser agent may send: its public key names the application, so `applicationId` may be left out. */
-export const BrowserBatchSchema = z.strictObject({
-  events: z
-    .array(z.extend(EventSchema, { applicationId: z.optional(EventSchema.shape.applicationId) }))
-    .check(z.minLength(1), z.maxLength(LIMITS.browserMaxEventsPerBatch)),
-});
+/**
+ * What a browser agent may send: its public key names the application, so `applicationId` may be left out. Built on
+ * first use (only the browser ingest and the OpenAPI document need it; a cold start of the others does not pay).
+ */
+let browserBatch: ReturnType<typeof buildBrowserBatch> | undefined;
+const buildBrowserBatch = () =>
+  z.strictObject({
+    events: z
+      .array(z.extend(EventSchema, { applicationId: z.optional(EventSchema.shape.applicationId) }))
+      .check(z.minLength(1), z.maxLength(LIMITS.browserMaxEventsPerBatch)),
+  });
+export const browserBatchSchema = () => (browserBatch ??= buildBrowserBatch());
 
 export type AgentEvent = z.infer<typeof EventSchema>;
 export type Batch = z.infer<typeof BatchSchema>;

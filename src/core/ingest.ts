@@ -3,7 +3,7 @@ import { loadPatternEngine } from './scrub/patterns.ts';
 import { shapeOf } from './scrub/shape.ts';
 import { checkTimestamp, sign, signatureMatches } from './signing.ts';
 import { badRequest, conflict, DomainError, forbidden, tooLarge, unauthorized } from './errors.ts';
-import { type AgentEvent, type Batch, BatchSchema, BrowserBatchSchema, parseOr400 } from './events.ts';
+import { type AgentEvent, type Batch, BatchSchema, browserBatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
 import { interactionsPk } from './shards.ts';
@@ -180,7 +180,7 @@ export function toItem(
  */
 function readBatch(agent: IngestRequest['agent'], body: Buffer, applicationId: string): Batch {
   if (agent === 'server') return parseOr400(BatchSchema, parseJson(body));
-  const events = parseOr400(BrowserBatchSchema, parseJson(body)).events;
+  const events = parseOr400(browserBatchSchema(), parseJson(body)).events;
   return { events: events.map((e) => ({ ...e, applicationId: e.applicationId ?? applicationId })) };
 }
 

@@ -1,6 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import * as z from './zod.ts';
-import { BatchSchema, BrowserBatchSchema } from './events.ts';
+import { BatchSchema, browserBatchSchema } from './events.ts';
 import { LIMITS } from './limits.ts';
 import { ALL_ROUTES, type AnyRoute } from './routes/index.ts';
 
@@ -22,7 +22,7 @@ const Accepted = z
   .object({ accepted: z.int(), expired: z.int(), findings: z.int() })
   .register(z.globalRegistry, { id: 'Accepted' });
 const Batch = BatchSchema.register(z.globalRegistry, { id: 'Batch' });
-const BrowserBatch = BrowserBatchSchema.register(z.globalRegistry, { id: 'BrowserBatch' });
+const BrowserBatch = browserBatchSchema().register(z.globalRegistry, { id: 'BrowserBatch' });
 
 const errors = (codes: number[]) =>
   Object.fromEntries(
