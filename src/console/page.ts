@@ -19,7 +19,8 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   main { max-width: 1000px; margin: 1rem auto; padding: 0 1rem; }
   section { background: #fff; border: 1px solid #d8dde6; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; }
   label { display: block; font-weight: 600; margin: .4rem 0 .2rem; }
-  input, select, textarea { font: inherit; padding: .35rem .5rem; border: 1px solid #9aa5b8; border-radius: 4px; }
+  input, select, textarea { font: inherit; padding: .35rem .5rem; border: 1px solid #9aa5b8; border-radius: 4px; max-width: 100%; box-sizing: border-box; }
+  #signout { margin-left: auto; }
   button.primary, button.secondary, button.danger { font: inherit; padding: .4rem .8rem; border-radius: 4px; border: 1px solid transparent; cursor: pointer; margin: .3rem .3rem .3rem 0; }
   button.primary { background: #2f5fd0; color: #fff; } button.secondary { background: #e8ecf4; border-color: #9aa5b8; } button.danger { background: #b42318; color: #fff; }
   table { border-collapse: collapse; width: 100%; font-size: .9rem; } th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
@@ -37,6 +38,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     <button data-page="notices">Notices</button>
     <button data-page="settings">Settings</button>
   </nav>
+  <button class="secondary" id="signout" hidden>Sign out</button>
 </header>
 <main>
   <section id="login">
@@ -64,7 +66,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
     const text = await res.text();
     let data; try { data = JSON.parse(text); } catch { data = text; }
-    if (!res.ok) throw new Error((data && data.message) || res.status + ' ' + res.statusText);
+    if (!res.ok) throw Object.assign(new Error((data && data.message) || res.status + ' ' + res.statusText), { status: res.status });
     return data;
   }
   const acc = () => '/v1/accounts/' + encodeURIComponent(state.account);
@@ -210,17 +212,32 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
       if (mine !== shown) return;
       el.replaceChildren(view);
       const h = el.querySelector('h2'); if (h) { h.tabIndex = -1; h.focus(); }
-    } catch (err) { if (mine === shown) { el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error'); } }
+    } catch (err) {
+      if (mine !== shown) return;
+      // a bad or expired token, or an account this token cannot open: back to the sign-in form, never a dead page
+      if (err.status === 401) return signOut('Your session is not valid (any more): sign in again.', 'error');
+      if ((err.status === 403 || err.status === 404) && page === 'applications')
+        return signOut('This token cannot open account ' + state.account + ' (' + err.message + '): check the account id.', 'error');
+      el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error');
+    }
   }
+  // Signed out: the token leaves sessionStorage (it is never in localStorage) and the sign-in form comes back.
+  function signOut(message, kind = '') {
+    state.token = ''; state.account = ''; shown++;
+    sessionStorage.removeItem('lethe.token'); sessionStorage.removeItem('lethe.account');
+    $('#page').innerHTML = ''; $('#login').hidden = false; $('#signout').hidden = true;
+    status(message, kind); $('#token').focus();
+  }
+  $('#signout').addEventListener('click', () => signOut('Signed out.', 'ok'));
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.page)));
   $('#login-form').addEventListener('submit', (e) => {
     e.preventDefault();
     state.token = $('#token').value.trim(); state.account = $('#account').value.trim();
     sessionStorage.setItem('lethe.token', state.token); sessionStorage.setItem('lethe.account', state.account);
-    $('#login').hidden = true;
+    $('#login').hidden = true; $('#signout').hidden = false;
     show('applications');
   });
-  if (state.token) { $('#login').hidden = true; show(state.page); }
+  if (state.token) { $('#login').hidden = true; $('#signout').hidden = false; show(state.page); }
 })();
 </script>
 </body>

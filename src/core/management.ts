@@ -252,6 +252,19 @@ export function subjectKey(accountId: string, accountKey: Buffer, body: { userId
  * Starts the erasure workflow for one user of an account. Only the keyed hash of the identifier leaves this
  * function: the request record, the execution input (and so its 90-day history) and the receipt.
  */
+/** One erasure request: recorded and its workflow started (execution name = request id). */
+async function startOne(ports: ManagementPorts & ErasureAdminPorts, p: Principal, accountId: string, userKey: string) {
+  const input: ErasureInput = {
+    requestId: `er_${ports.newId()}`,
+    accountId,
+    userKey,
+    requestedBy: p.sub,
+    requestedAt: ports.clock.nowMs(),
+  };
+  await ports.startErasure(input);
+  return { requestId: input.requestId, status: 'requested' as const, userKey };
+}
+
 export async function requestErasure(
   ports: ManagementPorts & ErasureAdminPorts,
   p: Principal,
@@ -269,15 +282,7 @@ export async function requestErasure(
     accountId,
     async () => {
       if (!account || !userKey) throw forbidden('not allowed: erasure:request');
-      const input: ErasureInput = {
-        requestId: `er_${ports.newId()}`,
-        accountId,
-        userKey,
-        requestedBy: p.sub,
-        requestedAt: ports.clock.nowMs(),
-      };
-      await ports.startErasure(input);
-      return { requestId: input.requestId, status: 'requested' as const, userKey };
+      return startOne(ports, p, accountId, userKey);
     },
     userKey,
   );
@@ -329,17 +334,7 @@ export async function requestErasureBatch(
           p,
           'erasure:request',
           accountId,
-          async () => {
-            const input: ErasureInput = {
-              requestId: `er_${ports.newId()}`,
-              accountId,
-              userKey,
-              requestedBy: p.sub,
-              requestedAt: ports.clock.nowMs(),
-            };
-            await ports.startErasure(input);
-            return { requestId: input.requestId, userKey, status: 'requested' as const };
-          },
+          () => startOne(ports, p, accountId, userKey),
           userKey,
         );
       }

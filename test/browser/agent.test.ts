@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { DEMO_USER, type DemoShop, startDemoShop } from '#local/demo.ts';
 import { listen } from '#local/engines.ts';
 import { AGENT_V1_INTEGRITY } from '../../src/agent/v1.generated.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { adminToken, api, bootRuntime, scanAll } from '../helpers/runtime.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/agent');
 
 let rt: Runtime;
@@ -41,8 +41,6 @@ const flush = (page: Page) => page.evaluate(() => (globalThis as any).lethe.flus
 const pending = (page: Page) => page.evaluate(() => (globalThis as any).lethe.pending() as number);
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   rt = await bootRuntime();
   demo = await startDemoShop({ apiBase: rt.endpoints.api, dataDir: rt.endpoints.dataDir, port: 0 });
@@ -50,19 +48,7 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/html' }).end(strangerPage(rt.endpoints.api, demo.account.browserKey)),
   );
   stranger = { url: `http://127.0.0.1:${await listen(server, 0, '127.0.0.1', 'stranger page')}`, server };
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

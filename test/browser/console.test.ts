@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, localSigningKey } from '#adapters/auth.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 
 let rt: Runtime;
@@ -17,10 +17,6 @@ let acc: Awaited<ReturnType<typeof createAccount>>;
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`,
-    );
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   rt = await bootRuntime();
   acc = await createAccount(rt);
@@ -38,19 +34,7 @@ beforeAll(async () => {
     ),
     event(acc.applicationId, { id: 'ui-other', userId: 'alan@example.com', outcome: 'failed' }),
   ]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ acceptDownloads: true });
   const token = await issueToken(
     localSigningKey(rt.endpoints.dataDir),
@@ -150,5 +134,45 @@ describe('customer console in headless Chromium', () => {
     const account = (await scanAll(rt, 'Accounts')).find((r) => r.pk === `ACCOUNT#${acc.accountId}` && r.sk === 'META');
     expect(account?.retentionDays).toBe(30);
     expect(account?.scrubRules.extraPatterns).toEqual([pattern]);
+  });
+
+  it('at 390 px wide the search field stays inside its card', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Users' }).click();
+    const field = (await page.getByLabel('User identifier').boundingBox())!;
+    const card = (await page.locator('#page section').first().boundingBox())!;
+    expect(field.x + field.width).toBeLessThanOrEqual(card.x + card.width);
+    await shot('8-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs out: the sign-in form comes back and the token leaves sessionStorage', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('Signed out.').waitFor();
+    expect(await page.getByLabel('Access token').isVisible()).toBe(true);
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('lethe.token'))).toBeNull();
+    expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
+  });
+
+  it('a wrong account or a bad token recovers to the sign-in form with a message, not a dead page', async () => {
+    const token = await issueToken(
+      localSigningKey(rt.endpoints.dataDir),
+      { sub: 'customer-ui', role: 'customer', accounts: [acc.accountId] },
+      3600,
+    );
+    await page.getByLabel('Access token').fill(token);
+    await page.getByLabel('Account id').fill('acc_0000000000000000');
+    await page.getByLabel('Account id').press('Enter');
+    await page.getByText(/This token cannot open account acc_0000000000000000/).waitFor();
+    expect(await page.getByLabel('Access token').isVisible()).toBe(true);
+    await page.getByLabel('Access token').fill('not-a-token');
+    await page.getByLabel('Account id').fill(acc.accountId);
+    await page.getByLabel('Account id').press('Enter');
+    await page.getByText(/session is not valid/).waitFor();
+    // and the right pair still opens the console
+    await page.getByLabel('Access token').fill(token);
+    await page.getByLabel('Account id').fill(acc.accountId);
+    await page.getByLabel('Account id').press('Enter');
+    await page.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
   });
 });
