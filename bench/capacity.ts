@@ -10,8 +10,7 @@ import { sendBatch } from '../src/client/agent.ts';
 import { startRuntime } from '#local/runtime.ts';
 import { applicationWorkload, peaks } from '../test/helpers/workloads.ts';
 import { pool } from './harness.ts';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { scanAll } from '../test/helpers/runtime.ts';
 
 function model(eventsPerSecond: number, users: number) {
   const meter = applicationWorkload(eventsPerSecond, 60, users);
@@ -32,7 +31,7 @@ function model(eventsPerSecond: number, users: number) {
 }
 
 /** Share of the items on the busiest key, and what it would be with the shard suffix taken off (one key). */
-function shares(items: Array<{ pk: string }>) {
+function shares(items: Array<Record<string, any>>) {
   const count = new Map<string, number>();
   for (const i of items) count.set(i.pk, (count.get(i.pk) ?? 0) + 1);
   return { items: items.length, keys: count.size, hottestShare: Math.max(...count.values()) / items.length };
@@ -66,17 +65,10 @@ async function stored() {
     await pool(batches, 4, async (events) => {
       await sendBatch(client, events);
     });
-    const scan = async (prefix: string) => {
-      const table = rt.tables.find((t) => t.startsWith(prefix))!;
-      const out: any[] = [];
-      let start: any;
-      do {
-        const page = await rt.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-        out.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return out.filter((i) => i.accountId === acc.accountId || String(i.pk).startsWith(`${acc.accountId}#`));
-    };
+    const scan = async (prefix: string) =>
+      (await scanAll(rt, prefix)).filter(
+        (i) => i.accountId === acc.accountId || String(i.pk).startsWith(`${acc.accountId}#`),
+      );
     const unsharded = (items: any[]) => items.map((i) => ({ pk: String(i.pk).replace(/#\d+$/, '') }));
     const interactions = await scan('Interactions');
     const users = await scan('Users');
