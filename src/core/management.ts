@@ -135,10 +135,17 @@ export async function audited<T>(
 }
 
 /** The account as a customer or staff member sees it: settings, applications, key ids; never a secret. */
-export async function viewAccount(ports: ManagementPorts, accountId: string) {
+/**
+ * An account id that names no account: "not found" for a principal who sees every account (it learns nothing new),
+ * for anyone else the same "not allowed" as an account out of scope (nothing tells an outsider whether an id
+ * exists).
+ */
+export const noSuchAccount = (p: Principal, op: Operation) =>
+  p.accounts.includes('*') ? notFound('account') : forbidden(`not allowed: ${op}`);
+
+export async function viewAccount(ports: ManagementPorts, p: Principal, accountId: string) {
   const account = await ports.getAccount(accountId);
-  // Same answer as "not in scope": nothing tells an outsider whether an id exists.
-  if (!account) throw forbidden('not allowed: accounts:read');
+  if (!account) throw noSuchAccount(p, 'accounts:read');
   const { accountKey: _secret, ...settings } = account;
   return { ...settings, applications: await ports.listApplications(accountId), keys: await ports.listKeys(accountId) };
 }
@@ -166,7 +173,7 @@ export async function updateAccount(
     const changes = parseOr400(UpdateAccountSchema, body);
     if (Object.keys(changes).length === 0) throw badRequest('body', 'no setting to change');
     const account = await ports.getAccount(accountId);
-    if (!account) throw forbidden('not allowed: accounts:update');
+    if (!account) throw noSuchAccount(p, 'accounts:update');
     if (account.status !== 'active') throw conflict('account is terminated');
     if (changes.scrubRules?.extraPatterns) {
       await loadPatternEngine();
@@ -190,7 +197,7 @@ export async function updateAccount(
       ))
     )
       throw preconditionFailed();
-    return viewAccount(ports, accountId);
+    return viewAccount(ports, p, accountId);
   });
 }
 
@@ -222,7 +229,7 @@ export async function terminateAccount(
   return audited(ports, p, 'accounts:terminate', accountId, async () => {
     const { graceDays } = parseOr400(TerminateSchema, body ?? {});
     const account = await ports.getAccount(accountId);
-    if (!account) throw forbidden('not allowed: accounts:terminate');
+    if (!account) throw noSuchAccount(p, 'accounts:terminate');
     const now = ports.clock.nowMs();
     const deleteAfter = deletionTime(now, graceDays);
     await ports.updateAccount(accountId, { status: 'terminated', terminatedAt: now, deleteAfter } as Partial<Account>);
@@ -281,7 +288,7 @@ export async function requestErasure(
     'erasure:request',
     accountId,
     async () => {
-      if (!account || !userKey) throw forbidden('not allowed: erasure:request');
+      if (!account || !userKey) throw noSuchAccount(p, 'erasure:request');
       return startOne(ports, p, accountId, userKey);
     },
     userKey,
@@ -308,7 +315,7 @@ export async function requestErasureBatch(
   await guard(ports, p, 'erasure:request', accountId);
   const { users } = parseOr400(ErasureBatchSchema, body);
   const account = await ports.getAccount(accountId);
-  if (!account) throw forbidden('not allowed: erasure:request');
+  if (!account) throw noSuchAccount(p, 'erasure:request');
   const keys = users.map((u, i) => {
     try {
       return subjectKey(accountId, account.accountKey, u);

@@ -1,11 +1,11 @@
 import type { Account } from './accounts.ts';
-import type { Principal } from './access.ts';
+import type { Operation, Principal } from './access.ts';
 import type { Clock } from './clock.ts';
 import { csvStream } from './csv.ts';
-import { badRequest, forbidden } from './errors.ts';
+import { badRequest } from './errors.ts';
 import { userKeyOf } from './identity.ts';
 import type { InteractionItem } from './ingest.ts';
-import { type AuditEntry, audited, guard, type ManagementPorts, subjectKey } from './management.ts';
+import { type AuditEntry, audited, guard, type ManagementPorts, noSuchAccount, subjectKey } from './management.ts';
 import { daysAfter, RESTRICTION_DAYS, servable } from './retention.ts';
 
 /** Data-subject rights on the data of one account: access (P10), portability (P13), restriction (P12). */
@@ -68,9 +68,9 @@ const publicUser = (u: UserRow) => ({
 });
 const publicInteraction = ({ pk: _pk, sk: _sk, userKey: _k, ...rest }: InteractionItem) => rest;
 
-async function accountOr403(p: Ports, accountId: string, op: string): Promise<Account> {
+async function existingAccount(p: Ports, who: Principal, accountId: string, op: Operation): Promise<Account> {
   const a = await p.getAccount(accountId);
-  if (!a) throw forbidden(`not allowed: ${op}`);
+  if (!a) throw noSuchAccount(who, op);
   return a;
 }
 
@@ -81,7 +81,7 @@ export async function searchUsers(p: Ports, who: Principal, accountId: string, q
   return audited(p, who, 'users:search', accountId, async () => {
     if (typeof query !== 'string' || !query || query.length > 256)
       throw badRequest('query', 'give 1 to 256 characters of a user identifier');
-    const account = await accountOr403(p, accountId, 'users:search');
+    const account = await existingAccount(p, who, accountId, 'users:search');
     const exact = await p.getUser(accountId, userKeyOf(accountId, account.accountKey, query));
     const byPrefix = account.pseudonymise ? [] : await p.usersByLabelPrefix(accountId, query, 50);
     const all = new Map<string, UserRow>();
@@ -119,7 +119,7 @@ export async function listUserInteractions(
     accountId,
     async () => {
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
-      const account = await accountOr403(p, accountId, 'users:search');
+      const account = await existingAccount(p, who, accountId, 'users:search');
       const page = await p.interactionsOfUser(userKey, cursor, limit);
       return { items: live(page.items, nowSec(p), account.retentionDays).map(publicInteraction), cursor: page.cursor };
     },
@@ -138,7 +138,7 @@ export async function listAnonymousInteractions(
 ) {
   return audited(p, who, 'interactions:read-anonymous', accountId, async () => {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit', 'must be 1..500');
-    const account = await accountOr403(p, accountId, 'interactions:read-anonymous');
+    const account = await existingAccount(p, who, accountId, 'interactions:read-anonymous');
     const page = await p.interactionsOfApp(accountId, applicationId, cursor, limit);
     return {
       items: live(page.items, nowSec(p), account.retentionDays).map(({ user: _u, ...rest }) =>
@@ -179,7 +179,7 @@ export async function exportUserCsv(
     accountId,
     async () => {
       const now = nowSec(p);
-      const { retentionDays } = await accountOr403(p, accountId, 'users:export');
+      const { retentionDays } = await existingAccount(p, who, accountId, 'users:export');
       let count = 0;
       async function* rows() {
         let cursor: string | undefined;
@@ -245,7 +245,7 @@ export async function restrictUser(
     'users:restrict',
     accountId,
     async () => {
-      if (!account || !userKey) throw forbidden('not allowed: users:restrict');
+      if (!account || !userKey) throw noSuchAccount(who, 'users:restrict');
       const nowMs = p.clock.nowMs();
       await p.setDoNotTrack(accountId, userKey, !body.lift, nowMs);
       // a restriction keeps only the hash, for RESTRICTION_DAYS; setting it again renews it (docs/data-map.md)

@@ -105,6 +105,14 @@ describe('another account, or one that does not exist: the same 403, nothing lea
     });
   }
 
+  it('an unknown account is "not found" for an administrator (who sees every account), "not allowed" for others', async () => {
+    const admin = await api(rt, 'GET', '/v1/accounts/acc_0000000000000000');
+    expect(admin.status).toBe(404);
+    expect((await api(rt, 'POST', '/v1/accounts/acc_0000000000000000/users/search', { query: 'x' })).status).toBe(404);
+    const customer = await api(rt, 'GET', '/v1/accounts/acc_0000000000000000', undefined, await token('customer'));
+    expect(customer.status).toBe(403);
+  });
+
   it('audits each of those denials', async () => {
     const denied = (await scanAll(rt, 'Audit')).filter((x) => x.outcome === 'denied' && x.actor === 'customer-1');
     for (const op of ['erasure:request', 'users:restrict']) {

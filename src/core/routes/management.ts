@@ -47,10 +47,10 @@ export const management: Array<Route<M>> = [
     status: 200,
     summary: 'the account: settings, applications and key ids (never a secret), with its ETag',
     response: doc(({ AccountView }) => AccountView),
-    errors: [],
+    errors: [404],
     run: async (p, who, r) => {
       const view = await audited(p, who, 'accounts:read', r.path.accountId, () =>
-        viewAccount(p, need(r.path.accountId, 'accountId')),
+        viewAccount(p, who, need(r.path.accountId, 'accountId')),
       );
       return { body: view, headers: { ETag: etagOf(view) } };
     },
@@ -64,7 +64,7 @@ export const management: Array<Route<M>> = [
     summary: 'change settings (JSON Merge Patch); If-Match guards concurrent editors',
     request: () => UpdateAccountSchema,
     response: doc(({ AccountView }) => AccountView),
-    errors: [400, 409, 412],
+    errors: [400, 404, 409, 412],
     headers: { 'If-Match': 'the ETag read with the settings; a concurrent change is refused with 412' },
     run: async (p, who, r) => {
       const view = await updateAccount(p, who, need(r.path.accountId, 'accountId'), r.body(), r.headers['if-match']);
@@ -82,7 +82,7 @@ export const management: Array<Route<M>> = [
     response: doc(({ str }) =>
       z.object({ accountId: str, status: z.literal('terminated'), keysRevoked: z.int(), deleteAfter: str }),
     ),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({
       body: await terminateAccount(p, who, need(r.path.accountId, 'accountId'), r.body() ?? {}),
     }),
@@ -95,7 +95,7 @@ export const management: Array<Route<M>> = [
     status: 201,
     summary: 'a new agent key; the previous ones keep working for 7 days',
     response: doc(({ ts, str }) => z.object({ keyId: str, secret: str, previousKeysRetireAt: ts })),
-    errors: [409],
+    errors: [404, 409],
     run: async (p, who, r) => ({
       body: await rotateKey(p, who, need(r.path.accountId, 'accountId'), need(r.path.applicationId, 'applicationId')),
     }),
@@ -108,7 +108,7 @@ export const management: Array<Route<M>> = [
     status: 200,
     summary: 'interactions of an application, newest first, identities removed',
     response: doc(({ InteractionPage }) => InteractionPage),
-    errors: [400],
+    errors: [400, 404],
     query: page,
     run: async (p, who, r) => ({
       body: await listAnonymousInteractions(
@@ -143,7 +143,7 @@ export const management: Array<Route<M>> = [
         ),
       }),
     ),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({
       body: await searchUsers(
         p,
@@ -162,7 +162,7 @@ export const management: Array<Route<M>> = [
     summary: 'do-not-track: later events of the user are stored without identity (`lift: true` ends it)',
     request: doc(({ RestrictSchema }) => RestrictSchema),
     response: doc(({ str }) => z.object({ userKey: str, doNotTrack: z.boolean(), restrictedUntil: z.optional(str) })),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({
       body: await restrictUser(
         p,
@@ -180,7 +180,7 @@ export const management: Array<Route<M>> = [
     status: 200,
     summary: "a user's interactions, newest first (`userKey` is the hash part of a search result's userKey)",
     response: doc(({ InteractionPage }) => InteractionPage),
-    errors: [400],
+    errors: [400, 404],
     query: page,
     run: async (p, who, r) => ({
       body: await listUserInteractions(
@@ -211,7 +211,7 @@ export const management: Array<Route<M>> = [
         scope: z.enum(['failed-and-slow', 'all']),
       }),
     ),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({
       body: await exportUserCsv(
         p,
@@ -231,7 +231,7 @@ export const management: Array<Route<M>> = [
     summary: 'erase a user (right to be forgotten): starts the erasure workflow; only the keyed hash leaves this call',
     request: () => ErasureRequestSchema,
     response: doc(({ str }) => z.object({ requestId: str, status: z.literal('requested'), userKey: str })),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({ body: await requestErasure(p, who, need(r.path.accountId, 'accountId'), r.body()) }),
   },
   {
@@ -245,7 +245,7 @@ export const management: Array<Route<M>> = [
     response: doc(({ str }) =>
       z.object({ requests: z.array(z.object({ requestId: str, userKey: str, status: z.literal('requested') })) }),
     ),
-    errors: [400],
+    errors: [400, 404],
     run: async (p, who, r) => ({
       body: await requestErasureBatch(p, who, need(r.path.accountId, 'accountId'), r.body()),
     }),
@@ -287,7 +287,7 @@ export const management: Array<Route<M>> = [
         ),
       }),
     ),
-    errors: [],
+    errors: [404],
     run: async (p, who, r) => ({
       body: {
         findings: await audited(p, who, 'findings:read', r.path.accountId, () =>
@@ -308,7 +308,7 @@ export const management: Array<Route<M>> = [
         notices: z.array(loose({ breachId: str, discoveredAt: str, description: str, sentAt: z.optional(str) })),
       }),
     ),
-    errors: [],
+    errors: [404],
     run: async (p, who, r) => ({
       body: {
         notices: await audited(p, who, 'notices:read', r.path.accountId, () =>
@@ -338,7 +338,7 @@ export const management: Array<Route<M>> = [
         ),
       }),
     ),
-    errors: [],
+    errors: [404],
     run: async (p, who, r) => ({
       body: {
         records: await audited(p, who, 'audit:read', r.path.accountId, () =>
