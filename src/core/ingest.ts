@@ -6,6 +6,7 @@ import { badRequest, conflict, DomainError, forbidden, tooLarge, unauthorized } 
 import { type AgentEvent, type Batch, BatchSchema, browserBatchSchema, parseOr400 } from './events.ts';
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
+import { cleanBrowser } from './browser.ts';
 import { interactionsPk } from './shards.ts';
 import { expiresAt } from './retention.ts';
 import { labelOf, userKeyOf } from './identity.ts';
@@ -163,7 +164,7 @@ export function toItem(
     });
   }
   const browser = e.browser ?? browserFallback;
-  if (browser) item.browser = { family: browser.family, version: browser.version };
+  if (browser) item.browser = cleanBrowser(browser);
   if (e.userId !== undefined && !e.doNotTrack) {
     const userKey = userKeyOf(account.accountId, account.accountKey, e.userId);
     if (!restricted.has(userKey)) {

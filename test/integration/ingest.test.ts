@@ -94,6 +94,20 @@ describe('signed batches from a server agent', () => {
     }
   });
 
+  it('keeps of the browser object only a known family and a major.minor version (anything else an agent put there goes)', async () => {
+    await sendBatch(creds(), [
+      event(acc.applicationId, { id: 'bo-1', browser: { family: 'chrome', version: '126.0.6478.126' } }),
+      event(acc.applicationId, {
+        id: 'bo-2',
+        browser: { family: 'jane.doe@mail.example', version: 'v1 +353 85 123 4567' },
+      }),
+    ]);
+    const items = await interactionsOf();
+    expect(items.find((i) => i.eventId === 'bo-1')!.browser).toEqual({ family: 'Chrome', version: '126.0' });
+    expect(items.find((i) => i.eventId === 'bo-2')!.browser).toEqual({ family: 'Other', version: '0' });
+    expect(JSON.stringify(items)).not.toContain('jane.doe');
+  });
+
   it('keeps identity only as a label plus a keyed hash, and pseudonymises it when the account asks', async () => {
     await sendBatch(creds(), [event(acc.applicationId, { id: 'plain-1', userId: 'alice@example.com' })]);
     const plain = (await interactionsOf()).find((i) => i.eventId === 'plain-1')!;
