@@ -137,16 +137,19 @@ function transport(cfg: Config, nativeFetch: typeof fetch): Transport {
     }, ms);
   };
 
+  /** The head of the queue that fits: each event serialized once, its UTF-8 size added to the batch's. */
   const nextBatch = (): [AgentEvent[], string] => {
-    const batch: AgentEvent[] = [];
-    let body = '';
+    const encoder = new TextEncoder();
+    const parts: string[] = [];
+    let bytes = '{"events":[]}'.length;
     for (const e of queue.slice(0, MAX_EVENTS)) {
-      const next = JSON.stringify({ events: [...batch, e] });
-      if (new TextEncoder().encode(next).length > MAX_BYTES) break;
-      batch.push(e);
-      body = next;
+      const json = JSON.stringify(e);
+      const size = encoder.encode(json).length + (parts.length ? 1 : 0);
+      if (bytes + size > MAX_BYTES) break;
+      parts.push(json);
+      bytes += size;
     }
-    return [batch, body];
+    return [queue.slice(0, parts.length), `{"events":[${parts.join(',')}]}`];
   };
 
   /** One attempt: the answer's status (0 for a network error) and its Retry-After in seconds. */
