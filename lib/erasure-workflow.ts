@@ -1,15 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { ErasureAction } from '#core/erasure.ts';
 import type { LetheFunction } from './constructs/lethe-function.ts';
-import { nagResourceName } from './constructs/nag.ts';
+import { workerStep, workflow } from './constructs/workflow.ts';
 
 export interface ErasureWorkflowProps {
   worker: LetheFunction;
@@ -33,24 +30,7 @@ export class ErasureWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ErasureWorkflowProps) {
     super(scope, id);
-    const step = (name: string, action: ErasureAction, state = sfn.JsonPath.entirePayload) => {
-      const t = new tasks.LambdaInvoke(this, name, {
-        lambdaFunction: props.worker,
-        payload: sfn.TaskInput.fromObject({ action, state }),
-        payloadResponseOnly: false,
-        outputPath: '$.Payload',
-        retryOnServiceExceptions: true,
-      });
-      // Store throttling / unavailability: back off and try again.
-      t.addRetry({
-        errors: ['RetryableError', 'States.Timeout'],
-        interval: Duration.seconds(1),
-        backoffRate: 2,
-        maxAttempts: 6,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return t;
-    };
+    const step = (name: string, action: ErasureAction) => workerStep(this, name, props.worker, action);
 
     // The execution fails with the step's own error and cause (strings), so an operator sees why at once.
     const failed = new sfn.Fail(this, 'ErasureFailed', { errorPath: '$.error', causePath: '$.cause' });
@@ -106,44 +86,15 @@ export class ErasureWorkflow extends Construct {
         ),
       );
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.key,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      tracingEnabled: true,
+    this.stateMachine = workflow(this, {
+      definition,
+      worker: props.worker,
+      key: props.key,
       timeout: Duration.hours(24),
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Lethe erasure: tombstone, remove identity from linked interactions, verify, ledger, receipt, notify',
-    });
-    Validations.of(this.stateMachine.role).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, props.worker.functionArn)}:*]`,
-        reason:
-          'lambda:InvokeFunction on the worker and its qualified versions (CDK grants ARN and ARN:*); no other function is reachable.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery…) support no resource-level permissions.',
-      },
-      {
-        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason:
-          'The state machine role holds only the policy generated for this workflow; a managed policy would be the same document, shareable by mistake.',
-      },
-    );
-
-    new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription:
+      alarmTopic: props.alarmTopic,
+      failedAlarm:
         'An erasure request failed: the requester is waiting for a receipt (P11). See the request status and the execution.',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    });
   }
 }

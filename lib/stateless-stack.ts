@@ -11,6 +11,7 @@ import type { StatefulStack } from './stateful-stack.ts';
 import { ApiFirewall } from './stateless/firewall.ts';
 import { createFunctions, type LetheFunctions } from './stateless/functions.ts';
 import { IngestApi } from './stateless/ingest-api.ts';
+import { RetentionAudit } from './stateless/jobs.ts';
 import { ManagementApi } from './stateless/management-api.ts';
 import { Operations } from './stateless/operations.ts';
 import { createRestApi } from './stateless/rest-api.ts';
@@ -37,6 +38,12 @@ export class StatelessStack extends Stack {
     this.functions = createFunctions(this, data);
     const f = this.functions;
     this.operatorsTopic = new Operations(this, 'Operations', { functions: f, key: data.key }).topic;
+
+    new RetentionAudit(this, 'RetentionAudit', {
+      worker: f.retention,
+      key: data.key,
+      alarmTopic: this.operatorsTopic,
+    });
 
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', {
       worker: f.erasure,

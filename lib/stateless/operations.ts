@@ -11,15 +11,16 @@ import { IRELAND } from '#core/region.ts';
 import type { LetheFunctions } from './functions.ts';
 
 /**
- * What runs on a clock and who hears about it: the schedules (retention auditor, daily export, breach deadline
- * watch), the alarms on Lethe's metrics, and the operators' topic they go to.
+ * What runs on a clock and who hears about it: the schedules (daily export, breach deadline watch; the retention
+ * auditor's is with its state machine, lib/stateless/jobs.ts), the alarms on Lethe's metrics, and the operators'
+ * topic they go to.
  */
 export class Operations extends Construct {
   readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: { functions: LetheFunctions; key: kms.IKey }) {
     super(scope, id);
-    const { retention, backup, breach } = props.functions;
+    const { backup, breach } = props.functions;
     // Operators are alerted here (erasure failures, breach deadlines, retention auditor).
     this.topic = new sns.Topic(this, 'OperatorsTopic', {
       displayName: 'Lethe operators',
@@ -27,8 +28,7 @@ export class Operations extends Construct {
       enforceSSL: true,
     });
 
-    // Retention auditor (P7, P8): hourly; what TTL left behind, shortened retention, terminated accounts.
-    this.schedule('RetentionSchedule', 'Runs the retention auditor every hour', Duration.hours(1), retention);
+    // Retention auditor (P7, P8): an hourly state machine (lib/stateless/jobs.ts); its metric alarms here.
     this.alarmOn(
       'RetentionOverdueAlarm',
       'OverdueExpiredItemsDeleted',

@@ -138,6 +138,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     name: row.name,
     status: row.status,
     retentionDays: row.retentionDays,
+    retentionFloor: row.retentionFloor,
     pseudonymise: !!row.pseudonymise,
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,

@@ -4,7 +4,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '#core/management.ts';
 import { AUDIT_RETENTION_DAYS, daysAfter } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
-import { auditPk, auditPks } from '#core/shards.ts';
+import { auditPk, auditPks, timeSortKey } from '#core/shards.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { fannedPage } from './fan-out-query.ts';
@@ -14,7 +14,7 @@ import { fannedPage } from './fan-out-query.ts';
  * Append-only: functions hold only dynamodb:PutItem on this table, and every key is new.
  */
 export async function appendAudit(e: AuditEntry): Promise<void> {
-  const sk = `${String(e.at).padStart(14, '0')}#${randomBytes(6).toString('hex')}`;
+  const sk = `${timeSortKey(e.at)}#${randomBytes(6).toString('hex')}`;
   await retryable('audit', () =>
     dynamo().send(
       new PutItemCommand({

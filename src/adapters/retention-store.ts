@@ -2,14 +2,15 @@ import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import { systemClock } from '#core/clock.ts';
-import type { AccountSummary, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
-import { interactionsPks, usersPks } from '#core/shards.ts';
+import type { AccountSummary, ItemPage, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
+import { DEFAULT_RETENTION_DAYS, type RetentionFloor } from '#core/retention.ts';
+import { interactionsPks, timeSortKey, usersPks } from '#core/shards.ts';
 import { ENV } from '#core/schema.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 import { retryable } from './dynamo-errors.ts';
-import { itemsAs } from './items.ts';
+import { itemsAs, type Keyed } from './items.ts';
 
 /** What the auditor reads of an item: when its retention counts from, and its own expiry. */
 interface Timed {
@@ -19,57 +20,96 @@ interface Timed {
   expiresAt?: number;
 }
 
+/** A query page by page from `from` (a LastEvaluatedKey), each page with where the next starts. */
 async function* pages(
   input: ConstructorParameters<typeof QueryCommand>[0],
   place: string,
   tsOf: (r: Timed) => number | undefined,
-): AsyncIterable<ItemRef[]> {
-  let start: Record<string, AttributeValue> | undefined;
+  from?: Record<string, AttributeValue>,
+): AsyncIterable<{ items: ItemRef[]; next?: Record<string, AttributeValue> }> {
+  let start = from;
   do {
     const out = await retryable(place, () => dynamo().send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-    yield itemsAs<Timed>(out.Items).map((r) => ({
-      place,
-      key: { pk: r.pk, sk: r.sk },
-      ts: tsOf(r),
-      expiresAt: r.expiresAt,
-    }));
     start = out.LastEvaluatedKey;
+    yield {
+      items: itemsAs<Timed>(out.Items).map((r) => ({
+        place,
+        key: { pk: r.pk, sk: r.sk },
+        ts: tsOf(r),
+        expiresAt: r.expiresAt,
+      })),
+      next: start,
+    };
   } while (start);
 }
 
-async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncIterable<T> {
-  for (const s of sources) yield* s;
+/** Where a sharded item type stands: which of its partition keys, and where in it. */
+interface ShardPosition {
+  k: number;
+  start?: Record<string, AttributeValue>;
+}
+
+/**
+ * The pages of every partition key in turn, resumable from a position (the auditor's checkpoint). With
+ * `identityKeys` the sort keys are identities: a checkpoint may only fall between partition keys.
+ */
+async function* acrossKeys(
+  pks: string[],
+  from: unknown,
+  query: (pk: string, start?: Record<string, AttributeValue>) => ReturnType<typeof pages>,
+  identityKeys = false,
+): AsyncIterable<ItemPage> {
+  const pos = (from as ShardPosition | undefined) ?? { k: 0 };
+  for (let k = pos.k; k < pks.length; k++) {
+    for await (const page of query(pks[k]!, k === pos.k ? pos.start : undefined)) {
+      const next: ShardPosition | undefined = page.next
+        ? { k, start: page.next }
+        : k + 1 < pks.length
+          ? { k: k + 1 }
+          : undefined;
+      yield { items: page.items, next, canStopHere: !(identityKeys && page.next) };
+    }
+  }
 }
 
 /** Where each account-retention item type of the data map lives, and what its retention counts from. */
-const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIterable<ItemRef[]> }> = {
+const sources: Record<
+  string,
+  { table: string; query(a: AccountSummary, q: { olderThanMs?: number; from?: unknown }): AsyncIterable<ItemPage> }
+> = {
   'interactions.event': {
     table: ENV.interactionsTable,
-    query: (a) =>
-      concat(
-        a.applicationIds.flatMap((app) =>
-          interactionsPks(a.accountId, app).map((pk) =>
-            pages(
-              {
-                TableName: env(ENV.interactionsTable),
-                KeyConditionExpression: 'pk = :pk',
-                ExpressionAttributeValues: marshall({ ':pk': pk }),
-                ProjectionExpression: 'pk, sk, ts, expiresAt',
-              },
-              'interactions.event',
-              (r) => r.ts,
-            ),
+    // the sort key begins with the event time: only what is older than the cutoff is read (O(expired))
+    query: (a, q) =>
+      acrossKeys(
+        a.applicationIds.flatMap((app) => interactionsPks(a.accountId, app)),
+        q.from,
+        (pk, start) =>
+          pages(
+            {
+              TableName: env(ENV.interactionsTable),
+              KeyConditionExpression: q.olderThanMs === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :cut',
+              ExpressionAttributeValues: marshall({
+                ':pk': pk,
+                ...(q.olderThanMs !== undefined && { ':cut': timeSortKey(q.olderThanMs) }),
+              }),
+              ProjectionExpression: 'pk, sk, ts, expiresAt',
+            },
+            'interactions.event',
+            (r) => r.ts,
+            start,
           ),
-        ),
       ),
   },
   'users.user': {
     table: ENV.usersTable,
     // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its
-    // expiresAt
-    query: (a) =>
-      concat(
-        usersPks(a.accountId).map((pk) =>
+    // expiresAt. Keyed by the identity's hash, not by time: every row of the account is read.
+    query: (a, q) =>
+      acrossKeys(
+        usersPks(a.accountId),
+        q.from,
+        (pk, start) =>
           pages(
             {
               TableName: env(ENV.usersTable),
@@ -79,22 +119,26 @@ const sources: Record<string, { table: string; query(a: AccountSummary): AsyncIt
             },
             'users.user',
             (r) => (r.erasing ? undefined : r.lastSeen),
+            start,
           ),
-        ),
+        true,
       ),
   },
   'accounts.finding': {
     table: ENV.accountsTable,
-    query: (a) =>
-      pages(
-        {
-          TableName: env(ENV.accountsTable),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
-          ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${a.accountId}`, ':f': 'FINDING#' }),
-          ProjectionExpression: 'pk, sk, expiresAt, lastSeen',
-        },
-        'accounts.finding',
-        (r) => r.lastSeen,
+    query: (a, q) =>
+      acrossKeys([`ACCOUNT#${a.accountId}`], q.from, (pk, start) =>
+        pages(
+          {
+            TableName: env(ENV.accountsTable),
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+            ExpressionAttributeValues: marshall({ ':pk': pk, ':f': 'FINDING#' }),
+            ProjectionExpression: 'pk, sk, expiresAt, lastSeen',
+          },
+          'accounts.finding',
+          (r) => r.lastSeen,
+          start,
+        ),
       ),
   },
 };
@@ -104,48 +148,67 @@ export const auditedPlaces = Object.keys(sources);
 
 export const retentionPorts: RetentionPorts = {
   clock: systemClock,
-  async listAccounts() {
-    // The account rows (sk = META, pk = ACCOUNT#…) of the Accounts table; a small table of settings.
-    const out: AccountSummary[] = [];
+  async listAccountIds(after) {
+    // The account rows (sk = META) of the Accounts table, a small table of settings; a page at a time.
+    const page = await retryable('accounts', () =>
+      dynamo().send(
+        new ScanCommand({
+          TableName: env(ENV.accountsTable),
+          ExclusiveStartKey: after ? (JSON.parse(after) as Record<string, AttributeValue>) : undefined,
+          FilterExpression: 'begins_with(pk, :a) AND sk = :meta',
+          ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META' }),
+          ProjectionExpression: 'pk',
+        }),
+      ),
+    );
+    return {
+      accountIds: itemsAs<object>(page.Items).map((r) => r.pk.slice('ACCOUNT#'.length)),
+      next: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
+    };
+  },
+  async accountSummary(accountId) {
+    const rows: Array<
+      Keyed & {
+        status?: AccountSummary['status'];
+        retentionDays?: number;
+        retentionFloor?: RetentionFloor;
+        deleteAfter?: number;
+      }
+    > = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await retryable('accounts', () =>
+      const out = await retryable('accounts', () =>
         dynamo().send(
-          new ScanCommand({
+          new QueryCommand({
             TableName: env(ENV.accountsTable),
-            ExclusiveStartKey: start,
-            FilterExpression: 'begins_with(pk, :a) AND (sk = :meta OR begins_with(sk, :app))',
-            ExpressionAttributeValues: marshall({ ':a': 'ACCOUNT#', ':meta': 'META', ':app': 'APP#' }),
-            ProjectionExpression: 'pk, sk, #s, retentionDays, deleteAfter',
+            // the account's own partition (settings, applications, keys, findings: a few rows)
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }),
+            ProjectionExpression: 'sk, #s, retentionDays, retentionFloor, deleteAfter',
             ExpressionAttributeNames: { '#s': 'status' },
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
           }),
         ),
       );
-      for (const r of itemsAs<{ status?: AccountSummary['status']; retentionDays?: number; deleteAfter?: number }>(
-        page.Items,
-      )) {
-        const accountId = r.pk.slice('ACCOUNT#'.length);
-        let a = out.find((x) => x.accountId === accountId);
-        if (!a) {
-          a = { accountId, status: 'active', retentionDays: 90, applicationIds: [] };
-          out.push(a);
-        }
-        if (r.sk === 'META')
-          Object.assign(a, {
-            status: r.status ?? 'active',
-            retentionDays: r.retentionDays ?? 90,
-            deleteAfter: r.deleteAfter,
-          });
-        else a.applicationIds.push(r.sk.slice(4));
-      }
-      start = page.LastEvaluatedKey;
+      rows.push(...itemsAs<(typeof rows)[number]>(out.Items));
+      start = out.LastEvaluatedKey;
     } while (start);
-    return out;
+    const meta = rows.find((r) => r.sk === 'META');
+    if (!meta) return undefined;
+    return {
+      accountId,
+      status: meta.status ?? 'active',
+      retentionDays: meta.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      retentionFloor: meta.retentionFloor,
+      deleteAfter: meta.deleteAfter,
+      applicationIds: rows.filter((r) => r.sk.startsWith('APP#')).map((r) => r.sk.slice(4)),
+    };
   },
-  itemsOf(place, account) {
+  itemsOf(place, account, q) {
     const source = sources[place];
     if (!source) throw new Error(`retention auditor: no source for the data map's ${place}`);
-    return source.query(account);
+    return source.query(account, q);
   },
   async deleteItems(items) {
     for (const [place, source] of Object.entries(sources)) {

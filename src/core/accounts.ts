@@ -1,4 +1,4 @@
-import { DEFAULT_RETENTION_DAYS } from './retention.ts';
+import { DEFAULT_RETENTION_DAYS, type RetentionFloor } from './retention.ts';
 import type { ScrubRules } from './scrub/engine.ts';
 
 export type AccountStatus = 'active' | 'terminated';
@@ -16,6 +16,8 @@ export interface Account {
   name: string;
   status: AccountStatus;
   retentionDays: number;
+  /** after a lengthening of retention: the shorter one the items stored before still follow (the auditor's) */
+  retentionFloor?: RetentionFloor;
   pseudonymise: boolean;
   creatorEmail: string;
   adminEmail: string;

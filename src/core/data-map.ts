@@ -494,6 +494,23 @@ export const DATA_MAP: readonly Place[] = [
     staffDirect: 'IT administrators (operators start and follow erasures with the AWS CLI)',
   },
   {
+    id: 'executions.jobs',
+    kind: 'execution',
+    resources: ['RetentionAuditStateMachine', 'RetentionAuditLogs'],
+    where:
+      "Step Functions execution history and events of the retention auditor (account ids, checkpoints: an Interactions key (time and event id) or a shard number, never a user's hash; counts); locally <data>/stepfunctions/*.jsonl",
+    holds: ['configuration', 'request-metadata'],
+    retention: {
+      rule: 'days',
+      days: 90,
+      from: 'the end of the execution',
+      by: 'Step Functions (fixed by AWS; its log group keeps 30 days); the local runtime deletes them likewise',
+    },
+    erasure: noIdentity,
+    readBy: [],
+    staffDirect: 'engineers and IT administrators',
+  },
+  {
     id: 'traces.functions',
     kind: 'trace',
     resources: [],
@@ -520,7 +537,12 @@ export const DATA_MAP: readonly Place[] = [
   {
     id: 'alarms.operators',
     kind: 'alarm',
-    resources: ['ErasureWorkflowFailedAlarm', 'OperationsRetentionOverdueAlarm', 'OperationsBreachDeadlineMissedAlarm'],
+    resources: [
+      'ErasureWorkflowFailedAlarm',
+      'RetentionAuditFailedAlarm',
+      'OperationsRetentionOverdueAlarm',
+      'OperationsBreachDeadlineMissedAlarm',
+    ],
     where: 'CloudWatch alarms on those metrics (fixed descriptions, no request data)',
     holds: ['configuration'],
     retention: { rule: 'days', days: 14, from: 'the state change (alarm history)', by: 'CloudWatch (fixed by AWS)' },

@@ -7,7 +7,7 @@ import { type AgentEvent, type Batch, BatchSchema, browserBatchSchema, parseOr40
 import { inflate, parseJson } from './body.ts';
 import { LIMITS } from './limits.ts';
 import { cleanBrowser } from './browser.ts';
-import { interactionsPk } from './shards.ts';
+import { interactionsPk, timeSortKey } from './shards.ts';
 import { expiresAt } from './retention.ts';
 import { labelOf, userKeyOf } from './identity.ts';
 import { type FieldKind, scrub } from './scrub/engine.ts';
@@ -132,7 +132,7 @@ export function toItem(
   };
   const item: InteractionItem = {
     pk: interactionsPk(account.accountId, e.applicationId, e.id),
-    sk: `${String(e.timestamp).padStart(14, '0')}#${e.id}`,
+    sk: `${timeSortKey(e.timestamp)}#${e.id}`,
     accountId: account.accountId,
     applicationId: e.applicationId,
     eventId: e.id,

@@ -4,7 +4,12 @@ import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
 import { badRequest, conflict, DomainError, forbidden, isCallersFault, notFound, stale } from './errors.ts';
 import { parseOr400 } from './events.ts';
-import { DEFAULT_RETENTION_DAYS, DEFAULT_TERMINATION_GRACE_DAYS, MAX_RETENTION_DAYS } from './retention.ts';
+import {
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_TERMINATION_GRACE_DAYS,
+  MAX_RETENTION_DAYS,
+  retentionFloorAfter,
+} from './retention.ts';
 import { deletionTime } from './retention-audit.ts';
 import type { ErasureInput } from './erasure.ts';
 import { userKeyOf } from './identity.ts';
@@ -186,9 +191,18 @@ export async function updateAccount(
       });
     }
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(account)) throw preconditionFailed();
-    const merged = changes.scrubRules
-      ? { ...changes, scrubRules: mergePatch(account.scrubRules, changes.scrubRules) }
-      : changes;
+    const merged = {
+      ...changes,
+      ...(changes.scrubRules && { scrubRules: mergePatch(account.scrubRules, changes.scrubRules) }),
+      ...(changes.retentionDays !== undefined && {
+        retentionFloor: retentionFloorAfter(
+          account.retentionDays,
+          changes.retentionDays,
+          ports.clock.nowMs(),
+          account.retentionFloor,
+        ),
+      }),
+    };
     if (
       !(await ports.updateAccount(
         accountId,

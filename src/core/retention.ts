@@ -59,3 +59,29 @@ export const TOMBSTONE_DAYS = 90;
 
 /** Epoch seconds `days` after `ms`. */
 export const daysAfter = (ms: number, days: number): number => Math.floor(ms / 1000) + days * DAY_SECONDS;
+
+/**
+ * After a lengthening of retention, items stored before it keep their shorter expiry: the auditor keeps treating
+ * them by the shorter retention (`days`) until the last of them has expired (`until`, epoch ms).
+ */
+export interface RetentionFloor {
+  days: number;
+  until: number;
+}
+
+/** The floor after a change of retention from `fromDays` to `toDays` at `nowMs` (undefined: none is needed). */
+export function retentionFloorAfter(
+  fromDays: number,
+  toDays: number,
+  nowMs: number,
+  current?: RetentionFloor,
+): RetentionFloor | undefined {
+  const active = current && current.until > nowMs ? current : undefined;
+  if (toDays <= fromDays) return active;
+  // a batch may still be ingested with the old setting for a few seconds (the settings cache): a day's margin
+  const until = nowMs + (fromDays + 1) * DAY_SECONDS * 1000;
+  return {
+    days: Math.min(fromDays, active?.days ?? fromDays),
+    until: Math.max(until, active?.until ?? 0),
+  };
+}

@@ -42,3 +42,6 @@ export const usersPks = (accountId: string): string[] => all(SHARDS.users).map((
 /** `scope` is an account id or GLOBAL; `sk` the record's own sort key (time#random). */
 export const auditPk = (scope: string, sk: string): string => `${scope}#${shardOf(sk, SHARDS.audit)}`;
 export const auditPks = (scope: string): string[] => all(SHARDS.audit).map((s) => `${scope}#${s}`);
+
+/** The time part of a time-ordered sort key (Interactions, Audit): epoch ms, zero-padded so keys sort by time. */
+export const timeSortKey = (ms: number): string => String(ms).padStart(14, '0');

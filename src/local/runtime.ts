@@ -98,7 +98,11 @@ function startBackground(
   for (const s of schedulesOf(model, (id) => (lambdas.has(id) ? lambdas.get(id).arn : undefined))) {
     // a scheduled job may delete (the retention auditor): its deletions leave the disk too
     const job = async () => {
-      await lambdas.invoke(s.functionArn, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' });
+      if (s.stateMachine) {
+        const started = runtime.stepFunctions.start(s.stateMachine, undefined, JSON.stringify(s.input ?? {}));
+        await runtime.stepFunctions.wait(started.executionArn);
+      } else
+        await lambdas.invoke(s.functionArn!, s.input ?? { source: 'aws.events', 'detail-type': 'Scheduled Event' });
       await runtime.compact();
     };
     timers.push(setInterval(guarded(s.rule, job), s.everyMs));

@@ -102,28 +102,29 @@ export async function sweepLifecycle(client: S3Client, rules: LifecycleRule[], c
 export interface ScheduledTarget {
   rule: string;
   everyMs: number;
-  functionArn: string;
+  /** a function the rule invokes, or… */
+  functionArn?: string;
+  /** …a state machine (logical id) it starts */
+  stateMachine?: string;
   input?: unknown;
 }
 
-/** EventBridge schedules of the template (rate expressions) as timers. */
+/** EventBridge schedules of the template (rate expressions) as timers: functions invoked, state machines started. */
 export function schedulesOf(model: CloudModel, fnArn: (logicalId: string) => string | undefined): ScheduledTarget[] {
   const out: ScheduledTarget[] = [];
+  const machines = new Set(resources(model, 'AWS::StepFunctions::StateMachine').map((r) => r.id));
   for (const { id, resource } of resources(model, 'AWS::Events::Rule')) {
     const expr: string | undefined = resource.Properties?.ScheduleExpression;
     const m = expr && /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expr);
     if (!m) continue;
     const unit = m[2]!.startsWith('minute') ? 60_000 : m[2]!.startsWith('hour') ? 3_600_000 : 86_400_000;
     for (const t of resource.Properties!.Targets ?? []) {
+      const base = { rule: id, everyMs: Number(m[1]) * unit, input: t.Input ? JSON.parse(t.Input) : undefined };
       const logical = t.Arn?.['Fn::GetAtt']?.[0];
       const arn = logical && fnArn(logical);
-      if (arn)
-        out.push({
-          rule: id,
-          everyMs: Number(m[1]) * unit,
-          functionArn: arn,
-          input: t.Input ? JSON.parse(t.Input) : undefined,
-        });
+      if (arn) out.push({ ...base, functionArn: arn });
+      else if (typeof t.Arn?.Ref === 'string' && machines.has(t.Arn.Ref))
+        out.push({ ...base, stateMachine: t.Arn.Ref });
     }
   }
   return out;

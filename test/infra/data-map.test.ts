@@ -65,7 +65,9 @@ describe('the personal-data inventory names every place data is written (P17)', 
   });
 
   it('drives the erasure workflow: every place that holds an identifier is cleared by a step the state machine runs', () => {
-    const machine = resources(model, 'AWS::StepFunctions::StateMachine')[0]!.resource;
+    const machine = resources(model, 'AWS::StepFunctions::StateMachine').find((m) =>
+      m.id.startsWith('ErasureWorkflow'),
+    )!.resource;
     const definition = JSON.stringify(machine.Properties!.DefinitionString);
     for (const p of DATA_MAP.filter((x) => x.holds.includes('user-identifier'))) {
       expect(['workflow', 'reapplied-on-restore'], p.id).toContain(p.erasure.by);

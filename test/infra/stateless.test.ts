@@ -98,8 +98,23 @@ describe('IAM scope: least privilege per function (P15)', () => {
     });
   });
 
-  it('runs the retention auditor every hour and alarms the operators when TTL falls behind', () => {
-    t.stateless.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  it('runs the retention auditor every hour as a state machine over accounts, and alarms when TTL falls behind', () => {
+    const machines = t.stateless.findResources('AWS::StepFunctions::StateMachine');
+    const [auditId] = Object.keys(machines).filter((id) => id.startsWith('RetentionAudit'));
+    expect(auditId).toBeDefined();
+    t.stateless.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { Ref: auditId } })],
+    });
+    // accounts in parallel, each a child execution with its own history, each in steps from its checkpoint
+    const definition = json(machines[auditId!]!.Properties.DefinitionString);
+    expect(definition).toContain('DISTRIBUTED');
+    expect(definition).toContain('MaxConcurrency');
+    expect(definition).toContain('AccountDone?');
+    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('retention auditor failed'),
+      AlarmActions: Match.anyValue(),
+    });
     t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'OverdueExpiredItemsDeleted',
       AlarmActions: Match.anyValue(),
@@ -274,7 +289,9 @@ describe('KMS: each function can use the project key only for what its job needs
 
 describe('the erasure workflow waits out in-flight ingest (P11)', () => {
   const definitionText = () => {
-    const sm = Object.values(t.stateless.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+    const sm = Object.entries(t.stateless.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
+      id.startsWith('ErasureWorkflow'),
+    )![1] as any;
     const d = sm.Properties.DefinitionString;
     return typeof d === 'string' ? d : (d['Fn::Join'][1] as unknown[]).filter((x) => typeof x === 'string').join('');
   };

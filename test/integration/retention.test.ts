@@ -2,7 +2,8 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionPorts } from '#adapters/retention-store.ts';
-import { runRetentionAudit } from '#core/retention-audit.ts';
+import { auditAccountStep, runRetentionAudit } from '#core/retention-audit.ts';
+import { interactionsPk, timeSortKey } from '#core/shards.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
@@ -148,5 +149,86 @@ describe('contract termination (P8)', () => {
       600,
     );
     expect((await api(rt, 'POST', `/v1/accounts/${acc.accountId}/terminate`, {}, customer)).status).toBe(403);
+  });
+});
+
+/** An interaction stored `ageDays` ago with `retentionDays` (as ingest would have written it), by a direct put. */
+async function storeAged(
+  a: { accountId: string; applicationId: string },
+  id: string,
+  ageDays: number,
+  retentionDays: number,
+) {
+  const ts = now() - ageDays * DAY;
+  await rt.dynamo.send(
+    new PutItemCommand({
+      TableName: interactionsTable(),
+      Item: marshall({
+        pk: interactionsPk(a.accountId, a.applicationId, id),
+        sk: `${timeSortKey(ts)}#${id}`,
+        accountId: a.accountId,
+        applicationId: a.applicationId,
+        eventId: id,
+        type: 'page-load',
+        outcome: 'ok',
+        ts,
+        expiresAt: Math.floor(ts / 1000) + retentionDays * 86_400,
+      }),
+    }),
+  );
+}
+const storedIds = async (accountId: string) =>
+  (await scanAll(rt, 'Interactions')).filter((i) => i.accountId === accountId).map((i) => i.eventId as string);
+
+describe('the hourly RetentionAudit state machine (issue 19)', () => {
+  it('audits every account in parallel and deletes only what is past its expiry', async () => {
+    const accounts = await Promise.all([1, 2, 3].map((i) => createAccount(rt, { name: `Audited ${i}` })));
+    for (const [i, a] of accounts.entries()) {
+      await send([event(a.applicationId, { id: `sm-live-${i}` })], a);
+      // past expiry by 3 days: TTL has had its 2-day grace
+      for (let j = 0; j < 4; j++) await storeAged(a, `sm-old-${i}-${j}`, 93, 90);
+    }
+    const machine = rt.stepFunctions.list().find((m) => m.logicalId.startsWith('RetentionAudit'))!;
+    const started = rt.stepFunctions.start(machine.logicalId);
+    const run = await rt.stepFunctions.wait(started.executionArn);
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const totals = JSON.parse(run.output!);
+    expect(totals.accounts).toBeGreaterThanOrEqual(4);
+    expect(totals.deletedExpired).toBeGreaterThanOrEqual(12);
+    for (const [i, a] of accounts.entries()) expect(await storedIds(a.accountId)).toEqual([`sm-live-${i}`]);
+    // one child run per account in the history, each account's steps its own
+    const history = rt.stepFunctions.history(started.executionArn);
+    expect(history.filter((h) => h.type === 'MapIterationSucceeded').length).toBe(totals.accounts);
+  });
+
+  it('reads only what is older than the cutoff, and resumes from its checkpoint', async () => {
+    const a = await createAccount(rt, { name: 'Checkpointed' });
+    await send(
+      Array.from({ length: 40 }, (_, i) => event(a.applicationId, { id: `cp-live-${i}` })),
+      a,
+    );
+    for (let j = 0; j < 6; j++) await storeAged(a, `cp-old-${j}`, 95, 90);
+    // one page per step: every step returns a checkpoint, the next starts there
+    let step = await auditAccountStep(retentionPorts, a.accountId, undefined, 1);
+    let steps = 1;
+    while (!step.done) {
+      expect(JSON.parse(JSON.stringify(step.checkpoint))).toEqual(step.checkpoint); // it travels as JSON
+      step = await auditAccountStep(retentionPorts, a.accountId, JSON.parse(JSON.stringify(step.checkpoint)), 1);
+      steps++;
+    }
+    expect(steps).toBeGreaterThan(1);
+    expect(step.checkpoint.counts).toMatchObject({ deletedExpired: 6, deletedBeyondRetention: 0 });
+    // O(expired): the 40 live interactions were never read (no user rows, no findings here)
+    expect(step.checkpoint.counts.examined).toBe(6);
+    expect((await storedIds(a.accountId)).sort()).toHaveLength(40);
+  });
+
+  it('after a longer retention, items stored under the shorter one are still found once expired', async () => {
+    const a = await createAccount(rt, { name: 'Lengthened', retentionDays: 7 });
+    await storeAged(a, 'floor-old', 10, 7); // expired 3 days ago, under the 7-day setting
+    expect((await api(rt, 'PATCH', `/v1/accounts/${a.accountId}`, { retentionDays: 30 })).status).toBe(200);
+    const step = await auditAccountStep(retentionPorts, a.accountId);
+    expect(step.checkpoint.counts.deletedExpired).toBe(1);
+    expect(await storedIds(a.accountId)).toEqual([]);
   });
 });
