@@ -1,5 +1,5 @@
-import { ArnFormat, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
-import { acknowledgeResolved, nagResourceName } from './constructs/nag.ts';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { acknowledgeExecutions } from './constructs/nag.ts';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -11,7 +11,7 @@ import type { StatefulStack } from './stateful-stack.ts';
 import { ApiFirewall } from './stateless/firewall.ts';
 import { createFunctions, type LetheFunctions } from './stateless/functions.ts';
 import { IngestApi } from './stateless/ingest-api.ts';
-import { RetentionAudit } from './stateless/jobs.ts';
+import { RestoreJob, RetentionAudit } from './stateless/jobs.ts';
 import { ManagementApi } from './stateless/management-api.ts';
 import { Operations } from './stateless/operations.ts';
 import { createRestApi } from './stateless/rest-api.ts';
@@ -45,6 +45,13 @@ export class StatelessStack extends Stack {
       alarmTopic: this.operatorsTopic,
     });
 
+    new RestoreJob(this, 'RestoreJob', {
+      worker: f.restore,
+      starter: f.backup,
+      key: data.key,
+      alarmTopic: this.operatorsTopic,
+    });
+
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', {
       worker: f.erasure,
       key: data.key,
@@ -58,15 +65,9 @@ export class StatelessStack extends Stack {
     this.erasure.stateMachine.grantStartExecution(f.management);
     // cancel: the state machine's own stop, on its executions only (named by request ids, so a wildcard)
     this.erasure.stateMachine.grantExecution(f.management, 'states:StopExecution');
-    const executions = `${this.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: Fn.select(6, Fn.split(':', this.erasure.stateMachine.stateMachineArn)),
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    })}:*`;
-    acknowledgeResolved(
+    acknowledgeExecutions(
       f.management.role!,
-      () => `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
+      this.erasure.stateMachine.stateMachineArn,
       'states:StopExecution on the executions of the erasure state machine only: their names are request ids, known only at run time.',
     );
 

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -34,4 +34,25 @@ export function acknowledgeResolved(scope: IConstruct, id: () => string, reason:
       return [];
     },
   });
+}
+
+/**
+ * Acknowledges a grant on the executions of one state machine (`…:execution:<machine name>:*`): their names are
+ * chosen at run time (request ids, restore ids, a distributed Map's children), so the ARN ends in a wildcard.
+ */
+export function acknowledgeExecutions(
+  on: IConstruct,
+  stateMachineArn: string,
+  reason: string,
+  suffixes: string[] = [':*'],
+): void {
+  const stack = Stack.of(on);
+  const executions = stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: Fn.select(6, Fn.split(':', stateMachineArn)),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  for (const suffix of suffixes)
+    acknowledgeResolved(on, () => `AwsSolutions-IAM5[Resource::${nagResourceName(on, executions + suffix)}]`, reason);
 }

@@ -14,6 +14,7 @@ export type FunctionName =
   | 'erasure'
   | 'retention'
   | 'backup'
+  | 'restore'
   | 'breach'
   | 'authorizer'
   | 'agent-authorizer';
@@ -45,8 +46,11 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
       'Retention auditor: deletes overdue and beyond-retention items and terminated accounts',
       { timeout: Duration.minutes(15), memorySize: 1024 },
     ),
-    backup: fn('backup', 'Daily DynamoDB export to the backup bucket; restore with erasures re-applied', {
-      timeout: Duration.minutes(15),
+    backup: fn('backup', 'Daily DynamoDB export to the backup bucket; starts and follows restores', {
+      timeout: Duration.minutes(2),
+    }),
+    restore: fn('restore', 'Restore state machine steps: an export written back with the erasure ledger re-applied', {
+      timeout: Duration.minutes(5),
       memorySize: 1024,
     }),
     breach: fn('breach', 'Breach records, notification of every affected account, deadline watch', {
@@ -95,10 +99,15 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
   f.retention.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', 'Lethe');
 
   f.backup
-    .bindTable(ENV.interactionsTable, data.interactions, 'readwrite')
-    .bindTable(ENV.usersTable, data.users, 'readwrite')
+    .bindTable(ENV.interactionsTable, data.interactions, 'read')
+    .bindTable(ENV.usersTable, data.users, 'read')
     .bindTable(ENV.auditTable, data.audit, 'append')
-    .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/')
+    .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/');
+  // the restore worker writes an export back into its table, through the erasure ledger (lib/stateless/jobs.ts)
+  f.restore
+    .bindTable(ENV.interactionsTable, data.interactions, 'write')
+    .bindTable(ENV.usersTable, data.users, 'write')
+    .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'exports/')
     .bindBucket(ENV.backupBucket, data.backupBucket, 'read', 'erasure-ledger/');
   f.backup.role.addToPrincipalPolicy(
     new iam.PolicyStatement({

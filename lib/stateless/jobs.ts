@@ -1,13 +1,15 @@
-import { ArnFormat, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as eventbridge from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { RestoreAction } from '#core/backup.ts';
 import type { RetentionAction } from '#core/retention-audit.ts';
+import { ENV } from '#core/schema.ts';
 import type { LetheFunction } from '../constructs/lethe-function.ts';
-import { acknowledgeResolved, nagResourceName } from '../constructs/nag.ts';
+import { acknowledgeExecutions } from '../constructs/nag.ts';
 import { workerStep, workflow } from '../constructs/workflow.ts';
 
 /** Accounts audited at once within a page (each is a worker invocation and a few queries at a time). */
@@ -71,19 +73,12 @@ export class RetentionAudit extends Construct {
         'The retention auditor failed or could not audit an account (P7, P8): expired data may outlive its retention. See the execution.',
     });
     // the distributed Map starts, describes and stops its own child executions, whose names it picks at run time
-    const stack = Stack.of(this);
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: Fn.select(6, Fn.split(':', this.stateMachine.stateMachineArn)),
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    for (const arn of [`${executions}:*`, `${executions}/*:*`])
-      acknowledgeResolved(
-        this.stateMachine, // the DistributedMapPolicy is the state machine's child
-        () => `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
-        "The distributed Map's own child executions (of this state machine only): their names are chosen at run time.",
-      );
+    acknowledgeExecutions(
+      this.stateMachine, // the DistributedMapPolicy is the state machine's child
+      this.stateMachine.stateMachineArn,
+      "The distributed Map's own child executions (of this state machine only): their names are chosen at run time.",
+      [':*', '/*:*'],
+    );
     Validations.of(this.stateMachine).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
       reason:
@@ -94,5 +89,48 @@ export class RetentionAudit extends Construct {
       schedule: eventbridge.Schedule.rate(Duration.hours(1)),
       targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 2 })],
     });
+  }
+}
+
+/**
+ * A restore of an export (P9) as a state machine with progress: `prepare` checks the export and counts its files,
+ * then `part` steps write back at most RESTORE_ITEMS_PER_STEP items each, from the checkpoint the previous one
+ * returned, re-applying the erasure ledger as it stands. The API starts it (named by the restore id) and reads its
+ * progress from the execution (src/adapters/restore-start.ts).
+ */
+export class RestoreJob extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { worker: LetheFunction; starter: LetheFunction; key: kms.IKey; alarmTopic: sns.ITopic },
+  ) {
+    super(scope, id);
+    const step = (name: string, action: RestoreAction) => workerStep(this, name, props.worker, action);
+    const part = step('RestorePart', 'part');
+    const more = new sfn.Choice(this, 'MoreToRestore?')
+      .when(sfn.Condition.booleanEquals('$.more', true), part)
+      .otherwise(new sfn.Succeed(this, 'Restored'));
+    part.next(more);
+    const definition = step('PrepareRestore', 'prepare').next(more);
+    this.stateMachine = workflow(this, {
+      definition,
+      worker: props.worker,
+      key: props.key,
+      timeout: Duration.hours(24),
+      comment:
+        'Lethe restore: an export written back step by step, the erasure ledger re-applied, expired items skipped',
+      alarmTopic: props.alarmTopic,
+      failedAlarm: 'A backup restore failed (P9): the table may be partly restored. See lethe backup restore status.',
+    });
+    props.starter.addEnvironment(ENV.restoreStateMachine, this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(props.starter);
+    this.stateMachine.grantExecution(props.starter, 'states:DescribeExecution', 'states:GetExecutionHistory');
+    acknowledgeExecutions(
+      props.starter.role!,
+      this.stateMachine.stateMachineArn,
+      'Reads the status and history of the restore executions only: their names are restore ids, known only at run time.',
+    );
   }
 }

@@ -136,14 +136,15 @@ export const backupPorts: BackupPorts = {
       }),
     );
   },
-  async *readExport(exportId) {
-    for (const key of (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/${exportId}/data/`)).sort()) {
-      const text = gunzipSync(await getObject(key)).toString('utf8');
-      yield text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => itemAs<Record<string, unknown>>((JSON.parse(l) as { Item: Record<string, AttributeValue> }).Item));
-    }
+  async exportFiles(exportId) {
+    return (await listKeys(`${EXPORT_PREFIX}AWSDynamoDB/${exportId}/data/`)).sort();
+  },
+  async readExportFile(key) {
+    return gunzipSync(await getObject(key))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => itemAs<Record<string, unknown>>((JSON.parse(l) as { Item: Record<string, AttributeValue> }).Item));
   },
   async readLedger() {
     const keys = await listKeys(LEDGER_PREFIX);

@@ -117,6 +117,7 @@ const FUNCTION_LOGS = [
   'ManagementLogs',
   'ErasureLogs',
   'RetentionLogs',
+  'RestoreLogs',
   'BackupLogs',
   'BreachLogs',
   'ConsoleLogs',
@@ -496,9 +497,9 @@ export const DATA_MAP: readonly Place[] = [
   {
     id: 'executions.jobs',
     kind: 'execution',
-    resources: ['RetentionAuditStateMachine', 'RetentionAuditLogs'],
+    resources: ['RetentionAuditStateMachine', 'RetentionAuditLogs', 'RestoreJobStateMachine', 'RestoreJobLogs'],
     where:
-      "Step Functions execution history and events of the retention auditor (account ids, checkpoints: an Interactions key (time and event id) or a shard number, never a user's hash; counts); locally <data>/stepfunctions/*.jsonl",
+      "Step Functions execution history and events of the retention auditor (account ids, checkpoints: an Interactions key (time and event id) or a shard number, never a user's hash; counts) and of restores (export id, table, file and line reached, counts); locally <data>/stepfunctions/*.jsonl",
     holds: ['configuration', 'request-metadata'],
     retention: {
       rule: 'days',
@@ -540,6 +541,7 @@ export const DATA_MAP: readonly Place[] = [
     resources: [
       'ErasureWorkflowFailedAlarm',
       'RetentionAuditFailedAlarm',
+      'RestoreJobFailedAlarm',
       'OperationsRetentionOverdueAlarm',
       'OperationsBreachDeadlineMissedAlarm',
     ],

@@ -14,6 +14,7 @@ export const ENV = {
   backupBucket: 'BACKUP_BUCKET',
   keyId: 'DATA_KEY_ID',
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
+  restoreStateMachine: 'RESTORE_STATE_MACHINE_ARN',
   mailFrom: 'MAIL_FROM',
 } as const;
 

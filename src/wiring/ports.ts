@@ -5,6 +5,7 @@ import { appendAudit, listAudit } from '#adapters/audit-store.ts';
 import { backupPorts } from '#adapters/backup-store.ts';
 import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
+import { restoreStarter } from '#adapters/restore-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
 import { exportStore } from '#adapters/export-store.ts';
 import { systemClock } from '#core/clock.ts';
@@ -28,7 +29,12 @@ export const managementRoutePorts: ManagementRoutePorts = {
   listFindings: accounts.listFindings,
 };
 
-export const backupRoutePorts: BackupRoutePorts = { ...backupPorts, audit: appendAudit };
+export const backupRoutePorts: BackupRoutePorts = {
+  ...backupPorts,
+  ...restoreStarter,
+  audit: appendAudit,
+  newId: () => randomBytes(8).toString('hex'),
+};
 
 export const breachRoutePorts: BreachRoutePorts = {
   ...breachPorts,

@@ -294,6 +294,16 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect((await browser('after-browser')).status).toBe(401);
   }, 60_000);
 
+  it('backup restore starts the Restore state machine and follows it to its report', async () => {
+    const exports = JSON.parse(await lethe(['backup', 'export', '--json'])).exports;
+    const ix = exports.find((e: any) => e.tableName.startsWith('Interactions'));
+    const out = JSON.parse(await lethe(['backup', 'restore', '--export', ix.exportId, '--json']));
+    expect(out.status).toBe('succeeded');
+    expect(out.restoreId).toMatch(/^rs_/);
+    expect(out.progress.report).toMatchObject({ exportId: ix.exportId, read: ix.itemCount });
+    expect(out.progress.file).toBe(out.progress.files);
+  });
+
   it('says which URL it cannot reach when the system is down, and what to do', async () => {
     const { createServer } = await import('node:net');
     const server = createServer().listen(0, '127.0.0.1');

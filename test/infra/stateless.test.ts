@@ -121,6 +121,26 @@ describe('IAM scope: least privilege per function (P15)', () => {
     });
   });
 
+  it('restores run as a state machine with progress: the API starts and reads it, only the worker writes tables', () => {
+    const machines = t.stateless.findResources('AWS::StepFunctions::StateMachine');
+    const [restoreId] = Object.keys(machines).filter((id) => id.startsWith('RestoreJob'));
+    expect(restoreId).toBeDefined();
+    const definition = json(machines[restoreId!]!.Properties.DefinitionString);
+    for (const state of ['PrepareRestore', 'RestorePart', 'MoreToRestore?']) expect(definition).toContain(state);
+    const backup = t.stateless.findResources('AWS::Lambda::Function')[fnId('Backup')] as any;
+    expect(json(backup.Properties.Environment.Variables.RESTORE_STATE_MACHINE_ARN)).toContain(restoreId);
+    const actions = (id: string) => policyOf(fnId(id)).flatMap((x) => [x.Action].flat() as string[]);
+    expect(actions('Backup')).toEqual(
+      expect.arrayContaining(['states:StartExecution', 'states:DescribeExecution', 'states:GetExecutionHistory']),
+    );
+    expect(actions('Backup')).not.toContain('dynamodb:BatchWriteItem');
+    expect(actions('Restore')).toContain('dynamodb:BatchWriteItem');
+    t.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('restore failed'),
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
   it('the audit table is append-only: no function may update or delete an audit record', () => {
     for (const [id] of functions()) {
       const audit = policyOf(id).filter((x) => json(x.Resource).includes('Audit'));

@@ -15,6 +15,38 @@ beforeAll(async () => {
 });
 afterAll(async () => rt?.stop());
 
+let lost: { table: string; exportId: string; tableName?: string } | undefined;
+
+async function loseTable(table: string) {
+  const all = await scanAll(rt, 'Interactions');
+  for (let i = 0; i < all.length; i += 25) {
+    await rt.dynamo.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [table]: all.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: marshall({ pk: it.pk, sk: it.sk }) } })),
+        },
+      }),
+    );
+  }
+  expect(await scanAll(rt, 'Interactions')).toEqual([]);
+}
+
+function expectRestored(back: Array<Record<string, any>>) {
+  expect(back).toHaveLength(25);
+  expect(JSON.stringify(back)).not.toContain('forget-me');
+  expect(back.filter((i) => i.user === 'stays')).toHaveLength(5);
+  expect(back.find((i) => i.eventId === 'soon-expired')).toBeUndefined();
+}
+
+async function waitForRestore(restoreId: string) {
+  for (;;) {
+    const r = await api(rt, 'GET', `/v1/backups/restores/${restoreId}`);
+    expect(r.status).toBe(200);
+    if (r.body.status !== 'running') return r.body;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 describe('restore drill (P9): an erased identity never comes back from a backup', () => {
   it('exports in the DynamoDB export layout into the backup bucket, erases, loses the table, restores', async () => {
     await sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
@@ -58,26 +90,42 @@ describe('restore drill (P9): an erased identity never comes back from a backup'
     expect((await waitForErasure(rt, er.body.requestId)).status).toBe('completed');
 
     // disaster: the table's items are lost
-    const all = await scanAll(rt, 'Interactions');
-    for (let i = 0; i < all.length; i += 25) {
-      await rt.dynamo.send(
-        new BatchWriteItemCommand({
-          RequestItems: {
-            [table]: all.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: marshall({ pk: it.pk, sk: it.sk }) } })),
-          },
-        }),
-      );
-    }
-    expect(await scanAll(rt, 'Interactions')).toEqual([]);
+    await loseTable(table);
 
-    const restored = await api(rt, 'POST', '/v1/backups/restores', { exportId: ix.exportId });
-    expect(restored.status).toBe(200);
-    expect(restored.body).toMatchObject({ read: 26, restored: 25, skippedExpired: 1, identitiesStripped: 20 });
-    const back = await scanAll(rt, 'Interactions');
-    expect(back).toHaveLength(25);
-    expect(JSON.stringify(back)).not.toContain('forget-me');
-    expect(back.filter((i) => i.user === 'stays')).toHaveLength(5);
-    expect(back.find((i) => i.eventId === 'soon-expired')).toBeUndefined();
+    const started = await api(rt, 'POST', '/v1/backups/restores', { exportId: ix.exportId });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ exportId: ix.exportId, tableName: table, status: 'running' });
+    const done = await waitForRestore(started.body.restoreId);
+    expect(done.status).toBe('succeeded');
+    expect(done.progress.report).toMatchObject({ read: 26, restored: 25, skippedExpired: 1, identitiesStripped: 20 });
+    expect(done.progress.file).toBe(done.progress.files);
+    expectRestored(await scanAll(rt, 'Interactions'));
+    lost = { table, exportId: ix.exportId };
+  });
+
+  it('goes step by step from its checkpoint: a restore in small parts writes back exactly the same', async () => {
+    await loseTable(lost!.table);
+    const { backupPorts } = await import('#adapters/backup-store.ts');
+    const { restoreSteps } = await import('#core/backup.ts');
+    let at = await restoreSteps.prepare(backupPorts, {
+      restoreId: 'rs_parts',
+      exportId: lost!.exportId,
+      tableName: lost!.table,
+    });
+    let parts = 0;
+    while (at.more) {
+      // the checkpoint travels as JSON through the state machine's history
+      at = await restoreSteps.part(backupPorts, JSON.parse(JSON.stringify(at)), 7);
+      parts++;
+    }
+    expect(parts).toBe(4); // 26 items, 7 at a time
+    expect(at.report).toMatchObject({ read: 26, restored: 25, skippedExpired: 1, identitiesStripped: 20 });
+    expectRestored(await scanAll(rt, 'Interactions'));
+  });
+
+  it('an unknown restore is 404', async () => {
+    expect((await api(rt, 'GET', '/v1/backups/restores/rs_nope')).status).toBe(404);
+    expect((await api(rt, 'GET', '/v1/backups/restores/..%2Fx')).status).toBe(404);
   });
 
   it('only administrators manage backups; a bad export id is a 400, an unknown one 404', async () => {

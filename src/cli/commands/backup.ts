@@ -1,4 +1,4 @@
-import { type Command, need, print } from '../context.ts';
+import { CliError, type Command, need, print } from '../context.ts';
 import { api } from '../http.ts';
 import { elapsed } from '../progress.ts';
 
@@ -24,21 +24,32 @@ export const backupCommands: Record<string, Command> = {
     );
   },
 
+  /** Starts a restore (a state machine) and follows it to its end, with its progress (files and items so far). */
   async 'backup restore'({ values, json, progress }) {
     const exportId = need(values, 'export');
-    // The restore is one API call today (see docs/status.md): the line shows that it is still at work.
+    const { restoreId } = await api('POST', '/v1/backups/restores', { exportId });
     const started = Date.now();
-    const tick = setInterval(() => progress.update(`restoring export ${exportId}… (${elapsed(started)})`), 1000);
-    const out = await api('POST', '/v1/backups/restores', { exportId }).finally(() => {
-      clearInterval(tick);
+    let out: any;
+    try {
+      for (let delay = 100; ; delay = Math.min(2000, delay * 1.5)) {
+        out = await api('GET', `/v1/backups/restores/${encodeURIComponent(restoreId)}`);
+        if (out.status !== 'running') break;
+        const p = out.progress;
+        const at = p ? `file ${p.file} of ${p.files}, ${p.report.restored} items written` : 'starting';
+        progress.update(`restore ${restoreId} of export ${exportId}: ${at} (${elapsed(started)})`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    } finally {
       progress.done();
-    });
+    }
+    if (out.status !== 'succeeded') throw new CliError(`restore ${restoreId} ${out.status}: ${out.error ?? ''}`, 1);
+    const r = out.progress.report;
     print(
       json,
       out,
       () =>
-        `restored ${out.restored} of ${out.read} items into ${out.tableName}; ${out.skippedExpired} expired skipped; ` +
-        `${out.erasuresReapplied} erasures re-applied (${out.identitiesStripped} identities stripped, ${out.userRowsDropped} user rows dropped)`,
+        `restore ${restoreId}: restored ${r.restored} of ${r.read} items into ${r.tableName}; ${r.skippedExpired} expired skipped; ` +
+        `${r.erasuresReapplied} erasures re-applied (${r.identitiesStripped} identities stripped, ${r.userRowsDropped} user rows dropped)`,
     );
   },
 };

@@ -1,6 +1,6 @@
 import type * as z from '../zod.ts';
 import type { Operation, Principal } from '../access.ts';
-import type { BackupPorts } from '../backup.ts';
+import type { BackupPorts, RestoreStarter } from '../backup.ts';
 import type { BreachPorts } from '../breach.ts';
 import { badRequest } from '../errors.ts';
 import type { AuditEntry, ErasureAdminPorts, ManagementPorts } from '../management.ts';
@@ -58,7 +58,8 @@ export type ManagementRoutePorts = ManagementPorts &
     listAudit(accountId: string): Promise<unknown[]>;
     listFindings(accountId: string): Promise<unknown[]>;
   };
-export type BackupRoutePorts = BackupPorts & { audit(entry: AuditEntry): Promise<void> };
+export type BackupRoutePorts = BackupPorts &
+  RestoreStarter & { audit(entry: AuditEntry): Promise<void>; newId(): string };
 export type BreachRoutePorts = BreachPorts & { audit(entry: AuditEntry): Promise<void>; newId(): string };
 
 export const page = { cursor: 'from the previous page', limit: '1..500 (default 50)' };
