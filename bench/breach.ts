@@ -1,4 +1,6 @@
-// Breach notifications per second locally (outbox), 10,000 affected accounts with two contacts each.
+// Breach notifications per second locally (outbox), 10,000 affected accounts with two contacts each: through the
+// notification queue (the local SQS and its event source mapping, 5 consumers), and the same deliveries called
+// directly as the baseline.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,26 +36,38 @@ export async function runBreachBench(n = 10_000) {
       );
     });
     const { breachPorts } = await import('#adapters/breach-store.ts');
-    const { reportBreach, notifyBreach } = await import('#core/breach.ts');
+    const { reportBreach, queueNotifications, deliverNotification } = await import('#core/breach.ts');
+    const breach = async (id: string) =>
+      reportBreach(
+        breachPorts,
+        'bench',
+        { discoveredAt: new Date().toISOString(), description: 'benchmark breach, all accounts', accounts: 'all' },
+        () => id,
+      );
+    // Through the queue, as on AWS: record, queue one message per recipient, the consumer mails them.
     const t0 = performance.now();
-    const r = await reportBreach(
-      breachPorts,
-      'bench',
-      { discoveredAt: new Date().toISOString(), description: 'benchmark breach, all accounts', accounts: 'all' },
-      () => 'bench',
-    );
+    const r = await breach('queued');
     const t1 = performance.now();
-    const sent = await notifyBreach(breachPorts, r.breachId, { concurrency: 16 });
+    await queueNotifications(breachPorts, r.breachId);
+    if (!(await rt.sqs.idle(30 * 60_000))) throw new Error('the queue did not drain');
     const t2 = performance.now();
-    const files = fs.readdirSync(rt.endpoints.outbox).length;
+    const viaQueue = fs.readdirSync(rt.endpoints.outbox).length;
+    // Baseline, same run: the same deliveries called directly, 16 at a time (no queue).
+    const b = await breach('direct');
+    const recipients = await breachPorts.recipients(b.breachId);
+    const t3 = performance.now();
+    await pool(recipients, 16, async (x) => {
+      await deliverNotification(breachPorts, { breachId: b.breachId, accountId: x.accountId, role: x.roles[0]! });
+    });
+    const t4 = performance.now();
     return {
       accounts: n,
       recipients: r.recipients,
-      sent: sent.sent,
-      outboxFiles: files,
+      sentViaQueue: viaQueue,
       recordMs: Math.round(t1 - t0),
-      notifyMs: Math.round(t2 - t1),
-      notificationsPerSec: Math.round(sent.sent / ((t2 - t1) / 1000)),
+      queueMs: Math.round(t2 - t1),
+      notificationsPerSecViaQueue: Math.round(viaQueue / ((t2 - t1) / 1000)),
+      baselineDirectPerSec: Math.round(recipients.length / ((t4 - t3) / 1000)),
       totalMinutes: Number(((t2 - t0) / 60000).toFixed(2)),
     };
   } finally {

@@ -13,6 +13,7 @@ import { createFunctions, type LetheFunctions } from './stateless/functions.ts';
 import { IngestApi } from './stateless/ingest-api.ts';
 import { RestoreJob, RetentionAudit } from './stateless/jobs.ts';
 import { ManagementApi } from './stateless/management-api.ts';
+import { NotificationQueue } from './stateless/notifications.ts';
 import { Operations } from './stateless/operations.ts';
 import { createRestApi } from './stateless/rest-api.ts';
 
@@ -38,6 +39,12 @@ export class StatelessStack extends Stack {
     this.functions = createFunctions(this, data);
     const f = this.functions;
     this.operatorsTopic = new Operations(this, 'Operations', { functions: f, key: data.key }).topic;
+
+    new NotificationQueue(this, 'BreachNotifications', {
+      producer: f.breach,
+      consumer: f['breach-notify'],
+      alarmTopic: this.operatorsTopic,
+    });
 
     new RetentionAudit(this, 'RetentionAudit', {
       worker: f.retention,

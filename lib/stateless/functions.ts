@@ -16,6 +16,7 @@ export type FunctionName =
   | 'backup'
   | 'restore'
   | 'breach'
+  | 'breach-notify'
   | 'authorizer'
   | 'agent-authorizer';
 export type LetheFunctions = Record<FunctionName, LetheFunction>;
@@ -53,8 +54,11 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
       timeout: Duration.minutes(5),
       memorySize: 1024,
     }),
-    breach: fn('breach', 'Breach records, notification of every affected account, deadline watch', {
+    breach: fn('breach', 'Breach records, notifications queued for every affected account, deadline watch', {
       timeout: Duration.minutes(10),
+    }),
+    'breach-notify': fn('breach-notify', 'Sends the queued breach notifications, one recipient per message', {
+      timeout: Duration.seconds(30),
     }),
     console: fn('console', 'Serves the customer console page and the browser agent script', { memorySize: 256 }),
     authorizer: fn('authorizer', 'Verifies management API tokens (role + account scope)'),
@@ -131,8 +135,9 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
   f.breach
     .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
     .bindTable(ENV.auditTable, data.audit, 'append')
-    .allowScan(data.accounts)
-    .allowEmail();
+    .allowScan(data.accounts);
+  // the queue's consumer (lib/stateless/notifications.ts): reads a breach and its recipient, claims, mails, records
+  f['breach-notify'].bindTable(ENV.accountsTable, data.accounts, 'readwrite').allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
   f['agent-authorizer']

@@ -32,6 +32,11 @@ export const sfn = /* @__PURE__ */ lazy(
   () => import('./sdk/sfn.ts'),
   (m) => new m.SFNClient({ region }),
 );
+// The queue URL names its own host; Lethe's clients go to the configured endpoint (the same on AWS, local otherwise).
+export const sqs = /* @__PURE__ */ lazy(
+  () => import('./sdk/sqs.ts'),
+  (m) => new m.SQSClient({ region, useQueueUrlAsEndpoint: false }),
+);
 export const ses = /* @__PURE__ */ lazy(
   () => import('./sdk/ses.ts'),
   (m) => new m.SESv2Client({ region }),

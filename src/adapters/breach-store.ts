@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
-import type { BreachPorts, BreachRecord, MailSendError, Recipient } from '#core/breach.ts';
+import type { BreachPorts, BreachRecord, MailSendError, NotificationMessage, Recipient } from '#core/breach.ts';
+import { RetryableError } from '#core/errors.ts';
 import { systemClock } from '#core/clock.ts';
 import { BREACH_RECORD_DAYS, daysAfter } from '#core/retention.ts';
 import { ENV } from '#core/schema.ts';
-import { dynamo, env } from './aws.ts';
+import { dynamo, env, sqs } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { batchWrite } from './interactions-store.ts';
 import { itemsAs, type Keyed } from './items.ts';
@@ -215,7 +216,33 @@ export const breachPorts: BreachPorts = {
     (await metrics()).publishStoredMetrics();
     await platform().publishAlert(subject, message, severity);
   },
-  sleep: (ms) => sleep(ms),
+  async recipientsOf(breachId, accountId) {
+    return (await queryAll<Recipient & { expiresAt?: number }>(`BREACH#${breachId}`, `RCPT#${accountId}#`)).map(
+      ({ pk: _pk, sk: _sk, expiresAt: _e, ...r }) => r,
+    );
+  },
+  async enqueue(messages) {
+    const { sdk, client } = await sqs();
+    const QueueUrl = env(ENV.breachQueue);
+    const batches: NotificationMessage[][] = [];
+    for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
+    // 10 messages a call, 16 calls at a time; an entry the queue refused is sent again, then the call fails (503)
+    for (let i = 0; i < batches.length; i += 16)
+      await Promise.all(
+        batches.slice(i, i + 16).map(async (batch) => {
+          let entries = batch.map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) }));
+          for (let attempt = 0; entries.length; attempt++) {
+            const out = await retryable('notification queue', () =>
+              client.send(new sdk.SendMessageBatchCommand({ QueueUrl, Entries: entries })),
+            );
+            const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+            if (failed.size && attempt >= 3) throw new RetryableError('notification queue is unavailable');
+            entries = entries.filter((e) => failed.has(e.Id));
+            if (entries.length) await sleep(100 * 2 ** attempt);
+          }
+        }),
+      );
+  },
 };
 
 /** The breach notices addressed to one account (what its console shows). */

@@ -74,7 +74,21 @@ export interface BreachPorts {
   markFailed(r: Recipient, error: string, final: boolean): Promise<void>;
   send(to: string, subject: string, text: string): Promise<string>;
   escalate(subject: string, message: string, severity: 'warning' | 'critical'): Promise<void>;
-  sleep(ms: number): Promise<void>;
+  /** the recipients of one account (one or two rows) */
+  recipientsOf(breachId: string, accountId: string): Promise<Recipient[]>;
+  /** puts one message per recipient on the notification queue (SQS; at-least-once) */
+  enqueue(messages: NotificationMessage[]): Promise<void>;
+}
+
+/**
+ * One message per recipient on the notification queue. It names the recipient by its account and first role (an
+ * account has at most two recipients: the creator and the administrative contact, or one person who is both), so
+ * the queue never holds an e-mail address.
+ */
+export interface NotificationMessage {
+  breachId: string;
+  accountId: string;
+  role: 'creator' | 'admin';
 }
 
 /** Resolves contacts (creator + admin, deduplicated per account) and records the breach with its deadline. */
@@ -153,66 +167,56 @@ export function breachMail(b: BreachRecord, r: Recipient): { subject: string; te
   };
 }
 
-const MAX_SEND_ATTEMPTS = 8;
+/** What the queue knows a recipient by (NotificationMessage). */
+const roleOf = (r: Recipient): 'creator' | 'admin' => r.roles[0] ?? 'admin';
 
 /**
- * Sends every pending notification of a breach. Idempotent: a recipient is claimed before sending, so a
- * duplicated or retried invocation never mails the same recipient twice for the same breach.
+ * Queues a notification for every recipient not yet notified (pending, or claimed by a send that may have died).
+ * A recipient queued twice is mailed once: the worker claims it before sending.
  */
-export async function notifyBreach(
+export async function queueNotifications(
   p: BreachPorts,
   breachId: string,
-  options: { concurrency?: number; budgetMs?: number } = {},
-) {
-  const concurrency = options.concurrency ?? 10;
-  const stopAt = options.budgetMs === undefined ? Infinity : p.clock.nowMs() + options.budgetMs;
-  const breach = await p.getBreach(breachId);
-  if (!breach) return { breachId, sent: 0, failed: 0, skipped: 0, remaining: 0 };
+): Promise<{ breachId: string; queued: number }> {
   const todo = (await p.recipients(breachId)).filter((r) => r.status === 'pending' || r.status === 'sending');
-  let sent = 0;
-  let failed = 0;
-  let skipped = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
-      while (next < todo.length && p.clock.nowMs() < stopAt) {
-        const r = todo[next++]!;
-        if (!(await p.claim(r, p.clock.nowMs()))) {
-          skipped++;
-          continue;
-        }
-        const mail = breachMail(breach, r);
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const id = await p.send(r.email!, mail.subject, mail.text);
-            await p.markSent(r, id, p.clock.nowMs());
-            sent++;
-            break;
-          } catch (e) {
-            const retry = (e as MailSendError).retryable !== false && attempt < MAX_SEND_ATTEMPTS;
-            if (retry) {
-              await p.sleep(Math.min(30_000, 100 * 2 ** attempt));
-              continue;
-            }
-            await p.markFailed(r, (e as Error).message, true);
-            failed++;
-            break;
-          }
-        }
-      }
-    }),
-  );
-  return { breachId, sent, failed, skipped, remaining: todo.length - next };
+  await p.enqueue(todo.map((r) => ({ breachId, accountId: r.accountId, role: roleOf(r) })));
+  return { breachId, queued: todo.length };
+}
+
+export type Delivery = 'sent' | 'done' | 'claimed-elsewhere' | 'failed' | 'retry';
+
+/**
+ * Delivers one queued notification. Idempotent: the recipient is claimed before sending, so a duplicated or
+ * redelivered message never mails the same recipient twice for the same breach. `retry`: throttled or a transient
+ * failure; the recipient is pending again and the message goes back to the queue (SQS redelivers it after its
+ * visibility timeout, then to the dead-letter queue, whose alarm the operators hear).
+ */
+export async function deliverNotification(p: BreachPorts, m: NotificationMessage): Promise<Delivery> {
+  const breach = await p.getBreach(m.breachId);
+  const r = breach && (await p.recipientsOf(m.breachId, m.accountId)).find((x) => roleOf(x) === m.role);
+  if (!breach || !r || (r.status !== 'pending' && r.status !== 'sending')) return 'done';
+  if (!(await p.claim(r, p.clock.nowMs()))) return 'claimed-elsewhere';
+  const mail = breachMail(breach, r);
+  try {
+    const id = await p.send(r.email!, mail.subject, mail.text);
+    await p.markSent(r, id, p.clock.nowMs());
+    return 'sent';
+  } catch (e) {
+    const retry = (e as MailSendError).retryable !== false;
+    await p.markFailed(r, (e as Error).message, !retry);
+    return retry ? 'retry' : 'failed';
+  }
 }
 
 /**
- * Every 15 minutes: send what is pending, escalate recipients still unnotified 12 h before the deadline, alarm past it.
+ * Every 15 minutes: queue again what is still pending (a lost or dead-lettered message), escalate recipients still
+ * unnotified 12 h before the deadline, alarm past it.
  */
 export async function watchDeadlines(p: BreachPorts) {
   const now = p.clock.nowMs();
   const out: Array<{ breachId: string; unnotified: number; severity?: 'warning' | 'critical' }> = [];
   for (const b of await p.openBreaches()) {
-    await notifyBreach(p, b.breachId, { budgetMs: 10 * 60_000 });
+    await queueNotifications(p, b.breachId);
     const open = (await p.recipients(b.breachId)).filter((r) => r.status !== 'sent');
     if (!open.length) {
       await p.closeBreach(b.breachId);

@@ -75,6 +75,7 @@ export type PlaceKind =
   | 'metric'
   | 'alarm'
   | 'topic'
+  | 'queue'
   | 'execution'
   | 'mail'
   | 'local-file'
@@ -120,6 +121,7 @@ const FUNCTION_LOGS = [
   'RestoreLogs',
   'BackupLogs',
   'BreachLogs',
+  'BreachNotifyLogs',
   'ConsoleLogs',
   'AuthorizerLogs',
   'AgentAuthorizerLogs',
@@ -512,6 +514,23 @@ export const DATA_MAP: readonly Place[] = [
     staffDirect: 'engineers and IT administrators',
   },
   {
+    id: 'queue.breach-notifications',
+    kind: 'queue',
+    resources: ['BreachNotificationsQueue', 'BreachNotificationsDeadLetters'],
+    where:
+      'SQS: the breach notification queue and its dead-letter queue, one message per recipient (breach id, account id, role; never an address); locally <data>/sqs/*.json',
+    holds: ['configuration'],
+    retention: {
+      rule: 'days',
+      days: 14,
+      from: 'the message was first sent',
+      by: 'SQS message retention (4 days in the queue, 14 in the dead-letter queue); the local SQS drops them likewise',
+    },
+    erasure: noIdentity,
+    readBy: [],
+    staffDirect: 'engineers and IT administrators',
+  },
+  {
     id: 'traces.functions',
     kind: 'trace',
     resources: [],
@@ -542,6 +561,7 @@ export const DATA_MAP: readonly Place[] = [
       'ErasureWorkflowFailedAlarm',
       'RetentionAuditFailedAlarm',
       'RestoreJobFailedAlarm',
+      'BreachNotificationsDeadLettersAlarm',
       'OperationsRetentionOverdueAlarm',
       'OperationsBreachDeadlineMissedAlarm',
     ],

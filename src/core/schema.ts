@@ -15,6 +15,7 @@ export const ENV = {
   keyId: 'DATA_KEY_ID',
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
   restoreStateMachine: 'RESTORE_STATE_MACHINE_ARN',
+  breachQueue: 'BREACH_QUEUE_URL',
   mailFrom: 'MAIL_FROM',
 } as const;
 

@@ -29,12 +29,18 @@ export function arnOf(type: string, logicalId: string): string {
       return `arn:aws:states:${r}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
     case 'AWS::SNS::Topic':
       return `arn:aws:sns:${r}:${LOCAL_ACCOUNT}:${name}`;
+    case 'AWS::SQS::Queue':
+      return `arn:aws:sqs:${r}:${LOCAL_ACCOUNT}:${name}`;
     case 'AWS::Logs::LogGroup':
       return `arn:aws:logs:${r}:${LOCAL_ACCOUNT}:log-group:${name}:*`;
     default:
       return `arn:aws:local:${r}:${LOCAL_ACCOUNT}:${type.replace(/::/g, '-')}/${name}`;
   }
 }
+
+/** A queue's URL as SQS gives it (Ref); the local SQS finds the queue by its last segment. */
+export const queueUrlOf = (logicalId: string): string =>
+  `https://sqs.${IRELAND}.amazonaws.com/${LOCAL_ACCOUNT}/${physicalName('AWS::SQS::Queue', logicalId)}`;
 
 /**
  * Resolves the CloudFormation intrinsics CDK emits (Ref, GetAtt, Join, Select, Split, Sub, ImportValue)
@@ -125,6 +131,7 @@ export class Resolver {
     const type = this.types.get(`${stack}/${name}`);
     if (!type) throw new Error(`local runtime: ${stack} has no resource ${name}`);
     if (type === 'AWS::StepFunctions::StateMachine' || type === 'AWS::SNS::Topic') return arnOf(type, name);
+    if (type === 'AWS::SQS::Queue') return queueUrlOf(name);
     return physicalName(type, name);
   }
 
@@ -132,8 +139,9 @@ export class Resolver {
     const type = this.types.get(`${stack}/${id}`);
     if (!type) throw new Error(`local runtime: ${stack} has no resource ${id}`);
     if (attr === 'Arn' || attr === 'TopicArn') return arnOf(type, id);
+    if (attr === 'QueueUrl') return queueUrlOf(id);
     if (attr === 'RootResourceId') return `${id}/root`;
-    if (attr === 'Name' || attr === 'TopicName') return physicalName(type, id);
+    if (attr === 'Name' || attr === 'TopicName' || attr === 'QueueName') return physicalName(type, id);
     return `${arnOf(type, id)}/${attr}`;
   }
 }

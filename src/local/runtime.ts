@@ -15,6 +15,7 @@ import { createBuckets, createTables, dynamoClient, listen, s3Client, startDynam
 import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
+import { LocalSqs, mappingsOf, queuesOf } from './sqs.ts';
 import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
 import {
   lifecycleRulesOf,
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   retryIntervalMs?: number;
   /** Step Functions Wait states in ms (tests shorten them; `npm start` keeps the definition's) */
   waitMs?: number;
+  /** SQS visibility timeouts in ms (tests shorten them; `npm start` keeps the queues') */
+  visibilityMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,11 +53,14 @@ export interface Endpoints {
   dynamodb: string;
   s3: string;
   stepfunctions: string;
+  sqs: string;
   region: string;
   /** what the AWS CLI and SDKs sign with locally (S3 and Step Functions check it; dynalite accepts any) */
   credentials: LocalCredentials;
   /** logical id → ARN of every state machine (the erasure workflow among them) */
   stateMachines: Record<string, string>;
+  /** logical id → URL of every queue */
+  queues: Record<string, string>;
   dataDir: string;
   outbox: string;
   /** the demo shop with the browser agent (`npm start` only; src/local/demo.ts) */
@@ -65,6 +71,7 @@ export interface Runtime {
   endpoints: Endpoints;
   lambdas: LocalLambdas;
   stepFunctions: LocalStepFunctions;
+  sqs: LocalSqs;
   dynamo: DynamoDBClient;
   s3: S3Client;
   tables: string[];
@@ -120,6 +127,38 @@ function lockDown(dir: string): void {
     if (e.isDirectory()) lockDown(p);
     else if (e.isFile()) fs.chmodSync(p, 0o600);
   }
+}
+
+/**
+ * The local API: API Gateway from the template, plus the Step Functions and SQS endpoints the SDKs and CLI call.
+ * On stop it lets every execution and invocation end before the engines go.
+ */
+async function serveApi(
+  model: CloudModel,
+  parts: { lambdas: LocalLambdas; stepFunctions: LocalStepFunctions; sqs: LocalSqs },
+  port: number,
+  host: string,
+  closers: Array<() => Promise<void>>,
+): Promise<string> {
+  const { lambdas, stepFunctions, sqs } = parts;
+  const server = createApiServer({
+    api: apiFromTemplate(model, (id) => lambdas.get(id).arn),
+    lambdas,
+    extra: async (req, body, res) =>
+      (await stepFunctions.handleHttp(req, body, res)) || (await sqs.handleHttp(req, body, res)),
+  });
+  await listen(server, port, host, 'local API');
+  closers.push(async () => {
+    await sqs.stop();
+    await stepFunctions.drain();
+    // a stopped execution's task may still be running: the engines stay up until every invocation returns
+    await lambdas.drain();
+    await new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  });
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
 
 export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568, demo: 3001 };
@@ -179,31 +218,29 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onExecutionEnd: () => ddbEngine.compact(),
     });
 
-    const api = apiFromTemplate(model, (id) => lambdas.get(id).arn);
-    const server = createApiServer({
-      api,
-      lambdas,
-      extra: (req, body, res) => stepFunctions.handleHttp(req, body, res),
+    const sqs = new LocalSqs(queuesOf(model, resolver), mappingsOf(model, resolver), lambdas, {
+      dataDir,
+      credentials,
+      visibilityMs: options.visibilityMs,
     });
-    await listen(server, options.port ?? DEFAULT_PORTS.api, host, 'local API');
-    closers.push(async () => {
-      await stepFunctions.drain();
-      // a stopped execution's task may still be running: the engines stay up until every invocation returns
-      await lambdas.drain();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-    });
-    const apiUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
+
+    const apiUrl = await serveApi(
+      model,
+      { lambdas, stepFunctions, sqs },
+      options.port ?? DEFAULT_PORTS.api,
+      host,
+      closers,
+    );
     const endpoints: Endpoints = {
       api: apiUrl,
       dynamodb: ddbEngine.endpoint,
       s3: s3Engine.endpoint,
       stepfunctions: apiUrl,
+      sqs: apiUrl,
       region: IRELAND,
       credentials,
       stateMachines: Object.fromEntries(stepFunctions.list().map((m) => [m.logicalId, m.arn])),
+      queues: Object.fromEntries(queuesOf(model, resolver).map((q) => [q.logicalId, q.url])),
       dataDir,
       outbox,
     };
@@ -219,11 +256,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: ddbEngine.endpoint,
       AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
       AWS_ENDPOINT_URL_SFN: apiUrl,
+      AWS_ENDPOINT_URL_SQS: apiUrl,
       // the functions log warnings and errors only (the runtime's own output stays readable)
       LETHE_LOG_LEVEL: process.env.LETHE_LOG_LEVEL ?? 'WARN',
     });
     fs.writeFileSync(path.join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     await writeBootstrapToken(dataDir);
+    // Lambda's event source mappings poll their queues once the functions have their environment
+    sqs.start();
 
     const ttl = ttlTablesOf(model);
     const lifecycle = lifecycleRulesOf(model);
@@ -231,6 +271,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       endpoints,
       lambdas,
       stepFunctions,
+      sqs,
       dynamo,
       s3,
       tables,

@@ -22,6 +22,7 @@ export async function bootRuntime(options: RuntimeOptions = {}): Promise<Runtime
     background: false,
     retryIntervalMs: 5,
     waitMs: 1_000,
+    visibilityMs: 1_000,
     ...options,
   });
 }

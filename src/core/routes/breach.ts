@@ -1,14 +1,11 @@
 import * as z from '../zod.ts';
-import { breachStatus, BreachReportSchema, notifyBreach, reportBreach } from '../breach.ts';
+import { breachStatus, BreachReportSchema, queueNotifications, reportBreach } from '../breach.ts';
 import { notFound } from '../errors.ts';
 import { audited } from '../management.ts';
-import { type BreachRoutePorts, need, type Route, type RouteRequest } from './route.ts';
+import { type BreachRoutePorts, need, type Route } from './route.ts';
 import { doc } from './shapes.ts';
 
-/** The breach function's routes (administrators). */
-/** Sending continues in the same invocation for this long; the 15-minute watch and `notify` take the rest. */
-const budget = (r: RouteRequest) => Math.max(1000, Math.min(20_000, (r.remainingMs ?? 25_000) - 5_000));
-const Progress = () => z.object({ sent: z.int(), failed: z.int(), remaining: z.int() });
+/** The breach function's routes (administrators). Notifications go out through the queue (one per recipient). */
 
 export const breach: Array<Route<BreachRoutePorts>> = [
   {
@@ -25,15 +22,14 @@ export const breach: Array<Route<BreachRoutePorts>> = [
         deadline: str,
         recipients: z.int(),
         withoutContact: z.int(),
-        sent: z.int(),
-        remaining: z.int(),
+        queued: z.int(),
       }),
     ),
     errors: [400],
     run: async (p, who, r) => ({
       body: await audited(p, who, 'breach:report', undefined, async () => {
         const reported = await reportBreach(p, who.sub, r.body(), p.newId);
-        return { ...reported, ...(await notifyBreach(p, reported.breachId, { budgetMs: budget(r) })) };
+        return { ...reported, ...(await queueNotifications(p, reported.breachId)) };
       }),
     }),
   },
@@ -60,12 +56,12 @@ export const breach: Array<Route<BreachRoutePorts>> = [
     fn: 'breach',
     operation: 'breach:report',
     status: 200,
-    summary: 'continue sending pending notifications now',
-    response: Progress,
+    summary: 'queue every notification still pending again now (the 15-minute watch does it too)',
+    response: doc(({ str }) => z.object({ breachId: str, queued: z.int() })),
     errors: [],
     run: async (p, who, r) => ({
       body: await audited(p, who, 'breach:report', undefined, () =>
-        notifyBreach(p, need(r.path.breachId, 'breachId'), { budgetMs: budget(r) }),
+        queueNotifications(p, need(r.path.breachId, 'breachId')),
       ),
     }),
   },
