@@ -13,7 +13,8 @@ import { type CloudModel, resources } from './template.ts';
  * retention, and Lambda's event source mappings (batches, partial batch responses, maximum concurrency). What SQS
  * enforces is enforced here: message size (the queue's MaximumMessageSize), 10 entries and 1 MiB per batch, and a
  * mapping whose queue's visibility timeout is shorter than the function's timeout is refused, as CloudFormation
- * refuses it. Messages are kept in <data>/sqs/<queue>.json (0600), so a restart loses none.
+ * refuses it. Messages are kept in <data>/sqs/<queue>.json (0600, written within 50 ms of a change and on stop), so
+ * a restart loses none.
  */
 export interface LocalQueueDef {
   logicalId: string;
@@ -32,6 +33,12 @@ export interface EventSourceMapping {
   batchSize: number;
   reportBatchItemFailures: boolean;
   maxConcurrency: number;
+}
+
+/** A queue's messages by id, in the order they were sent. */
+interface LocalQueue {
+  def: LocalQueueDef;
+  messages: Map<string, StoredMessage>;
 }
 
 interface StoredMessage {
@@ -91,7 +98,7 @@ export interface LocalSqsOptions {
 }
 
 export class LocalSqs {
-  private readonly queues = new Map<string, { def: LocalQueueDef; messages: StoredMessage[] }>();
+  private readonly queues = new Map<string, LocalQueue>();
   private readonly dir: string;
   private readonly pollers: Array<Promise<void>> = [];
   private running = true;
@@ -108,13 +115,13 @@ export class LocalSqs {
     this.dir = path.join(options.dataDir, 'sqs');
     fs.mkdirSync(this.dir, { recursive: true });
     for (const def of defs) {
-      let messages: StoredMessage[] = [];
+      let stored: StoredMessage[] = [];
       try {
-        messages = JSON.parse(fs.readFileSync(this.file(def.name), 'utf8')) as StoredMessage[];
+        stored = JSON.parse(fs.readFileSync(this.file(def.name), 'utf8')) as StoredMessage[];
       } catch {
         // a new queue
       }
-      this.queues.set(def.name, { def, messages });
+      this.queues.set(def.name, { def, messages: new Map(stored.map((m) => [m.id, m])) });
     }
     for (const m of mappings) {
       const q = this.byArn(m.queueArn);
@@ -130,10 +137,24 @@ export class LocalSqs {
     return path.join(this.dir, `${name}.json`);
   }
 
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  /** Writes a changed queue to disk within 50 ms (one write for many changes), and on stop. */
   private save(name: string) {
-    const q = this.queues.get(name)!;
-    fs.writeFileSync(`${this.file(name)}.tmp`, JSON.stringify(q.messages));
-    fs.renameSync(`${this.file(name)}.tmp`, this.file(name));
+    this.dirty.add(name);
+    this.flushTimer ??= setTimeout(() => this.flush(), 50);
+  }
+
+  private flush() {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const name of this.dirty) {
+      const q = this.queues.get(name)!;
+      fs.writeFileSync(`${this.file(name)}.tmp`, JSON.stringify([...q.messages.values()]));
+      fs.renameSync(`${this.file(name)}.tmp`, this.file(name));
+    }
+    this.dirty.clear();
   }
 
   private byArn(arn: string) {
@@ -154,11 +175,11 @@ export class LocalSqs {
   }
 
   /** Messages older than the queue's retention are gone, as on SQS. */
-  private expire(q: { def: LocalQueueDef; messages: StoredMessage[] }) {
+  private expire(q: LocalQueue) {
     const cutoff = this.now() - q.def.retentionS * 1000;
-    const kept = q.messages.filter((m) => m.sentAt > cutoff);
-    if (kept.length !== q.messages.length) {
-      q.messages = kept;
+    for (const m of q.messages.values()) {
+      if (m.sentAt > cutoff) break; // in the order sent
+      q.messages.delete(m.id);
       this.save(q.def.name);
     }
   }
@@ -180,7 +201,7 @@ export class LocalSqs {
       visibleAt: this.now(),
       receiveCount: 0,
     };
-    q.messages.push(m);
+    q.messages.set(m.id, m);
     this.save(q.def.name);
     for (const w of this.wake.splice(0)) w();
     return { MessageId: m.id, MD5OfMessageBody: m.md5 };
@@ -192,20 +213,20 @@ export class LocalSqs {
     this.expire(q);
     const now = this.now();
     const out: StoredMessage[] = [];
-    for (const m of [...q.messages]) {
+    for (const m of q.messages.values()) {
       if (out.length >= max) break;
       if (m.visibleAt > now) continue;
       if (q.def.redrive && m.receiveCount >= q.def.redrive.maxReceiveCount) {
         const dlq = this.byArn(q.def.redrive.targetArn);
-        q.messages = q.messages.filter((x) => x !== m);
-        dlq.messages.push({ ...m, visibleAt: now, receiptHandle: undefined });
+        q.messages.delete(m.id);
+        dlq.messages.set(m.id, { ...m, visibleAt: now, receiptHandle: undefined });
         this.save(dlq.def.name);
         continue;
       }
       m.receiveCount++;
       m.firstReceivedAt ??= now;
       m.visibleAt = now + this.visibilityMs(q.def, visibilityS);
-      m.receiptHandle = randomUUID();
+      m.receiptHandle = `${m.id}.${randomUUID()}`;
       out.push(m);
     }
     this.save(q.def.name);
@@ -214,9 +235,11 @@ export class LocalSqs {
 
   delete(url: string, receiptHandle: string): void {
     const q = this.byUrl(url);
-    const before = q.messages.length;
-    q.messages = q.messages.filter((m) => m.receiptHandle !== receiptHandle);
-    if (q.messages.length !== before) this.save(q.def.name);
+    // a handle names its message; only the latest receipt's handle deletes it
+    const m = q.messages.get(String(receiptHandle).split('.')[0]!);
+    if (m?.receiptHandle !== receiptHandle) return;
+    q.messages.delete(m.id);
+    this.save(q.def.name);
   }
 
   /** Approximate counts, as GetQueueAttributes gives them. */
@@ -224,8 +247,8 @@ export class LocalSqs {
     const q = this.byUrl(url);
     this.expire(q);
     const now = this.now();
-    const visible = q.messages.filter((m) => m.visibleAt <= now).length;
-    return { visible, inFlight: q.messages.length - visible };
+    const visible = [...q.messages.values()].filter((m) => m.visibleAt <= now).length;
+    return { visible, inFlight: q.messages.size - visible };
   }
 
   /** Starts the event source mappings: each polls its queue and invokes its function with batches. */
@@ -281,6 +304,7 @@ export class LocalSqs {
     this.running = false;
     for (const w of this.wake.splice(0)) w();
     await Promise.allSettled(this.pollers);
+    this.flush();
   }
 
   /** Waits until every queue with a mapping is empty, or `timeoutMs` passes (tests). */
@@ -288,7 +312,7 @@ export class LocalSqs {
     const deadline = Date.now() + timeoutMs;
     const mapped = this.mappings.map((m) => this.byArn(m.queueArn));
     while (Date.now() < deadline) {
-      if (mapped.every((q) => q.messages.length === 0)) return true;
+      if (mapped.every((q) => q.messages.size === 0)) return true;
       await new Promise((r) => setTimeout(r, 20));
     }
     return false;
