@@ -15,9 +15,47 @@ interface Sample {
 }
 
 const luhnCard = () => faker.finance.creditCardNumber({ issuer: 'visa' }).replace(/-/g, ' ');
+const two = (n: number) => String(n).padStart(2, '0');
+/** EU national identifiers with their check digits computed (issue 18): PESEL, DNI, NIE, PPS, NINO. */
+function nationalId(): string {
+  switch (faker.number.int({ min: 0, max: 4 })) {
+    case 0: {
+      const d = faker.date.birthdate();
+      const body = `${two(d.getFullYear() % 100)}${two(d.getMonth() + 1 + (d.getFullYear() >= 2000 ? 20 : 0))}${two(d.getDate())}${faker.string.numeric(4)}`;
+      const sum = [...body].reduce((a, c, i) => a + Number(c) * [1, 3, 7, 9][i % 4]!, 0);
+      return `${body}${(10 - (sum % 10)) % 10}`;
+    }
+    case 1: {
+      const n = faker.number.int({ min: 10_000_000, max: 99_999_999 });
+      return `${n}${'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}`;
+    }
+    case 2: {
+      const n = faker.number.int({ min: 0, max: 9_999_999 });
+      return `Y${String(n).padStart(7, '0')}${'TRWAGMYFPDXBNJZSQVHLCKE'[(10_000_000 + n) % 23]}`;
+    }
+    case 3: {
+      const body = faker.string.numeric(7);
+      const r = [...body].reduce((a, c, i) => a + Number(c) * (8 - i), 0) % 23;
+      return `${body}${r === 0 ? 'W' : String.fromCharCode(64 + r)}`;
+    }
+    default:
+      return `${faker.helpers.arrayElement(['AB', 'CE', 'JR', 'WL'])}${faker.string.numeric(6)}${faker.helpers.arrayElement(['A', 'B', 'C', 'D'])}`;
+  }
+}
 function planted(): string {
-  const pick = faker.number.int({ min: 0, max: 7 });
+  const pick = faker.number.int({ min: 0, max: 11 });
   switch (pick) {
+    case 8:
+      return `${faker.helpers.arrayElement(['jürgen', 'zoë', 'łukasz', 'søren', 'josé'])}.${faker.string.alpha(5).toLowerCase()}${faker.helpers.arrayElement(['@', '＠'])}${faker.helpers.arrayElement(['münchen.de', 'example.fr', 'kraków.pl'])}`;
+    case 9:
+      return faker.helpers.arrayElement([
+        `00${faker.helpers.arrayElement(['49', '33', '372'])} ${faker.string.numeric(3)} ${faker.string.numeric(4)}`,
+        `+49 (0)${faker.string.numeric(2)} ${faker.string.numeric(7)}`,
+      ]);
+    case 10:
+      return nationalId();
+    case 11:
+      return `aws_secret_access_key=${faker.string.alphanumeric({ length: 40, casing: 'mixed' })}`;
     case 0:
       return faker.internet.email().toLowerCase();
     case 1:
@@ -37,8 +75,14 @@ function planted(): string {
   }
 }
 function benignValue(): string {
-  const pick = faker.number.int({ min: 0, max: 6 });
+  const pick = faker.number.int({ min: 0, max: 8 });
   switch (pick) {
+    case 7:
+      // look-alikes of identifiers: times in seconds and milliseconds
+      return String(faker.date.recent().getTime() / (faker.datatype.boolean() ? 1 : 1000)).split('.')[0]!;
+    case 8:
+      // a 9-digit order number (the BSN's length: only after its name is one taken for a BSN)
+      return String(faker.number.int({ min: 100_000_000, max: 999_999_999 }));
     case 0:
       return faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' });
     case 1:
@@ -86,15 +130,20 @@ function generate(n: number, seed: number): Sample[] {
     const kind = kinds[i % kinds.length]!;
     if (i % 3 === 0) {
       const v = benignValue();
+      // A long number in a URL path is made a route template ({id}) by design (it may name a person), so the
+      // identifier look-alikes (times, 9-digit order numbers) are controls in labels and errors only.
+      const lookAlike = /^\d{9,}$/.test(v);
       const text =
-        kind === 'query'
-          ? `SELECT id FROM orders WHERE status = ? LIMIT ?`
-          : kind === 'label'
-            ? `Build ${v}`
-            : kind === 'error'
-              ? `Timeout after ${v} (trace ${faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' })})`
-              : `https://app.example.com/api/v2/orders/${v}?page=2`;
-      return { kind, text, benign: true };
+        lookAlike && (kind === 'url' || kind === 'service-url')
+          ? `Order ${v} shipped`
+          : kind === 'query'
+            ? `SELECT id FROM orders WHERE status = ? LIMIT ?`
+            : kind === 'label'
+              ? `Build ${v}`
+              : kind === 'error'
+                ? `Timeout after ${v} (trace ${faker.string.hexadecimal({ length: 32, casing: 'lower', prefix: '' })})`
+                : `https://app.example.com/api/v2/orders/${v}?page=2`;
+      return { kind: lookAlike && text.startsWith('Order') ? 'label' : kind, text, benign: true };
     }
     const p = planted();
     return { kind, text: shape(kind, p), planted: p, benign: false };

@@ -9,6 +9,20 @@
  * `DETECTORS` wins; the leftmost match always wins.
  */
 
+import {
+  bsnValid,
+  codiceFiscaleValid,
+  cprValid,
+  deTaxIdValid,
+  dniValid,
+  hetuValid,
+  ninoValid,
+  nirValid,
+  peselValid,
+  personnummerValid,
+  ppsValid,
+} from './national-ids.ts';
+
 export interface DetectorInfo {
   name: string;
   /** placeholder text, e.g. "email" → {email} */
@@ -25,15 +39,49 @@ export const DETECTORS: readonly DetectorInfo[] = [
   { name: 'payment-card', label: 'card' },
   { name: 'national-id-ee', label: 'national-id' },
   { name: 'national-id-us', label: 'national-id' },
+  { name: 'national-id-pl', label: 'national-id' },
+  { name: 'national-id-de', label: 'national-id' },
+  { name: 'national-id-nl', label: 'national-id' },
+  { name: 'national-id-fr', label: 'national-id' },
+  { name: 'national-id-se', label: 'national-id' },
+  { name: 'national-id-fi', label: 'national-id' },
+  { name: 'national-id-dk', label: 'national-id' },
+  { name: 'national-id-ie', label: 'national-id' },
+  { name: 'national-id-es', label: 'national-id' },
+  { name: 'national-id-uk', label: 'national-id' },
+  { name: 'national-id-it', label: 'national-id' },
   { name: 'ipv4', label: 'ip' },
   { name: 'ipv6', label: 'ip' },
   { name: 'phone', label: 'phone' },
   { name: 'home-directory', label: 'user' },
   { name: 'password', label: 'password' },
   { name: 'secret-token', label: 'token' },
+  { name: 'keyed-secret', label: 'secret' },
 ];
-const [JWT, BEARER, CREDENTIALS, EMAIL, API_KEY, IBAN, CARD, EE_ID, US_ID, IPV4, IPV6, PHONE, HOME, PASSWORD, SECRET] =
-  DETECTORS;
+const byName = (name: string) => DETECTORS.find((d) => d.name === name)!;
+const [JWT, BEARER, CREDENTIALS, EMAIL, API_KEY, IBAN, CARD, EE_ID, US_ID] = DETECTORS;
+const [IPV4, IPV6, PHONE, HOME, PASSWORD, SECRET, KEYED] = [
+  'ipv4',
+  'ipv6',
+  'phone',
+  'home-directory',
+  'password',
+  'secret-token',
+  'keyed-secret',
+].map(byName);
+const [PL_ID, DE_ID, NL_ID, FR_ID, SE_ID, FI_ID, DK_ID, IE_ID, ES_ID, UK_ID, IT_ID] = [
+  'pl',
+  'de',
+  'nl',
+  'fr',
+  'se',
+  'fi',
+  'dk',
+  'ie',
+  'es',
+  'uk',
+  'it',
+].map((c) => byName(`national-id-${c}`));
 
 /**
  * Receives each match and returns the text that replaces it. `joined` names detectors whose matches
@@ -146,7 +194,7 @@ const BEARER_Y = /[A-Za-z0-9._~+/-]{8,}=*/y;
 const CREDENTIALS_Y = /[^\s/:@]+:[^\s/@]+(?=@)/y;
 const DOMAIN_Y = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/y;
 const API_KEY_Y =
-  /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
+  /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|A[KS]IA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
 const IBAN_Y = /[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/y;
 const CARD_Y = /\d(?:[ -]?\d){12,18}\b/y;
 const EE_ID_Y = /[1-6]\d{10}\b/y;
@@ -154,7 +202,18 @@ const US_ID_Y = /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/y;
 const IPV4_Y = new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'y');
 const IPV6_Y =
   /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/y;
-const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)/y;
+const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?(?:[\s.-]?\d{1,4}){2,5}(?!\w)/y;
+/** the 00 international prefix: written with at least one separator (a zero-padded id has none) */
+const PHONE_00_Y = /00[1-9]\d{0,2}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?(?:[\s.-]?\d{1,4}){2,5}(?![\w.:-])/y;
+const NIR_SPACED_Y = /[1278] \d{2} \d{2} \d{2} \d{3} \d{3} \d{2}(?!\w)/y;
+const SE_DK_Y = /\d{6}[-+]\d{4}(?!\w)/y;
+const FI_Y = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?!\w)/y;
+const PPS_Y = /\d{7}[A-W][A-IW]?(?!\w)/y;
+const DNI_Y = /\d{8}[A-Z](?!\w)/y;
+const NINO_SPACED_Y = /[A-Z]{2} \d{2} \d{2} \d{2} [A-D](?!\w)/y;
+/** an e-mail domain with letters beyond ASCII (IDN), or its ACE form */
+const DOMAIN_U_Y = /[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:\p{L}{2,}|xn--[a-z0-9-]+)/uy;
+const UNICODE_LOCAL = /[\p{L}\p{N}\p{M}]/u;
 const PHONE_NATIONAL_Y = /\(?0\d{1,4}\)?[\s-]\d{3,4}[\s-]?\d{3,4}(?![\w.:-])/y;
 const SECRET_Y = /[A-Za-z0-9_-]{32,}\b/y;
 const HOME_NAME_Y = /[^/\\\s:]+/y;
@@ -244,7 +303,8 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
     (len >= 16
       ? lc === 115 || lc === 112 || lc === 114 || lc === 103 || c === 65
       : (c === 120 && len === 4 && text.charCodeAt(i + 1) === 111) ||
-        (c === 65 && len >= 4 && text.charCodeAt(i + 1) === 73)) &&
+        (c === 65 && len >= 4 && text.charCodeAt(i + 1) === 73) ||
+        (c === 103 && len === 5 && after === 45)) &&
     (e = at(API_KEY_Y, text, i)) > 0
   )
     return found(API_KEY!, i, e);
@@ -264,6 +324,7 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
     )
       return found(IBAN!, i, e);
   }
+  if (f & UPPER && (len === 9 || len === 16 || len === 2) && lettersIdMatch(text, i, c, len, after)) return true;
   if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (after === 45) {
     if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
@@ -292,8 +353,11 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number, c
   if (wordStart) {
     const run = d - i;
     const after = d < n ? text.charCodeAt(d) : 0;
+    // a NIR (sex 1/2/7/8) before a card (15-digit cards start with 3): its own key decides
+    if (run === 15 && c !== 51 && digitsIdMatch(text, i, run, d, after)) return true;
+    // a 13-digit card is a Visa (it starts with 4); a 13-digit run starting otherwise is a time in ms, not a card
     if (
-      (run >= 13 || ((after === 32 || after === 45) && cardDigits(text, d, run) >= 13)) &&
+      (run >= 13 ? run !== 13 || c === 52 : (after === 32 || after === 45) && cardDigits(text, d, run) >= 13) &&
       (e = at(CARD_Y, text, i)) > 0 &&
       luhn(text.slice(i, e))
     )
@@ -301,18 +365,14 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number, c
     if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e)))
       return found(EE_ID!, i, e);
     if (run === 3 && after === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
+    if (run <= 15 && run !== 3 && digitsIdMatch(text, i, run, d, after)) return true;
   }
   if (quadShape(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
   if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
-  if (
-    c === 48 &&
-    !(pcls & PHONE_PRE) &&
-    i + 1 < n &&
-    (e = text.charCodeAt(i + 1)) >= 48 &&
-    e <= 57 &&
-    (e = at(PHONE_NATIONAL_Y, text, i)) > 0
-  )
-    return found(PHONE!, i, e);
+  if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57) {
+    if (e === 48 && (e = at(PHONE_00_Y, text, i)) > 0 && phoneShape(text, i + 2, e, true)) return found(PHONE!, i, e);
+    if ((e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
+  }
   if (wordStart && n - i >= 32) {
     const x = text.charCodeAt(i + 1);
     if (x < 128 && CLS[x]! & TOKEN && (e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
@@ -362,6 +422,7 @@ function punctMatch(text: string, i: number, c: number, pc: number, hasAt: boole
       next >= 48 &&
       next <= 57 &&
       (e = at(PHONE_INTL_Y, text, i)) > 0 &&
+      phoneShape(text, i + 1, e, false) &&
       found(PHONE!, i, e)
     );
   if (c === 40)
@@ -375,6 +436,120 @@ function punctMatch(text: string, i: number, c: number, pc: number, hasAt: boole
         ? i + 6
         : -1;
   return p > 0 && (e = at(HOME_NAME_Y, text, p)) > 0 && found(HOME!, p, e);
+}
+
+/**
+ * An international number's digits after its prefix (+ or 00): 7 to 15 (E.164) and, with `separated`, written with
+ * at least one separator (a zero-padded id has none).
+ */
+function phoneShape(text: string, from: number, end: number, separated: boolean): boolean {
+  let digits = 0;
+  let seps = 0;
+  for (let k = from; k < end; k++) {
+    const x = text.charCodeAt(k);
+    if (x >= 48 && x <= 57) digits++;
+    else seps++;
+  }
+  return digits >= 7 && digits <= 16 && (!separated || seps > 0);
+}
+
+const BSN_WORDS = ['bsn', 'burgerservicenummer', 'sofinummer', 'sofi'];
+/** The word before a value, past its separators (": ", "=", " #"): one of `words`, in any case. */
+function labelBefore(text: string, i: number, words: string[]): boolean {
+  let k = i;
+  while (k > 0 && i - k < 3) {
+    const x = text.charCodeAt(k - 1);
+    if (x !== 32 && x !== 58 && x !== 61 && x !== 35 && x !== 45) break;
+    k--;
+  }
+  let s = k;
+  while (s > 0 && k - s <= 20 && clsAt(text, s - 1) & WORD) s--;
+  for (const w of words) if (wordIs(text, s, k - s, w)) return true;
+  return false;
+}
+
+/**
+ * A national identifier that starts with the digit run [i, d) (a word start): PESEL and the German tax id (11
+ * digits), the BSN (9 digits, after its name: its eleven test passes one number in eleven), the NIR (15 digits, or
+ * written in groups), the Swedish, Finnish and Danish forms (6 digits, a sign, 4 or 3+1), the PPS (7 digits and
+ * letters) and the DNI (8 digits and a letter). Each is held to its check digit, the CPR to a real date.
+ */
+function digitsIdMatch(text: string, i: number, run: number, d: number, after: number): boolean {
+  const fa = cls(after);
+  let e: number;
+  if (!(fa & WORD) && after !== 45 && after !== 43) {
+    if (run === 11) {
+      const v = text.slice(i, d);
+      if (peselValid(v)) return found(PL_ID!, i, d);
+      if (deTaxIdValid(v)) return found(DE_ID!, i, d);
+    } else if (run === 9) {
+      if (bsnValid(text.slice(i, d)) && labelBefore(text, i, BSN_WORDS)) return found(NL_ID!, i, d);
+    } else if (run === 15) {
+      if (nirValid(text.slice(i, d))) return found(FR_ID!, i, d);
+    } else if (run === 12) {
+      if (personnummerValid(text.slice(i, d))) return found(SE_ID!, i, d);
+    }
+  }
+  if (run === 1 && after === 32)
+    return (e = at(NIR_SPACED_Y, text, i)) > 0 && nirValid(text.slice(i, e)) && found(FR_ID!, i, e);
+  if (run === 6) {
+    if ((after === 45 || after === 43) && (e = at(SE_DK_Y, text, i)) > 0) {
+      const v = text.slice(i, e);
+      if (personnummerValid(v)) return found(SE_ID!, i, e);
+      if (after === 45 && cprValid(v)) return found(DK_ID!, i, e);
+    }
+    if ((e = at(FI_Y, text, i)) > 0 && hetuValid(text.slice(i, e))) return found(FI_ID!, i, e);
+  }
+  if (run === 7 && fa & UPPER && (e = at(PPS_Y, text, i)) > 0 && ppsValid(text.slice(i, e))) return found(IE_ID!, i, e);
+  if (run === 8 && fa & UPPER && (e = at(DNI_Y, text, i)) > 0 && dniValid(text.slice(i, e))) return found(ES_ID!, i, e);
+  return false;
+}
+
+/** A national identifier that is an upper-case word [i, i+len): NINO, NIE, codice fiscale; a NINO in groups. */
+function lettersIdMatch(text: string, i: number, c: number, len: number, after: number): boolean {
+  let e: number;
+  if (len === 9) {
+    const v = text.slice(i, i + 9);
+    if (ninoValid(v)) return found(UK_ID!, i, i + 9);
+    return (c === 88 || c === 89 || c === 90) && dniValid(v) && found(ES_ID!, i, i + 9);
+  }
+  if (len === 16) return codiceFiscaleValid(text.slice(i, i + 16)) && found(IT_ID!, i, i + 16);
+  return after === 32 && (e = at(NINO_SPACED_Y, text, i)) > 0 && ninoValid(text.slice(i, e)) && found(UK_ID!, i, e);
+}
+
+const KEY_WORDS = ['key', 'secret', 'token'];
+/**
+ * '=' or ':' (or, with `spaced`, white space) at i after a word ending in key, secret or token (api_key,
+ * AWS_SECRET_ACCESS_KEY, client_secret, access_token…): a 20–64 character base64-like value that follows, with a
+ * letter and a digit (after white space, upper and lower case and a digit: prose has words there).
+ */
+function keyedSecretMatch(text: string, i: number, spaced: boolean): boolean {
+  let k = i;
+  while (k > 0 && isSpace(text.charCodeAt(k - 1))) k--;
+  let s = k;
+  while (s > 0 && k - s < 64 && clsAt(text, s - 1) & WORD) s--;
+  let keyed = false;
+  for (const w of KEY_WORDS) if (k - s >= w.length && wordIs(text, k - w.length, w.length, w)) keyed = true;
+  if (!keyed) return false;
+  const n = text.length;
+  let v = i + 1;
+  while (v < n && isSpace(text.charCodeAt(v))) v++;
+  const q = ch(text, v);
+  if (q === 34 || q === 39 || q === 96) v++;
+  let e = v;
+  let u = 0;
+  for (; e < n; e++) {
+    const x = text.charCodeAt(e);
+    if (x > 127 || !(CLS[x]! & TOKEN || x === 43 || x === 47 || x === 61)) break;
+    u |= CLS[x]!;
+  }
+  const len = e - v;
+  if (len < 20 || len > 64 || clsAt(text, e) & WORD) return false;
+  const need = spaced ? UPPER | LOWER | DIGIT : DIGIT;
+  if ((u & need) !== need || (u & (UPPER | LOWER)) === 0) return false;
+  // a key of a known shape keeps its own name
+  const known = at(API_KEY_Y, text, v);
+  return known === e ? found(API_KEY!, v, e) : found(KEYED!, v, e);
 }
 
 /** Digits from i on, counting single ' ' or '-' separators between them (a card number's shape). */
@@ -438,16 +613,49 @@ function secretAt(text: string, i: number): number {
   return e > 0 && hasUpperLowerDigit(text, i, e) ? e : -1;
 }
 
+/** Where an e-mail's '@' may be written: '@', the full-width '＠', or percent-encoded '%40'. */
+// '＠' is not looked for ahead (indexOf with a two-byte argument costs as much as the whole scan on a one-byte
+// string, which cannot hold it): the scan finds it among the non-ASCII characters it visits anyway (fullWidthEmail).
+const hasAtSign = (text: string) => text.indexOf('@') >= 0 || text.indexOf('%40') >= 0;
+/** the width of the last sign atSign found (3 for %40) */
+let atWidth = 1;
+function atSign(text: string, from: number): number {
+  const a = text.indexOf('@', from);
+  const pct = text.indexOf('%40', from);
+  atWidth = pct >= 0 && (a < 0 || pct < a) ? 3 : 1;
+  return atWidth === 3 ? pct : a;
+}
+
+/** The e-mail domain that starts at `dom`: its end, or -1. */
+function domainEnd(text: string, dom: number): number {
+  const e = at(DOMAIN_Y, text, dom);
+  return e < 0 || ch(text, e) > 127 ? Math.max(e, at(DOMAIN_U_Y, text, dom)) : e;
+}
+
+/** A full-width '＠' at i, met by the scan that started at `lo`: the e-mail around it (the leftmost match). */
+function fullWidthEmail(text: string, i: number, lo: number): boolean {
+  let s = i;
+  while (s > lo && localAt(text, s - 1)) s--;
+  const e = s < i ? domainEnd(text, i + 1) : -1;
+  return e > 0 && found(EMAIL!, s, e);
+}
+
+/** An e-mail local part's character: ASCII [A-Za-z0-9._%+-], or a letter, mark or digit of any script. */
+function localAt(text: string, j: number): boolean {
+  const c = text.charCodeAt(j);
+  return c < 128 ? (CLS[c]! & LOCAL) !== 0 : UNICODE_LOCAL.test(text[j]!);
+}
+
 /** The e-mail address around the first '@' at or after `from` whose local part starts at or after `lo`. */
 let eStart = -1;
 let eEnd = -1;
 function nextEmail(text: string, from: number, lo: number): void {
   eStart = -1;
-  for (let a = text.indexOf('@', from); a >= 0; a = text.indexOf('@', a + 1)) {
+  for (let a = atSign(text, from); a >= 0; a = atSign(text, a + 1)) {
     let s = a;
-    while (s > lo && clsAt(text, s - 1) & LOCAL) s--;
+    while (s > lo && localAt(text, s - 1)) s--;
     if (s === a) continue;
-    const e = at(DOMAIN_Y, text, a + 1);
+    const e = domainEnd(text, a + atWidth);
     if (e > 0) {
       eStart = s;
       eEnd = e;
@@ -466,6 +674,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
   // The shape checks below are necessary conditions of the detectors; only when one holds is the detector's
   // function called (a call costs more here than the checks).
   const len = text.length;
+  const from = i;
   const email = eStart; // the next e-mail's start: fixed during this call (module state read once)
   const stop = email >= i && email < n ? email : n; // the scan never jumps over the e-mail's start
   let pc = i > 0 ? text.charCodeAt(i - 1) : 0;
@@ -503,6 +712,8 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           (c === 65 && c1 === 73) ||
           (f & UPPER && c1 >= 65 && c1 <= 90 && wl >= 4 && isDigitCode(text.charCodeAt(i + 2))) ||
           (colons && after === 58 && wl <= 4 && f & HEX && pc !== 58) ||
+          (f & UPPER && ((wl === 9 && isDigitCode(c1)) || (wl === 2 && after === 32 && c1 >= 65 && c1 <= 90))) ||
+          (c === 103 && wl === 5 && after === 45) ||
           (after === 45 && len - i >= 32) ||
           (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
         if (maybe) {
@@ -524,6 +735,8 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           (after === 46 && run <= 3) ||
           (colons && run <= 4 && pc !== 58 && (after === 58 || fa & HEX)) ||
           (c === 48 && run >= 2) ||
+          run === 9 ||
+          (run >= 6 && run <= 8 && (fa & UPPER || after === 43)) ||
           (fa & TOKEN && len - i >= 32 && i >= tokenSeen);
         if (maybe && digitMatch(text, i, c, pc, d, colons)) return true;
         if (fa & WORD) {
@@ -548,11 +761,16 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
     } else if (f & SPACE_ONLY || (c > 127 && isSpace(c))) {
       const lp = prev & WORD ? pc | 0x20 : 0;
       if ((lp === 114 || lp === 99 || lp === 110) && bearerMatch(text, i)) return true;
+      if ((lp === 121 || lp === 116) && keyedSecretMatch(text, i, true)) return true;
+    } else if (c === 0xff20) {
+      if (fullWidthEmail(text, i, from)) return true;
     } else if (f & TRIGGER) {
       const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
       if (c === 61 || c === 58) {
         const lp = pc | 0x20;
         if ((lp === 100 || lp === 115 || prev & SPACE_ONLY) && passwordMatch(text, i)) return true;
+        if ((lp === 121 || lp === 116 || lp === 110 || prev & SPACE_ONLY) && keyedSecretMatch(text, i, false))
+          return true;
       } else if (
         c === 43
           ? isDigitCode(next)
@@ -577,17 +795,19 @@ const isDigitCode = (c: number) => c >= 48 && c <= 57;
 /**
  * Whether no built-in detector can match anywhere in text[from, to), known without scanning for them: the text
  * is shorter than the shortest match (four characters, "1::1"), or holds only lower-case ASCII letters, '.', '-'
- * and '~', and no "xox". Every detector needs something else: a digit, an upper-case letter (eyJ…, AKIA…,
- * AIza…, IBAN), '_' (sk_live_…, ghp_…), '@', ':', '=', '/', '\\' or white space; only a Slack token (xoxb-…)
- * can be made of the rest. Host names and most path segments are like this.
+ * and '~', and no "xox" or "glpat-". Every detector needs something else: a digit, an upper-case letter (eyJ…,
+ * AKIA…, AIza…, IBAN), '_' (sk_live_…, ghp_…), '@' (or '%40', '＠'), ':', '=', '/', '\\' or white space; only a
+ * Slack token (xoxb-…) or a GitLab token (glpat-…) can be made of the rest. Host names and most path segments are
+ * like this.
  */
 export function inert(text: string, from = 0, to = text.length): boolean {
   if (to - from < 4) return true;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
-    // xox
+    // xox, glpat-
     if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false;
+    if (c === 103 && text.startsWith('lpat-', i + 1)) return false;
   }
   return true;
 }
@@ -601,7 +821,7 @@ export function detect(text: string, replacer: Replacer): string {
   if (n < 4) return text; // the shortest match is four characters ("1::1")
   let out = '';
   let last = 0;
-  const hasAt = text.indexOf('@') >= 0;
+  const hasAt = hasAtSign(text);
   const first = text.indexOf(':');
   const colons = first >= 0 && text.indexOf(':', first + 1) >= 0;
   tokenSeen = 0;
