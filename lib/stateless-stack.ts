@@ -40,9 +40,9 @@ export class StatelessStack extends Stack {
     const f = this.functions;
     this.operatorsTopic = new Operations(this, 'Operations', { functions: f, key: data.key }).topic;
 
-    new NotificationQueue(this, 'BreachNotifications', {
-      producer: f.breach,
-      consumer: f['breach-notify'],
+    new NotificationQueue(this, 'Notifications', {
+      producers: [f.breach, f['ingest-server'], f['ingest-browser']],
+      consumer: f.notify,
       alarmTopic: this.operatorsTopic,
     });
 
@@ -79,6 +79,8 @@ export class StatelessStack extends Stack {
     );
 
     this.api = createRestApi(this, data.key);
+    // notices link to the console's Settings
+    f.notify.addEnvironment(ENV.consoleUrl, this.api.urlForPath('/console'));
     new IngestApi(this, 'IngestApi', { api: this.api, functions: f });
     new ManagementApi(this, 'ManagementApi', { api: this.api, functions: f });
     new ApiFirewall(this, 'Firewall', { api: this.api });

@@ -16,7 +16,7 @@ export type FunctionName =
   | 'backup'
   | 'restore'
   | 'breach'
-  | 'breach-notify'
+  | 'notify'
   | 'authorizer'
   | 'agent-authorizer';
 export type LetheFunctions = Record<FunctionName, LetheFunction>;
@@ -57,7 +57,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     breach: fn('breach', 'Breach records, notifications queued for every affected account, deadline watch', {
       timeout: Duration.minutes(10),
     }),
-    'breach-notify': fn('breach-notify', 'Sends the queued breach notifications, one recipient per message', {
+    notify: fn('notify', 'Sends the queued breach notifications, findings notices and daily digests', {
       timeout: Duration.seconds(30),
     }),
     console: fn('console', 'Serves the customer console page and the browser agent script', { memorySize: 256 }),
@@ -137,7 +137,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .bindTable(ENV.auditTable, data.audit, 'append')
     .allowScan(data.accounts);
   // the queue's consumer (lib/stateless/notifications.ts): reads a breach and its recipient, claims, mails, records
-  f['breach-notify'].bindTable(ENV.accountsTable, data.accounts, 'readwrite').allowEmail();
+  f.notify.bindTable(ENV.accountsTable, data.accounts, 'readwrite').allowScan(data.accounts).allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
   f['agent-authorizer']

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as eventbridge from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,7 +17,9 @@ export const NOTIFY_CONCURRENCY = 5;
 export const MAX_RECEIVES = 8;
 
 /**
- * Breach notifications (P14) through a queue: one message per recipient (breach, account, role; never an address),
+ * Notifications through a queue: breach notifications (P14), one message per recipient (breach, account, role; never
+ * an address), findings notices (a new kind of personal data found: account, application, field kind, detector) and
+ * the daily digests (account, day),
  * consumed in batches by the notify function with partial batch responses, so a throttled recipient alone comes
  * back; after MAX_RECEIVES deliveries a message goes to the dead-letter queue, whose alarm reaches the operators.
  * The messages hold ids only (docs/data-map.md, queue.breach-notifications): SQS-managed encryption, no KMS grant to
@@ -27,7 +31,7 @@ export class NotificationQueue extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { producer: LetheFunction; consumer: LetheFunction; alarmTopic: sns.ITopic },
+    props: { producers: LetheFunction[]; consumer: LetheFunction; alarmTopic: sns.ITopic },
   ) {
     super(scope, id);
     const deadLetters = new sqs.Queue(this, 'DeadLetters', {
@@ -43,10 +47,18 @@ export class NotificationQueue extends Construct {
       visibilityTimeout: Duration.seconds(props.consumer.timeout!.toSeconds() * 6),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVES },
     });
-    props.producer.addEnvironment(ENV.breachQueue, this.queue.queueUrl);
-    props.producer.role!.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
-    );
+    // breach notifications (the breach function), findings notices (ingest) and digests (the consumer's schedule)
+    for (const producer of [...props.producers, props.consumer]) {
+      producer.addEnvironment(ENV.notificationQueue, this.queue.queueUrl);
+      producer.role!.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+      );
+    }
+    new eventbridge.Rule(this, 'DigestSchedule', {
+      description: 'Queues the daily digest of findings of every account that had one in the last 24 hours',
+      schedule: eventbridge.Schedule.rate(Duration.days(1)),
+      targets: [new targets.LambdaFunction(props.consumer, { retryAttempts: 2 })],
+    });
     props.consumer.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,

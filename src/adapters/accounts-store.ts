@@ -142,6 +142,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     pseudonymise: !!row.pseudonymise,
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,
+    noticeContacts: row.noticeContacts,
     accountKey: await platform().secretBox.decryptCached(row.accountKeyCipher, 'account-key'),
     scrubRules: row.scrubRules ?? {},
     createdAt: row.createdAt,

@@ -223,7 +223,7 @@ export const breachPorts: BreachPorts = {
   },
   async enqueue(messages) {
     const { sdk, client } = await sqs();
-    const QueueUrl = env(ENV.breachQueue);
+    const QueueUrl = env(ENV.notificationQueue);
     const batches: NotificationMessage[][] = [];
     for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
     // 10 messages a call, 16 calls at a time; an entry the queue refused is sent again, then the call fails (503)

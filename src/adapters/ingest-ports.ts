@@ -3,6 +3,8 @@ import type { AgentKey, Account, Application } from '#core/accounts.ts';
 import type { IngestPorts, UserTouch } from '#core/ingest.ts';
 import * as accounts from './accounts-store.ts';
 import * as interactions from './interactions-store.ts';
+import { enqueueNotices } from './notices-store.ts';
+import { logger } from './observability.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 /**
@@ -43,4 +45,14 @@ export const ingestPorts: IngestPorts = {
   storeInteractions: interactions.storeInteractions,
   touchUsers,
   recordFindings: interactions.recordFindings,
+  async announceFindings(accountId, applicationId, fresh) {
+    try {
+      await enqueueNotices(
+        fresh.map((f) => ({ type: 'finding' as const, accountId, applicationId, kind: f.kind, detector: f.detector })),
+      );
+    } catch (e) {
+      // the batch is stored; the day's digest still names the finding
+      logger.warn('findings notice not queued', { error: (e as Error).name });
+    }
+  },
 };

@@ -112,9 +112,9 @@ export async function recordFindings(
   findings: FindingCount[],
   nowMs: number,
   expiresAt: number,
-): Promise<void> {
+): Promise<FindingCount[]> {
   const table = env(ENV.accountsTable);
-  await Promise.all(
+  const before = await Promise.all(
     findings.map((f) =>
       retryable('findings', () =>
         dynamo().send(
@@ -132,9 +132,12 @@ export async function recordFindings(
               ':d': f.detector,
               ':e': expiresAt,
             }),
+            ReturnValues: 'UPDATED_OLD',
           }),
         ),
       ),
     ),
   );
+  // new: the row had no first sighting before this write
+  return findings.filter((_, i) => before[i]!.Attributes?.firstSeen === undefined);
 }

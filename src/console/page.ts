@@ -155,8 +155,12 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     },
     async notices(el) {
       const r = await api('GET', acc() + '/notices');
-      el.innerHTML = '<section><h2>Breach notices</h2>' + (r.notices.length ? '<table><thead><tr><th>Reference</th><th>Discovered</th><th>Description</th><th>Notified</th></tr></thead><tbody>' +
-        r.notices.map((n) => '<tr><td>' + esc(n.breachId) + '</td><td>' + esc(n.discoveredAt) + '</td><td>' + esc(n.description) + '</td><td>' + esc(n.sentAt || 'pending') + '</td></tr>').join('') + '</tbody></table>' : '<p>No breach notices.</p>') + '</section>';
+      const breaches = r.notices.filter((n) => n.type === 'breach');
+      const found = r.notices.filter((n) => n.type !== 'breach');
+      el.innerHTML = '<section><h2>Breach notices</h2>' + (breaches.length ? '<table><thead><tr><th>Reference</th><th>Discovered</th><th>Description</th><th>Notified</th></tr></thead><tbody>' +
+        breaches.map((n) => '<tr><td>' + esc(n.breachId) + '</td><td>' + esc(n.discoveredAt) + '</td><td>' + esc(n.description) + '</td><td>' + esc(n.sentAt || 'pending') + '</td></tr>').join('') + '</tbody></table>' : '<p>No breach notices.</p>') + '</section>' +
+        '<section><h2>Personal data found</h2><p class="muted">E-mailed to your contacts when a new kind is found, then at most once a day. Stop it by changing the application or adding a scrub rule in Settings.</p>' + (found.length ? '<table><thead><tr><th>Sent</th><th>Notice</th><th>Found</th></tr></thead><tbody>' +
+        found.map((n) => '<tr><td>' + esc(n.sentAt) + '</td><td>' + esc(n.type === 'digest' ? 'daily digest' : 'new kind') + '</td><td>' + (n.findings || []).map((f) => esc(f.detector) + ' in ' + esc(f.kind) + ' (' + esc(f.count) + '): <code>' + esc(f.example) + '</code>').join('<br>') + '</td></tr>').join('') + '</tbody></table>' : '<p>No findings notices.</p>') + '</section>';
     },
     async settings(el) {
       const a = await api('GET', acc());

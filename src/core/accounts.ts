@@ -21,6 +21,8 @@ export interface Account {
   pseudonymise: boolean;
   creatorEmail: string;
   adminEmail: string;
+  /** who receives findings notices (src/core/notices.ts); the creator and the administrative contact if unset */
+  noticeContacts?: string[];
   /** per-account key for identity hashes and pseudonyms (decrypted) */
   accountKey: Buffer;
   scrubRules: Omit<ScrubRules, 'hashKey'>;

@@ -1,5 +1,11 @@
 import { OPERATIONS, ROLES, type Operation, type Role } from './access.ts';
-import { AUDIT_RETENTION_DAYS, BREACH_RECORD_DAYS, ERASURE_RECORD_DAYS, RESTRICTION_DAYS } from './retention.ts';
+import {
+  AUDIT_RETENTION_DAYS,
+  BREACH_RECORD_DAYS,
+  ERASURE_RECORD_DAYS,
+  RESTRICTION_DAYS,
+  NOTICE_RECORD_DAYS,
+} from './retention.ts';
 import {
   BACKUP_RETENTION_DAYS,
   USER_EXPORT_DAYS,
@@ -121,7 +127,7 @@ const FUNCTION_LOGS = [
   'RestoreLogs',
   'BackupLogs',
   'BreachLogs',
-  'BreachNotifyLogs',
+  'NotifyLogs',
   'ConsoleLogs',
   'AuthorizerLogs',
   'AgentAuthorizerLogs',
@@ -260,6 +266,29 @@ export const DATA_MAP: readonly Place[] = [
     retention: { rule: 'account', from: 'the latest finding of that kind' },
     erasure: noIdentity,
     readBy: ['findings:read'],
+  },
+  {
+    id: 'accounts.notice',
+    kind: 'item',
+    resources: ['Accounts'],
+    where:
+      'Accounts: pk = ACCOUNT#<account>, sk = NOTICE#<time>#<id> (a findings notice sent: type, subject, how many recipients, field kinds, detectors, counts and example shapes; no address, no value)',
+    key: { pk: re(`ACCOUNT#${ACC}`), sk: /^NOTICE#\d{14}#[0-9a-f]+$/ },
+    holds: ['detection-shape', 'configuration'],
+    retention: { rule: 'days', days: NOTICE_RECORD_DAYS, from: 'the notice', by: 'DynamoDB TTL (expiresAt)' },
+    erasure: noIdentity,
+    readBy: ['notices:read'],
+  },
+  {
+    id: 'accounts.digest-marker',
+    kind: 'item',
+    resources: ['Accounts'],
+    where: "Accounts: pk = ACCOUNT#<account>, sk = DIGEST#<day> (that day's digest is taken: a time only)",
+    key: { pk: re(`ACCOUNT#${ACC}`), sk: /^DIGEST#\d{4}-\d{2}-\d{2}$/ },
+    holds: ['configuration'],
+    retention: { rule: 'days', days: 7, from: 'the digest', by: 'DynamoDB TTL (expiresAt)' },
+    erasure: noIdentity,
+    readBy: [],
   },
   {
     id: 'accounts.erasure-request',
@@ -516,7 +545,7 @@ export const DATA_MAP: readonly Place[] = [
   {
     id: 'queue.breach-notifications',
     kind: 'queue',
-    resources: ['BreachNotificationsQueue', 'BreachNotificationsDeadLetters'],
+    resources: ['NotificationsQueue', 'NotificationsDeadLetters'],
     where:
       'SQS: the breach notification queue and its dead-letter queue, one message per recipient (breach id, account id, role; never an address); locally <data>/sqs/*.json',
     holds: ['configuration'],
@@ -561,7 +590,7 @@ export const DATA_MAP: readonly Place[] = [
       'ErasureWorkflowFailedAlarm',
       'RetentionAuditFailedAlarm',
       'RestoreJobFailedAlarm',
-      'BreachNotificationsDeadLettersAlarm',
+      'NotificationsDeadLettersAlarm',
       'OperationsRetentionOverdueAlarm',
       'OperationsBreachDeadlineMissedAlarm',
     ],
@@ -594,7 +623,7 @@ export const DATA_MAP: readonly Place[] = [
     kind: 'mail',
     resources: [],
     where:
-      'E-mail through Amazon SES (breach notices and erasure receipts to the account contacts); locally one .eml per message in <data>/outbox',
+      'E-mail through Amazon SES (breach notices, erasure receipts, findings notices and daily digests (field kinds, detectors, counts, example shapes; never a value) to the account contacts); locally one .eml per message in <data>/outbox',
     holds: ['contact-email', 'operator-text', 'user-key'],
     retention: {
       rule: 'days',

@@ -66,7 +66,15 @@ export interface IngestPorts {
   storeInteractions(items: InteractionItem[]): Promise<void>;
   touchUsers(users: UserTouch[]): Promise<void>;
   /** findings expire with the account's retention (`expiresAt`, epoch seconds), renewed by each new occurrence */
-  recordFindings(accountId: string, findings: FindingCount[], nowMs: number, expiresAt: number): Promise<void>;
+  /** records findings; returns those of a (field kind, detector) the account never had before */
+  recordFindings(
+    accountId: string,
+    findings: FindingCount[],
+    nowMs: number,
+    expiresAt: number,
+  ): Promise<FindingCount[]>;
+  /** tells the account's contacts of new findings (the notification queue); a failure must not fail the batch */
+  announceFindings(accountId: string, applicationId: string, fresh: FindingCount[]): Promise<void>;
 }
 
 export interface IngestRequest {
@@ -297,7 +305,9 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
         ports.storeInteractions(items),
         users.size ? ports.touchUsers([...users.values()]) : undefined,
         findings.size
-          ? ports.recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays))
+          ? ports
+              .recordFindings(accountId, [...findings.values()], now, expiresAt(now, account.retentionDays))
+              .then((fresh) => (fresh.length ? ports.announceFindings(accountId, applicationId, fresh) : undefined))
           : undefined,
       ]);
       const outcome = {

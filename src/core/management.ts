@@ -34,6 +34,8 @@ export const UpdateAccountSchema = z.strictObject({
   retentionDays: z.optional(days(1)),
   pseudonymise: z.optional(z.boolean()),
   adminEmail: z.optional(email),
+  // who receives findings notices (1–5 addresses); they cannot be turned off
+  noticeContacts: z.optional(z.array(email).check(z.minLength(1), z.maxLength(5))),
   // JSON Merge Patch (RFC 7396): a rule not named is kept, null removes one.
   scrubRules: z.optional(
     z.strictObject({

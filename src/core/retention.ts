@@ -85,3 +85,5 @@ export function retentionFloorAfter(
     until: Math.max(until, active?.until ?? 0),
   };
 }
+/** Findings notices sent (their subject and the redacted shapes, no value): the accountability period. */
+export const NOTICE_RECORD_DAYS = 365;

@@ -15,7 +15,8 @@ export const ENV = {
   keyId: 'DATA_KEY_ID',
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
   restoreStateMachine: 'RESTORE_STATE_MACHINE_ARN',
-  breachQueue: 'BREACH_QUEUE_URL',
+  notificationQueue: 'NOTIFICATION_QUEUE_URL',
+  consoleUrl: 'CONSOLE_URL',
   mailFrom: 'MAIL_FROM',
 } as const;
 

@@ -59,6 +59,11 @@ export class LocalLambdas {
     }
   }
 
+  /** every function of the templates */
+  list(): LocalFunction[] {
+    return [...new Set(this.byArn.values())];
+  }
+
   has(ref: string): boolean {
     return this.byArn.has(ref);
   }

@@ -257,6 +257,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
       AWS_ENDPOINT_URL_SFN: apiUrl,
       AWS_ENDPOINT_URL_SQS: apiUrl,
+      // the API's own URL is known once it listens (on AWS, the stage's URL)
+      CONSOLE_URL: `${apiUrl}/console`,
       // the functions log warnings and errors only (the runtime's own output stays readable)
       LETHE_LOG_LEVEL: process.env.LETHE_LOG_LEVEL ?? 'WARN',
     });

@@ -4,6 +4,7 @@ import * as accounts from '#adapters/accounts-store.ts';
 import { appendAudit, listAudit } from '#adapters/audit-store.ts';
 import { backupPorts } from '#adapters/backup-store.ts';
 import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
+import { findingNoticesFor } from '#adapters/notices-store.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { restoreStarter } from '#adapters/restore-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
@@ -24,7 +25,10 @@ export const managementRoutePorts: ManagementRoutePorts = {
   rotateKey: accounts.rotateKey,
   revokeKeys: accounts.revokeKeys,
   audit: appendAudit,
-  noticesFor,
+  noticesFor: async (accountId) => [
+    ...(await noticesFor(accountId)).map((n) => ({ type: 'breach', ...n })),
+    ...(await findingNoticesFor(accountId)),
+  ],
   listAudit: (accountId) => listAudit(accountId),
   listFindings: accounts.listFindings,
 };

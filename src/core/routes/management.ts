@@ -302,10 +302,19 @@ export const management: Array<Route<M>> = [
     fn: 'management',
     operation: 'notices:read',
     status: 200,
-    summary: 'breach notices addressed to the account',
+    summary:
+      'notices addressed to the account: breach notifications, and findings notices (a new kind of personal data found; the daily digest)',
     response: doc(({ str, loose }) =>
       z.object({
-        notices: z.array(loose({ breachId: str, discoveredAt: str, description: str, sentAt: z.optional(str) })),
+        notices: z.array(
+          loose({
+            type: z.enum(['breach', 'finding', 'digest']),
+            sentAt: z.optional(str),
+            breachId: z.optional(str),
+            description: z.optional(str),
+            subject: z.optional(str),
+          }),
+        ),
       }),
     ),
     errors: [404],

@@ -17,6 +17,7 @@ function build() {
     pseudonymise: z.boolean(),
     creatorEmail: str,
     adminEmail: str,
+    noticeContacts: z.optional(z.array(str)),
     version: z.int(),
     applications: z.array(Application),
     keys: z.array(loose({ keyId: str, applicationId: str, createdAt: ts, retiresAt: z.optional(ts) })),
