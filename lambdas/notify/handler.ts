@@ -2,7 +2,9 @@ import '#wiring/aws.ts';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { breachPorts } from '#adapters/breach-store.ts';
+import { escalationPorts } from '#adapters/escalation-store.ts';
 import { noticePorts, queueDigests } from '#adapters/notices-store.ts';
+import { escalate } from '#core/escalation.ts';
 import { logger, observed } from '#adapters/observability.ts';
 import { deliverNotification, type NotificationMessage } from '#core/breach.ts';
 import { deliverDigest, deliverFindingNotice, type NoticeMessage } from '#core/notices.ts';
@@ -27,10 +29,13 @@ async function deliver(m: Message): Promise<boolean> {
 /**
  * The notification queue's consumer (a batch of up to 10 messages). A message that must be tried again (throttled,
  * or the store unavailable) is reported as a batch item failure: SQS redelivers only that one, and after 8 receipts
- * moves it to the dead-letter queue. The daily schedule queues the digests.
+ * moves it to the dead-letter queue. The daily schedule queues the digests and takes the special-category
+ * escalation's due steps (src/core/escalation.ts).
  */
-const run = async (event: SQSEvent | { source?: string }): Promise<SQSBatchResponse | { digests: number }> => {
-  if (!('Records' in event)) return { digests: await queueDigests() };
+const run = async (
+  event: SQSEvent | { source?: string },
+): Promise<SQSBatchResponse | { digests: number; escalated: Record<string, string> }> => {
+  if (!('Records' in event)) return { digests: await queueDigests(), escalated: await escalate(escalationPorts) };
   const results = await Promise.all(
     event.Records.map(async (record) => {
       try {

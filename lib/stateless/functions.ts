@@ -137,7 +137,11 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .bindTable(ENV.auditTable, data.audit, 'append')
     .allowScan(data.accounts);
   // the queue's consumer (lib/stateless/notifications.ts): reads a breach and its recipient, claims, mails, records
-  f.notify.bindTable(ENV.accountsTable, data.accounts, 'readwrite').allowScan(data.accounts).allowEmail();
+  f.notify
+    .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
+    .bindTable(ENV.auditTable, data.audit, 'append')
+    .allowScan(data.accounts)
+    .allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
   f['agent-authorizer']

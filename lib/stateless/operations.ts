@@ -43,18 +43,21 @@ export class Operations extends Construct {
       backup,
     );
     // Breach notification (P14): a 15-minute watch sends what is pending and escalates before the 48 h deadline.
-    breach.addEnvironment('OPERATORS_TOPIC_ARN', this.topic.topicArn);
-    breach.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
-    );
-    // The topic is encrypted with the project key: usable only through SNS.
-    breach.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sns.${IRELAND}.amazonaws.com` } },
-      }),
-    );
+    // ... and the special-category escalation (the notify function) alerts them too
+    for (const alerting of [breach, props.functions.notify]) {
+      alerting.addEnvironment('OPERATORS_TOPIC_ARN', this.topic.topicArn);
+      alerting.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      );
+      // The topic is encrypted with the project key: usable only through SNS.
+      alerting.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${IRELAND}.amazonaws.com` } },
+        }),
+      );
+    }
     this.schedule(
       'BreachDeadlineWatch',
       'Sends pending breach notifications and escalates those still pending 12 h before the 48 h deadline',

@@ -143,6 +143,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,
     noticeContacts: row.noticeContacts,
+    ingestSuspended: row.ingestSuspended,
     accountKey: await platform().secretBox.decryptCached(row.accountKeyCipher, 'account-key'),
     scrubRules: row.scrubRules ?? {},
     createdAt: row.createdAt,

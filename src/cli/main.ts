@@ -20,6 +20,7 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
   accounts show --account A
   accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
   accounts terminate --account A [--grace-days N]        (ingest stops now; data deleted after N days, default 30)
+  accounts resume --account A                          (administrators: lift an ingest suspension for special categories)
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
   users search --account A --query Q

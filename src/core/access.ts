@@ -16,6 +16,7 @@ export const OPERATIONS = {
   'accounts:read': ['customer', 'support', 'admin'],
   'accounts:update': ['customer', 'admin'],
   'accounts:terminate': ['admin'],
+  'accounts:resume': ['admin'],
   'keys:rotate': ['customer', 'admin'],
   'findings:read': ['customer', 'support', 'engineer', 'admin'],
   'users:search': ['customer', 'support', 'admin'],

@@ -23,6 +23,8 @@ export interface Account {
   adminEmail: string;
   /** who receives findings notices (src/core/notices.ts); the creator and the administrative contact if unset */
   noticeContacts?: string[];
+  /** special categories kept arriving after the final notice (src/core/escalation.ts): agents are refused */
+  ingestSuspended?: boolean;
   /** per-account key for identity hashes and pseudonyms (decrypted) */
   accountKey: Buffer;
   scrubRules: Omit<ScrubRules, 'hashKey'>;

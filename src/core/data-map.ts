@@ -280,6 +280,18 @@ export const DATA_MAP: readonly Place[] = [
     readBy: ['notices:read'],
   },
   {
+    id: 'accounts.escalation',
+    kind: 'item',
+    resources: ['Accounts'],
+    where:
+      'Accounts: pk = ACCOUNT#<account>, sk = ESCALATION (special-category escalation: stage, since when, which categories; src/core/escalation.ts)',
+    key: { pk: re(`ACCOUNT#${ACC}`), sk: /^ESCALATION$/ },
+    holds: ['configuration'],
+    retention: { rule: 'contract' },
+    erasure: noIdentity,
+    readBy: ['notices:read'],
+  },
+  {
     id: 'accounts.digest-marker',
     kind: 'item',
     resources: ['Accounts'],

@@ -193,6 +193,17 @@ function readBatch(agent: IngestRequest['agent'], body: Buffer, applicationId: s
   return { events: events.map((e) => ({ ...e, applicationId: e.applicationId ?? applicationId })) };
 }
 
+/** The account a batch is for, if it takes events: active (not terminated) and not suspended. */
+async function acceptingAccount(ports: IngestPorts, accountId: string) {
+  const account = await ports.getAccount(accountId);
+  if (!account || account.status !== 'active') throw unauthorized('account is not active');
+  if (account.ingestSuspended)
+    throw forbidden(
+      'ingest is suspended for this account: special categories of personal data kept arriving after the final notice; stop sending them and ask Lethe support to resume the account',
+    );
+  return account;
+}
+
 /**
  * The ingest use case: authenticate the agent, validate the batch, drop identities that must not be
  * kept, scrub every free-text field, and store every event idempotently. Success means all stored.
@@ -237,8 +248,7 @@ export async function ingest(ports: IngestPorts, req: IngestRequest): Promise<In
       accountId = app.accountId;
     }
 
-    const account = await ports.getAccount(accountId);
-    if (!account || account.status !== 'active') throw unauthorized('account is not active');
+    const account = await acceptingAccount(ports, accountId);
     if (account.scrubRules.extraPatterns?.length) await loadPatternEngine();
 
     // The browser limit holds for the batch as it will be read, not as it travelled: gzip cannot stretch it.

@@ -32,7 +32,7 @@ export type NoticeMessage =
   | { type: 'digest'; accountId: string; day: string };
 
 export interface NoticeRecord {
-  type: 'finding' | 'digest';
+  type: 'finding' | 'digest' | 'escalation';
   sentAt: number;
   subject: string;
   recipients: number;

@@ -5,6 +5,8 @@ import { appendAudit, listAudit } from '#adapters/audit-store.ts';
 import { backupPorts } from '#adapters/backup-store.ts';
 import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
 import { findingNoticesFor } from '#adapters/notices-store.ts';
+import { escalationPorts } from '#adapters/escalation-store.ts';
+import { resumeIngest } from '#core/escalation.ts';
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { restoreStarter } from '#adapters/restore-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
@@ -30,6 +32,7 @@ export const managementRoutePorts: ManagementRoutePorts = {
     ...(await findingNoticesFor(accountId)),
   ],
   listAudit: (accountId) => listAudit(accountId),
+  resumeIngest: (accountId) => resumeIngest(escalationPorts, accountId),
   listFindings: accounts.listFindings,
 };
 

@@ -62,6 +62,12 @@ export const accountCommands: Record<string, Command> = {
     );
   },
 
+  /** Lifts an ingest suspension (special categories kept arriving after the final notice): administrators. */
+  async 'accounts resume'({ values, json }) {
+    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/resume`);
+    print(json, out, () => `resumed ingest for ${out.accountId}`);
+  },
+
   async 'keys rotate'({ values, json }) {
     const out = await api(
       'POST',

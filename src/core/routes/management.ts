@@ -18,6 +18,7 @@ import {
   UpdateAccountSchema,
   viewAccount,
 } from '../management.ts';
+import { conflict, notFound } from '../errors.ts';
 import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers } from '../users.ts';
 import { limitOf, type ManagementRoutePorts, need, page, type Route } from './route.ts';
 import { doc } from './shapes.ts';
@@ -295,6 +296,27 @@ export const management: Array<Route<M>> = [
         ),
       },
     }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/accounts/{accountId}/resume',
+    fn: 'management',
+    operation: 'accounts:resume',
+    status: 200,
+    summary:
+      'lift a suspension of ingest (special categories kept arriving after the final notice); administrators only',
+    response: doc(({ str }) => z.object({ accountId: str, resumed: z.boolean() })),
+    errors: [404, 409],
+    run: async (p, who, r) => {
+      const accountId = need(r.path.accountId, 'accountId');
+      return {
+        body: await audited(p, who, 'accounts:resume', accountId, async () => {
+          if (!(await p.getAccount(accountId))) throw notFound(`account ${accountId}`);
+          if (!(await p.resumeIngest(accountId))) throw conflict('ingest is not suspended for this account');
+          return { accountId, resumed: true };
+        }),
+      };
+    },
   },
   {
     method: 'GET',

@@ -55,6 +55,8 @@ export type ManagementRoutePorts = ManagementPorts &
   UsersPorts & {
     revokeKeys(accountId: string): Promise<number>;
     noticesFor(accountId: string): Promise<unknown[]>;
+    /** lifts an ingest suspension; false if there was none (src/core/escalation.ts) */
+    resumeIngest(accountId: string): Promise<boolean>;
     listAudit(accountId: string): Promise<unknown[]>;
     listFindings(accountId: string): Promise<unknown[]>;
   };
