@@ -122,19 +122,24 @@ export async function deliverFindingNotice(p: NoticePorts, m: Extract<NoticeMess
     example: f.example,
     applicationId: m.applicationId,
   };
-  const mail = findingNoticeMail(a, finding, p.consoleUrl);
+  return mailClaimed(p, a, what, 'finding', findingNoticeMail(a, finding, p.consoleUrl), [finding]);
+}
+
+/** Mails a claimed notice to every contact and records it; a failure gives the claim back for the next delivery. */
+async function mailClaimed(
+  p: NoticePorts,
+  a: NoticeAccount,
+  what: string,
+  type: NoticeRecord['type'],
+  mail: { subject: string; text: string },
+  findings: NoticeRecord['findings'],
+) {
   try {
     const recipients = await mailAll(p, a, mail);
-    await p.recordNotice(m.accountId, {
-      type: 'finding',
-      sentAt: p.clock.nowMs(),
-      subject: mail.subject,
-      recipients,
-      findings: [finding],
-    });
+    await p.recordNotice(a.accountId, { type, sentAt: p.clock.nowMs(), subject: mail.subject, recipients, findings });
     return 'sent' as const;
   } catch (e) {
-    await p.release(m.accountId, what);
+    await p.release(a.accountId, what);
     throw e;
   }
 }
@@ -149,21 +154,7 @@ export async function deliverDigest(p: NoticePorts, m: Extract<NoticeMessage, { 
   const what = `DIGEST#${m.day}`;
   if (!(await p.claim(m.accountId, what, now))) return 'done' as const;
   const findings = seen.map((f) => ({ kind: f.kind, detector: f.detector, count: f.count, example: f.example }));
-  const mail = digestMail(a, findings, p.consoleUrl);
-  try {
-    const recipients = await mailAll(p, a, mail);
-    await p.recordNotice(m.accountId, {
-      type: 'digest',
-      sentAt: p.clock.nowMs(),
-      subject: mail.subject,
-      recipients,
-      findings,
-    });
-    return 'sent' as const;
-  } catch (e) {
-    await p.release(m.accountId, what);
-    throw e;
-  }
+  return mailClaimed(p, a, what, 'digest', digestMail(a, findings, p.consoleUrl), findings);
 }
 
 /** The digest messages of a day: one per account with a finding seen in the last 24 hours. */

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { type LocalCredentials, verifySigV4 } from './credentials.ts';
+import type { LocalCredentials } from './credentials.ts';
+import { serveJsonProtocol } from './json-protocol.ts';
 import { arnOf, queueUrlOf, type Resolver } from './intrinsics.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type CloudModel, resources } from './template.ts';
@@ -319,25 +320,14 @@ export class LocalSqs {
   }
 
   /** The SQS JSON protocol (`X-Amz-Target: AmazonSQS.*`), SigV4-signed with the local credentials. */
-  async handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
-    const target = req.headers['x-amz-target'];
-    if (typeof target !== 'string' || !target.startsWith('AmazonSQS.')) return false;
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify(payload));
-    };
-    const denied = await verifySigV4(req, body, this.options.credentials);
-    if (denied) return (send(denied.status, { __type: denied.type, message: denied.message }), true);
-    try {
-      const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, any>;
-      const op = target.slice('AmazonSQS.'.length);
-      const handler = this.operations[op];
-      if (!handler) throw fault('UnsupportedOperation', `local SQS does not implement ${op}`);
-      send(200, handler(input));
-    } catch (e: any) {
-      send(e.status ?? 400, { __type: e.type ?? 'InvalidParameterValue', message: e.message });
-    }
-    return true;
+  handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
+    return serveJsonProtocol(req, body, res, {
+      prefix: 'AmazonSQS',
+      credentials: this.options.credentials,
+      operations: this.operations,
+      unknown: { type: 'UnsupportedOperation', message: 'local SQS does not implement' },
+      defaultFault: 'InvalidParameterValue',
+    });
   }
 
   private batch(entries: unknown): Array<Record<string, any>> {

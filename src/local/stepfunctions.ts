@@ -4,7 +4,8 @@ import type * as http from 'node:http';
 import * as path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { IRELAND } from '#core/region.ts';
-import { type LocalCredentials, verifySigV4 } from './credentials.ts';
+import type { LocalCredentials } from './credentials.ts';
+import { serveJsonProtocol } from './json-protocol.ts';
 import { arnOf, LOCAL_ACCOUNT, type Resolver } from './intrinsics.ts';
 import type { LocalLambdas } from './lambdas.ts';
 import { type CloudModel, resources } from './template.ts';
@@ -379,29 +380,14 @@ export class LocalStepFunctions {
    * AWS_ENDPOINT_URL_SFN) and for operators (`aws stepfunctions … --endpoint-url`). Every call must be
    * signed (SigV4) with the local credentials of endpoints.json, as on AWS.
    */
-  async handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
-    const target = req.headers['x-amz-target'];
-    if (typeof target !== 'string' || !target.startsWith('AWSStepFunctions.')) return false;
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify(payload));
-    };
-    const denied = await verifySigV4(req, body, this.options.credentials);
-    if (denied) return (send(denied.status, { __type: denied.type, message: denied.message }), true);
-    try {
-      const input = JSON.parse(body.toString('utf8') || '{}');
-      const op = target.slice('AWSStepFunctions.'.length);
-      const handler = this.operations[op];
-      if (!handler)
-        return (
-          send(400, { __type: 'UnknownOperationException', message: `local runner does not implement ${op}` }),
-          true
-        );
-      return (send(200, handler(input)), true);
-    } catch (e: any) {
-      send(400, { __type: e.code ?? 'ValidationException', message: e.message });
-      return true;
-    }
+  handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
+    return serveJsonProtocol(req, body, res, {
+      prefix: 'AWSStepFunctions',
+      credentials: this.options.credentials,
+      operations: this.operations,
+      unknown: { type: 'UnknownOperationException', message: 'local runner does not implement' },
+      defaultFault: 'ValidationException',
+    });
   }
 
   private readonly operations: Record<string, (input: any) => unknown> = {

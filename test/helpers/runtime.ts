@@ -97,3 +97,19 @@ export async function waitForErasure(rt: Runtime, requestId: string, timeoutMs =
     await new Promise((res) => setTimeout(res, 50));
   }
 }
+
+/** Every mail in the local outbox (SES), as .eml text. */
+export const outboxMails = (rt: Runtime): string[] =>
+  fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
+
+/** Every alert the operators got locally (the SNS topic's stand-in, <data>/alerts.jsonl). */
+export function operatorAlerts(rt: Runtime): Array<{ subject: string; message: string; severity: string }> {
+  const file = path.join(rt.endpoints.dataDir, 'alerts.jsonl');
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+}

@@ -8,20 +8,12 @@ import { breachPorts } from '#adapters/breach-store.ts';
 import { type BreachPorts, queueNotifications, reportBreach, watchDeadlines } from '#core/breach.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { api, bootRuntime } from '../helpers/runtime.ts';
+import { api, bootRuntime, operatorAlerts, outboxMails } from '../helpers/runtime.ts';
 
 const HOUR = 3_600_000;
 let rt: Runtime;
-const outbox = () =>
-  fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
-const alerts = () =>
-  fs.existsSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'))
-    ? fs
-        .readFileSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-    : [];
+const outbox = () => outboxMails(rt);
+const alerts = () => operatorAlerts(rt);
 const clearOutbox = () => {
   for (const f of fs.readdirSync(rt.endpoints.outbox)) fs.unlinkSync(path.join(rt.endpoints.outbox, f));
 };

@@ -1,11 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationPorts } from '#adapters/escalation-store.ts';
 import { escalate } from '#core/escalation.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { api, bootRuntime, createAccount, event } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, operatorAlerts, outboxMails } from '../helpers/runtime.ts';
 
 /** Special categories that keep arriving (issue 18): warning → final notice → suspension → resume, on a clock. */
 const DAY = 86_400_000;
@@ -14,16 +12,8 @@ let acc: Awaited<ReturnType<typeof createAccount>>;
 let offset = 0;
 const clock = { nowMs: () => Date.now() + offset };
 const ports = { ...escalationPorts, clock };
-const mails = () =>
-  fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
-const alerts = () =>
-  fs.existsSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'))
-    ? fs
-        .readFileSync(path.join(rt.endpoints.dataDir, 'alerts.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-    : [];
+const mails = () => outboxMails(rt);
+const alerts = () => operatorAlerts(rt);
 const send = (label: string) =>
   sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, [
     event(acc.applicationId, { label }),

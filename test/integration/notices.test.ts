@@ -1,15 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { api, bootRuntime, createAccount, event } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, outboxMails } from '../helpers/runtime.ts';
 
 /** Findings notices (issue 18): a new kind of personal data found is e-mailed to the contacts, then a daily digest. */
 let rt: Runtime;
 let acc: Awaited<ReturnType<typeof createAccount>>;
-const mails = () =>
-  fs.readdirSync(rt.endpoints.outbox).map((f) => fs.readFileSync(path.join(rt.endpoints.outbox, f), 'utf8'));
+const mails = () => outboxMails(rt);
 const mailsTo = (address: string) => mails().filter((m) => m.includes(`To: ${address}`));
 const send = (events: unknown[]) =>
   sendBatch({ endpoint: rt.endpoints.api, keyId: acc.keyId, secret: acc.secret }, events);
