@@ -18,7 +18,7 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
 
   accounts create --name N --creator-email E --admin-email E [--retention-days D] [--origin URL ...]
   accounts show --account A
-  accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E]
+  accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E] [--notice-contacts E,E]
   accounts terminate --account A [--grace-days N]        (ingest stops now; data deleted after N days, default 30)
   accounts resume --account A                          (administrators: lift an ingest suspension for special categories)
   keys rotate --account A --application P
@@ -66,6 +66,7 @@ const OPTIONS = {
       'name',
       'creator-email',
       'admin-email',
+      'notice-contacts',
       'retention-days',
       'account',
       'application',

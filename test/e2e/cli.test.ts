@@ -294,6 +294,25 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect((await browser('after-browser')).status).toBe(401);
   }, 60_000);
 
+  it('chooses who gets findings notices, and resumes only a suspended account', async () => {
+    const a = await newAccount();
+    const out = JSON.parse(
+      await lethe([
+        'accounts',
+        'update',
+        '--account',
+        a.accountId,
+        '--notice-contacts',
+        'dpo@acme.test, sec@acme.test',
+        '--json',
+      ]),
+    );
+    expect(out.noticeContacts).toEqual(['dpo@acme.test', 'sec@acme.test']);
+    const resume = await cli(['accounts', 'resume', '--account', a.accountId]).catch((e: any) => e);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toMatch(/not suspended/);
+  });
+
   it('backup restore starts the Restore state machine and follows it to its report', async () => {
     const exports = JSON.parse(await lethe(['backup', 'export', '--json'])).exports;
     const ix = exports.find((e: any) => e.tableName.startsWith('Interactions'));

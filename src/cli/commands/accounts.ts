@@ -38,12 +38,21 @@ export const accountCommands: Record<string, Command> = {
       retentionDays: int(values['retention-days'], 'retention-days'),
       pseudonymise: p === undefined ? undefined : p === 'on',
       adminEmail: values['admin-email'],
+      // who receives findings notices (they cannot be turned off): a comma-separated list of 1–5 addresses
+      noticeContacts:
+        values['notice-contacts'] === undefined
+          ? undefined
+          : String(values['notice-contacts'])
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
     });
     print(
       json,
       out,
       () =>
-        `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}`,
+        `updated ${out.accountId}: retention ${out.retentionDays} days, pseudonymise ${out.pseudonymise ? 'on' : 'off'}` +
+        (out.noticeContacts ? `, notices to ${out.noticeContacts.join(', ')}` : ''),
     );
   },
 
