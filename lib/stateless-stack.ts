@@ -11,7 +11,7 @@ import type { StatefulStack } from './stateful-stack.ts';
 import { ApiFirewall } from './stateless/firewall.ts';
 import { createFunctions, type LetheFunctions } from './stateless/functions.ts';
 import { IngestApi } from './stateless/ingest-api.ts';
-import { RestoreJob, RetentionAudit } from './stateless/jobs.ts';
+import { rescrubJob, restoreJob, RetentionAudit } from './stateless/jobs.ts';
 import { ManagementApi } from './stateless/management-api.ts';
 import { NotificationQueue } from './stateless/notifications.ts';
 import { Operations } from './stateless/operations.ts';
@@ -52,12 +52,8 @@ export class StatelessStack extends Stack {
       alarmTopic: this.operatorsTopic,
     });
 
-    new RestoreJob(this, 'RestoreJob', {
-      worker: f.restore,
-      starter: f.backup,
-      key: data.key,
-      alarmTopic: this.operatorsTopic,
-    });
+    restoreJob(this, { worker: f.restore, starter: f.backup, key: data.key, alarmTopic: this.operatorsTopic });
+    rescrubJob(this, { worker: f.rescrub, starter: f.management, key: data.key, alarmTopic: this.operatorsTopic });
 
     this.erasure = new ErasureWorkflow(this, 'ErasureWorkflow', {
       worker: f.erasure,

@@ -15,6 +15,7 @@ export type FunctionName =
   | 'retention'
   | 'backup'
   | 'restore'
+  | 'rescrub'
   | 'breach'
   | 'notify'
   | 'authorizer'
@@ -49,6 +50,10 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     ),
     backup: fn('backup', 'Daily DynamoDB export to the backup bucket; starts and follows restores', {
       timeout: Duration.minutes(2),
+    }),
+    rescrub: fn('rescrub', "Re-scrub steps: an account's stored interactions scrubbed again with its current rules", {
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
     }),
     restore: fn('restore', 'Restore state machine steps: an export written back with the erasure ledger re-applied', {
       timeout: Duration.minutes(5),
@@ -107,6 +112,12 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .bindTable(ENV.usersTable, data.users, 'read')
     .bindTable(ENV.auditTable, data.audit, 'append')
     .bindBucket(ENV.backupBucket, data.backupBucket, 'readwrite', 'exports/');
+  // the rescrub worker (lib/stateless/jobs.ts): reads an account's settings and rules (the account key for the
+  // 'hash' method), rewrites the scrubbed fields of its interactions
+  f.rescrub
+    .bindTable(ENV.interactionsTable, data.interactions, 'readwrite')
+    .bindTable(ENV.accountsTable, data.accounts, 'read')
+    .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['account-key']);
   // the restore worker writes an export back into its table, through the erasure ledger (lib/stateless/jobs.ts)
   f.restore
     .bindTable(ENV.interactionsTable, data.interactions, 'write')

@@ -5,7 +5,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { RestoreAction } from '#core/backup.ts';
 import type { RetentionAction } from '#core/retention-audit.ts';
 import { ENV } from '#core/schema.ts';
 import type { LetheFunction } from '../constructs/lethe-function.ts';
@@ -92,45 +91,85 @@ export class RetentionAudit extends Construct {
   }
 }
 
+/** A job of two actions: `prepare`, then `part` steps until the state says `more: false`. */
+export interface SteppedJobProps {
+  worker: LetheFunction;
+  /** the function that starts it and reads its progress (and, with `stoppable`, stops it) */
+  starter: LetheFunction;
+  key: kms.IKey;
+  alarmTopic: sns.ITopic;
+  /** the starter's environment variable for the state machine's ARN */
+  envName: string;
+  names: { prepare: string; part: string; more: string; done: string };
+  comment: string;
+  failedAlarm: string;
+  stoppable?: boolean;
+}
+
 /**
- * A restore of an export (P9) as a state machine with progress: `prepare` checks the export and counts its files,
- * then `part` steps write back at most RESTORE_ITEMS_PER_STEP items each, from the checkpoint the previous one
- * returned, re-applying the erasure ledger as it stands. The API starts it (named by the restore id) and reads its
- * progress from the execution (src/adapters/restore-start.ts).
+ * A job as a state machine with progress: `prepare`, then `part` steps, each from the checkpoint the previous one
+ * returned. The API starts it (named by the job's id) and reads its progress from the execution
+ * (src/adapters/execution-jobs.ts). The restore of an export (P9) and the re-scrub of stored data (issue 18).
  */
-export class RestoreJob extends Construct {
+export class SteppedJob extends Construct {
   readonly stateMachine: sfn.StateMachine;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    props: { worker: LetheFunction; starter: LetheFunction; key: kms.IKey; alarmTopic: sns.ITopic },
-  ) {
+  constructor(scope: Construct, id: string, props: SteppedJobProps) {
     super(scope, id);
-    const step = (name: string, action: RestoreAction) => workerStep(this, name, props.worker, action);
-    const part = step('RestorePart', 'part');
-    const more = new sfn.Choice(this, 'MoreToRestore?')
+    const step = (name: string, action: string) => workerStep(this, name, props.worker, action);
+    const part = step(props.names.part, 'part');
+    const more = new sfn.Choice(this, props.names.more)
       .when(sfn.Condition.booleanEquals('$.more', true), part)
-      .otherwise(new sfn.Succeed(this, 'Restored'));
+      .otherwise(new sfn.Succeed(this, props.names.done));
     part.next(more);
-    const definition = step('PrepareRestore', 'prepare').next(more);
+    const definition = step(props.names.prepare, 'prepare').next(more);
     this.stateMachine = workflow(this, {
       definition,
       worker: props.worker,
       key: props.key,
       timeout: Duration.hours(24),
-      comment:
-        'Lethe restore: an export written back step by step, the erasure ledger re-applied, expired items skipped',
+      comment: props.comment,
       alarmTopic: props.alarmTopic,
-      failedAlarm: 'A backup restore failed (P9): the table may be partly restored. See lethe backup restore status.',
+      failedAlarm: props.failedAlarm,
     });
-    props.starter.addEnvironment(ENV.restoreStateMachine, this.stateMachine.stateMachineArn);
+    props.starter.addEnvironment(props.envName, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(props.starter);
-    this.stateMachine.grantExecution(props.starter, 'states:DescribeExecution', 'states:GetExecutionHistory');
+    const actions = ['states:DescribeExecution', 'states:GetExecutionHistory'];
+    this.stateMachine.grantExecution(
+      props.starter,
+      ...(props.stoppable ? [...actions, 'states:StopExecution'] : actions),
+    );
     acknowledgeExecutions(
       props.starter.role!,
       this.stateMachine.stateMachineArn,
-      'Reads the status and history of the restore executions only: their names are restore ids, known only at run time.',
+      `Reads the status and history${props.stoppable ? ' and stops' : ''} of this job's executions only: their names are job ids, known only at run time.`,
     );
   }
 }
+
+/** Restore (P9): an export written back step by step, the ledger re-applied, expired items skipped. */
+export const restoreJob = (
+  scope: Construct,
+  props: Pick<SteppedJobProps, 'worker' | 'starter' | 'key' | 'alarmTopic'>,
+) =>
+  new SteppedJob(scope, 'RestoreJob', {
+    ...props,
+    envName: ENV.restoreStateMachine,
+    names: { prepare: 'PrepareRestore', part: 'RestorePart', more: 'MoreToRestore?', done: 'Restored' },
+    comment: 'Lethe restore: an export written back step by step, the erasure ledger re-applied, expired items skipped',
+    failedAlarm: 'A backup restore failed (P9): the table may be partly restored. See lethe backup restore status.',
+  });
+
+/** Re-scrub (issue 18): an account's stored interactions of a time range scrubbed again with today's rules. */
+export const rescrubJob = (
+  scope: Construct,
+  props: Pick<SteppedJobProps, 'worker' | 'starter' | 'key' | 'alarmTopic'>,
+) =>
+  new SteppedJob(scope, 'RescrubJob', {
+    ...props,
+    envName: ENV.rescrubStateMachine,
+    names: { prepare: 'PrepareRescrub', part: 'RescrubPart', more: 'MoreToRescrub?', done: 'Rescrubbed' },
+    comment: "Lethe re-scrub: an account's stored interactions scrubbed again with its current rules, key by key",
+    failedAlarm: 'A re-scrub of stored data failed (issue 18): see lethe rescrub status; running it again is safe.',
+    stoppable: true,
+  });

@@ -27,6 +27,8 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
   users export --account A --user U [--all]            (CSV on stdout: failed and slow interactions, --all: every one)
   users restrict --account A --user U [--lift]
   findings --account A
+  rescrub --account A [--from ISO] [--to ISO] [--wait]  (scrub stored interactions again with the current rules)
+  rescrub status --account A --id R | rescrub cancel --account A --id R
   audit --account A
   processing-record [--out DIR]                        (GDPR Art. 30 record, Markdown + JSON)
   erase --account A --user U [--wait]                  (prints the receipt with --wait)
@@ -87,6 +89,9 @@ const OPTIONS = {
       'user',
       'query',
       'request',
+      'from',
+      'to',
+      'id',
     ].map((n) => [n, text]),
   ),
 } as const;

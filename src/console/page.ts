@@ -170,6 +170,8 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
         '<label for="pseudo">User identifiers</label><select id="pseudo"><option value="off"' + (a.pseudonymise ? '' : ' selected') + '>kept as sent</option><option value="on"' + (a.pseudonymise ? ' selected' : '') + '>pseudonymised at ingest</option></select>' +
         '<label for="allow">Query parameters never scrubbed (comma-separated)</label><input id="allow" size="50" value="' + esc((a.scrubRules.allowParams || []).join(', ')) + '">' +
         '<div><button class="primary" type="submit">Save settings</button></div></form></section>' +
+        '<section><h2>Re-scrub stored data</h2><p class="muted">Applies your current rules and detectors to every interaction stored in the last 90 days (after you change a rule). Values are never shown; the receipt counts what changed.</p>' +
+        '<button class="secondary" id="rescrub">Re-scrub stored data</button><div id="rescrub-status"></div></section>' +
         '<section><h2>Agent keys</h2><table><thead><tr><th>Key</th><th>Application</th><th>Created</th><th>Retires</th></tr></thead><tbody>' +
         a.keys.map((k) => '<tr><td><code>' + esc(k.keyId) + '</code></td><td>' + esc(k.applicationId) + '</td><td>' + time(k.createdAt) + '</td><td>' + (k.retiresAt ? time(k.retiresAt * 1000) : 'active') + '</td></tr>').join('') + '</tbody></table>' +
         a.applications.map((p) => '<button class="secondary" data-rotate="' + esc(p.applicationId) + '">Rotate key of ' + esc(p.applicationId) + '</button>').join('') + '<div id="new-key"></div></section>';
@@ -187,7 +189,21 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
           if (!Object.keys(changes).length) return status('Nothing to save.', 'ok');
           Object.assign(a, await api('PATCH', acc(), changes, { 'if-match': '"v' + a.version + '"' }));
           status('Settings saved.', 'ok');
+          if (changes.scrubRules) $('#rescrub-status', el).innerHTML = '<p class="ok">Rules changed: re-scrub what is already stored?</p>';
         } catch (err) { status('Could not save: ' + err.message, 'error'); }
+      });
+      $('#rescrub', el).addEventListener('click', async () => {
+        const out = $('#rescrub-status', el);
+        try {
+          const job = await api('POST', acc() + '/rescrubs', {});
+          for (;;) {
+            const s = await api('GET', acc() + '/rescrubs/' + job.rescrubId);
+            out.innerHTML = '<p>' + esc(s.status) + (s.keys ? ': ' + esc(s.keysDone) + ' of ' + esc(s.keys) + ' partitions' : '') +
+              (s.receipt ? ', ' + esc(s.receipt.examined) + ' examined, ' + esc(s.receipt.changed) + ' changed' : '') + '</p>';
+            if (s.status !== 'running') break;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        } catch (err) { status('Re-scrub failed: ' + err.message, 'error'); }
       });
       el.querySelectorAll('[data-rotate]').forEach((b) => b.addEventListener('click', async () => {
         try {

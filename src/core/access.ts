@@ -19,6 +19,7 @@ export const OPERATIONS = {
   'accounts:resume': ['admin'],
   'keys:rotate': ['customer', 'admin'],
   'findings:read': ['customer', 'support', 'engineer', 'admin'],
+  'rescrub:manage': ['customer', 'admin'],
   'users:search': ['customer', 'support', 'admin'],
   'users:export': ['customer', 'support', 'admin'],
   'users:restrict': ['customer', 'admin'],

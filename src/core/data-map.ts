@@ -125,6 +125,7 @@ const FUNCTION_LOGS = [
   'ErasureLogs',
   'RetentionLogs',
   'RestoreLogs',
+  'RescrubLogs',
   'BackupLogs',
   'BreachLogs',
   'NotifyLogs',
@@ -540,9 +541,16 @@ export const DATA_MAP: readonly Place[] = [
   {
     id: 'executions.jobs',
     kind: 'execution',
-    resources: ['RetentionAuditStateMachine', 'RetentionAuditLogs', 'RestoreJobStateMachine', 'RestoreJobLogs'],
+    resources: [
+      'RetentionAuditStateMachine',
+      'RetentionAuditLogs',
+      'RestoreJobStateMachine',
+      'RestoreJobLogs',
+      'RescrubJobStateMachine',
+      'RescrubJobLogs',
+    ],
     where:
-      "Step Functions execution history and events of the retention auditor (account ids, checkpoints: an Interactions key (time and event id) or a shard number, never a user's hash; counts) and of restores (export id, table, file and line reached, counts); locally <data>/stepfunctions/*.jsonl",
+      "Step Functions execution history and events of the retention auditor (account ids, checkpoints: an Interactions key (time and event id) or a shard number, never a user's hash; counts) of restores (export id, table, file and line reached, counts) and of re-scrubs (account, range, an Interactions key reached, counts per detector); locally <data>/stepfunctions/*.jsonl",
     holds: ['configuration', 'request-metadata'],
     retention: {
       rule: 'days',
@@ -602,6 +610,7 @@ export const DATA_MAP: readonly Place[] = [
       'ErasureWorkflowFailedAlarm',
       'RetentionAuditFailedAlarm',
       'RestoreJobFailedAlarm',
+      'RescrubJobFailedAlarm',
       'NotificationsDeadLettersAlarm',
       'OperationsRetentionOverdueAlarm',
       'OperationsBreachDeadlineMissedAlarm',

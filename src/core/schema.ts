@@ -15,6 +15,7 @@ export const ENV = {
   keyId: 'DATA_KEY_ID',
   erasureStateMachine: 'ERASURE_STATE_MACHINE_ARN',
   restoreStateMachine: 'RESTORE_STATE_MACHINE_ARN',
+  rescrubStateMachine: 'RESCRUB_STATE_MACHINE_ARN',
   notificationQueue: 'NOTIFICATION_QUEUE_URL',
   consoleUrl: 'CONSOLE_URL',
   mailFrom: 'MAIL_FROM',

@@ -7,12 +7,19 @@ import { breachPorts, noticesFor } from '#adapters/breach-store.ts';
 import { findingNoticesFor } from '#adapters/notices-store.ts';
 import { escalationPorts } from '#adapters/escalation-store.ts';
 import { resumeIngest } from '#core/escalation.ts';
+import { executionJobs } from '#adapters/execution-jobs.ts';
+import type { RescrubPosition } from '#core/rescrub.ts';
+import { ENV } from '#core/schema.ts';
+
 import { erasureAdminPorts } from '#adapters/erasure-start.ts';
 import { restoreStarter } from '#adapters/restore-start.ts';
 import { usersStore } from '#adapters/users-store.ts';
 import { exportStore } from '#adapters/export-store.ts';
 import { systemClock } from '#core/clock.ts';
 import type { BackupRoutePorts, BreachRoutePorts, ManagementRoutePorts } from '#core/routes/index.ts';
+
+/** Re-scrubs run as executions of the RescrubJob state machine, named by their ids (lib/stateless/jobs.ts). */
+const rescrubJobs = executionJobs<RescrubPosition>(ENV.rescrubStateMachine, ['PrepareRescrub', 'RescrubPart']);
 
 export const managementRoutePorts: ManagementRoutePorts = {
   ...erasureAdminPorts,
@@ -33,6 +40,11 @@ export const managementRoutePorts: ManagementRoutePorts = {
   ],
   listAudit: (accountId) => listAudit(accountId),
   resumeIngest: (accountId) => resumeIngest(escalationPorts, accountId),
+  rescrub: {
+    startRescrub: (input) => rescrubJobs.start(input.rescrubId, input),
+    rescrubStatus: (id) => rescrubJobs.status(id),
+    stopRescrub: (id) => rescrubJobs.stop(id),
+  },
   listFindings: accounts.listFindings,
 };
 

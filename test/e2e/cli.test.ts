@@ -294,7 +294,7 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     expect((await browser('after-browser')).status).toBe(401);
   }, 60_000);
 
-  it('chooses who gets findings notices, and resumes only a suspended account', async () => {
+  it('chooses who gets findings notices, re-scrubs stored data, and resumes only a suspended account', async () => {
     const a = await newAccount();
     const out = JSON.parse(
       await lethe([
@@ -308,6 +308,8 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
       ]),
     );
     expect(out.noticeContacts).toEqual(['dpo@acme.test', 'sec@acme.test']);
+    const rescrub = JSON.parse(await lethe(['rescrub', '--account', a.accountId, '--wait', '--json']));
+    expect(rescrub).toMatchObject({ status: 'succeeded', receipt: { examined: 0, changed: 0 } });
     const resume = await cli(['accounts', 'resume', '--account', a.accountId]).catch((e: any) => e);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/not suspended/);

@@ -209,16 +209,28 @@ describe('API: TLS, logging without personal data, request validation', () => {
     });
   });
 
-  it('lets the management function start erasures and stop their executions (cancel), nothing more of Step Functions', () => {
+  it('lets the management function start, follow and stop erasures and re-scrubs, nothing more of Step Functions', () => {
     const policies = Object.values(t.stateless.findResources('AWS::IAM::Policy')) as any[];
     const statements = policies
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('ManagementRole'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = (s: any): string[] => [s.Action].flat();
     const sfn = statements.filter((s) => actions(s).some((a) => a.startsWith('states:')));
-    expect(sfn.flatMap(actions).sort()).toEqual(['states:StartExecution', 'states:StopExecution']);
-    const stop = sfn.find((s) => actions(s).includes('states:StopExecution'));
-    expect(JSON.stringify(stop.Resource)).toContain(':execution:');
+    expect([...new Set(sfn.flatMap(actions))].sort()).toEqual([
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:StartExecution',
+      'states:StopExecution',
+    ]);
+    // starting names a state machine; everything else only its executions
+    for (const s of sfn.filter((x) => !actions(x).includes('states:StartExecution')))
+      expect(JSON.stringify(s.Resource)).toContain(':execution:');
+    const machines = JSON.stringify(
+      sfn.filter((x) => actions(x).includes('states:StartExecution')).map((x) => x.Resource),
+    );
+    expect(machines).toMatch(/ErasureWorkflow/);
+    expect(machines).toMatch(/RescrubJob/);
+    expect(machines).not.toMatch(/RestoreJob|RetentionAudit/);
   });
 
   it('puts every management route behind the token authorizer', () => {

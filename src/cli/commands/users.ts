@@ -1,5 +1,6 @@
 import { type Command, CliError, need, print } from '../context.ts';
 import { api, enc } from '../http.ts';
+import { elapsed } from '../progress.ts';
 
 const date = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '-');
 
@@ -73,5 +74,51 @@ export const userCommands: Record<string, Command> = {
             .join('\n')
         : 'no findings',
     );
+  },
+
+  /** Scrubs the account's stored interactions again with its current rules; --wait follows it to its receipt. */
+  async rescrub({ values, json, progress }) {
+    const account = enc(need(values, 'account'));
+    const body = { from: values.from, to: values.to };
+    const { rescrubId } = await api('POST', `/v1/accounts/${account}/rescrubs`, body);
+    let out = await api('GET', `/v1/accounts/${account}/rescrubs/${rescrubId}`);
+    const started = Date.now();
+    try {
+      while (values.wait && out.status === 'running') {
+        progress.update(
+          `re-scrub ${rescrubId}: ${out.keysDone ?? 0} of ${out.keys ?? '?'} partitions (${elapsed(started)})`,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        out = await api('GET', `/v1/accounts/${account}/rescrubs/${rescrubId}`);
+      }
+    } finally {
+      progress.done();
+    }
+    print(json, out, () =>
+      out.receipt && out.status !== 'running'
+        ? [
+            `re-scrub ${rescrubId} ${out.status}: ${out.receipt.examined} interactions examined, ${out.receipt.changed} changed`,
+            ...Object.entries(out.receipt.byDetector as Record<string, number>).map(([d, n]) => `  ${d}\t${n}`),
+          ].join('\n')
+        : `re-scrub ${rescrubId} ${out.status} (lethe rescrub status --account A --id ${rescrubId})`,
+    );
+  },
+
+  async 'rescrub status'({ values, json }) {
+    const out = await api('GET', `/v1/accounts/${enc(need(values, 'account'))}/rescrubs/${enc(need(values, 'id'))}`);
+    print(
+      json,
+      out,
+      () =>
+        `re-scrub ${out.rescrubId} ${out.status}${out.receipt ? `: ${out.receipt.changed} changed of ${out.receipt.examined}` : ''}`,
+    );
+  },
+
+  async 'rescrub cancel'({ values, json }) {
+    const out = await api(
+      'POST',
+      `/v1/accounts/${enc(need(values, 'account'))}/rescrubs/${enc(need(values, 'id'))}/cancel`,
+    );
+    print(json, out, () => `re-scrub ${out.rescrubId} cancelled`);
   },
 };

@@ -21,6 +21,7 @@ import {
 import { conflict, notFound } from '../errors.ts';
 import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers } from '../users.ts';
 import { limitOf, type ManagementRoutePorts, need, page, type Route } from './route.ts';
+import { rescrub } from './rescrub.ts';
 import { doc } from './shapes.ts';
 
 /** The management function's routes (accounts, keys, users, erasure, findings, notices, audit). */
@@ -378,4 +379,6 @@ export const management: Array<Route<M>> = [
       },
     }),
   },
+  // the re-scrub of stored data (issue 18)
+  ...rescrub,
 ];

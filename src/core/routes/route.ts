@@ -1,6 +1,7 @@
 import type * as z from '../zod.ts';
 import type { Operation, Principal } from '../access.ts';
 import type { BackupPorts, RestoreStarter } from '../backup.ts';
+import type { RescrubJobs } from '../rescrub.ts';
 import type { BreachPorts } from '../breach.ts';
 import { badRequest } from '../errors.ts';
 import type { AuditEntry, ErasureAdminPorts, ManagementPorts } from '../management.ts';
@@ -55,6 +56,8 @@ export type ManagementRoutePorts = ManagementPorts &
   UsersPorts & {
     revokeKeys(accountId: string): Promise<number>;
     noticesFor(accountId: string): Promise<unknown[]>;
+    /** the re-scrub jobs (src/core/rescrub.ts) */
+    rescrub: RescrubJobs;
     /** lifts an ingest suspension; false if there was none (src/core/escalation.ts) */
     resumeIngest(accountId: string): Promise<boolean>;
     listAudit(accountId: string): Promise<unknown[]>;
