@@ -44,8 +44,19 @@ export interface EscalationPorts {
 
 const DAY_MS = DAY_SECONDS * 1000;
 
-function mail(a: NoticeAccount, step: 'final' | 'suspended', categories: string[], days: number) {
+function mail(a: NoticeAccount, step: 'warned' | 'final' | 'suspended', categories: string[], days: number) {
   const what = categories.join(', ');
+  if (step === 'warned')
+    return {
+      subject: `[Lethe] Warning: special categories of personal data arrive again from ${a.name}`,
+      text: [
+        `Account: ${a.name} (${a.accountId})`,
+        '',
+        `After ingest was resumed, special categories of personal data (${what}) arrive again. Lethe removes them`,
+        `before storing anything, but you must stop sending them: if they still arrive ${days} days from now, you will`,
+        'get a final notice, and then ingest for this account will be suspended again.',
+      ].join('\n'),
+    };
   return step === 'final'
     ? {
         subject: `[Lethe] Final notice: special categories of personal data still arrive from ${a.name}`,
@@ -84,9 +95,14 @@ export async function escalateAccount(
   const a = await p.getAccount(accountId);
   if (!a) return undefined;
   // the warning went out as the findings notice of the first occurrence; record it as the first step
+  // (after a resume, a new occurrence starts over with a warning of its own)
   if (!s || (s.stage === 'resumed' && lastSeen > s.since)) {
     const since = s ? lastSeen : firstSeen;
     if (!(await p.moveTo(accountId, s?.stage, { stage: 'warned', since, categories }))) return undefined;
+    if (s) {
+      const m = mail(a, 'warned', categories, p.config.finalAfterDays);
+      for (const to of noticeContacts(a)) await p.send(to, m.subject, m.text);
+    }
     await p.record(accountId, 'warned', { categories, at: since });
     return 'warned';
   }

@@ -86,6 +86,15 @@ describe('special-category escalation (issue 18)', () => {
     const trail = JSON.stringify(audit);
     for (const s of ['warned', 'final', 'suspended', 'resumed']) expect(trail).toContain(`"escalation":"${s}"`);
   });
+
+  it('after a resume, a new occurrence starts over with a warning of its own', async () => {
+    // (the steps above ran on a clock days ahead; the resume on today's) last seen before the resume: nothing to do
+    await seenAgainAfter(-1 / 1440);
+    expect(await escalate(ports)).toEqual({});
+    await seenAgainAfter(1);
+    expect(await escalate(ports)).toMatchObject({ [acc.accountId]: 'warned' });
+    expect(mails().filter((m) => m.includes('arrive again'))).toHaveLength(2);
+  });
 });
 
 async function customerToken() {
