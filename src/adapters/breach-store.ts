@@ -3,7 +3,6 @@ import {
   ConditionalCheckFailedException,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
@@ -19,6 +18,7 @@ import { retryable } from './dynamo-errors.ts';
 import { batchWrite } from './interactions-store.ts';
 import { itemsAs, type Keyed } from './items.ts';
 import { platform } from './platform.ts';
+import { scanEvery } from './scan.ts';
 
 /**
  * Breaches live in the Accounts table, kept for the accountability period (BREACH_RECORD_DAYS) after the report:
@@ -62,23 +62,12 @@ async function getBreach(breachId: string): Promise<BreachRecord | undefined> {
 export const breachPorts: BreachPorts = {
   clock: systemClock,
   async contactsOf(accountIds) {
-    const rows: Array<Keyed & { creatorEmail?: string; adminEmail?: string }> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await retryable('accounts', () =>
-        dynamo().send(
-          new ScanCommand({
-            TableName: table(),
-            ExclusiveStartKey: start,
-            FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
-            ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }),
-            ProjectionExpression: 'pk, creatorEmail, adminEmail',
-          }),
-        ),
-      );
-      rows.push(...itemsAs<{ creatorEmail?: string; adminEmail?: string }>(page.Items));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const rows = await scanEvery<{ creatorEmail?: string; adminEmail?: string }>('accounts', {
+      TableName: table(),
+      FilterExpression: 'sk = :meta AND begins_with(pk, :a)',
+      ExpressionAttributeValues: marshall({ ':meta': 'META', ':a': 'ACCOUNT#' }),
+      ProjectionExpression: 'pk, creatorEmail, adminEmail',
+    });
     const all = rows.map((r) => ({ accountId: r.pk.slice(8), creatorEmail: r.creatorEmail, adminEmail: r.adminEmail }));
     if (accountIds === 'all') return all;
     const byId = new Map(all.map((a) => [a.accountId, a]));

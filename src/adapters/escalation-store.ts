@@ -2,9 +2,7 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
@@ -14,7 +12,8 @@ import { ENV } from '#core/schema.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
-import { itemAs, itemsAs } from './items.ts';
+import { itemAs } from './items.ts';
+import { scanEvery } from './scan.ts';
 import { noticePorts } from './notices-store.ts';
 import { platform } from './platform.ts';
 
@@ -34,24 +33,15 @@ export const escalationPorts: EscalationPorts = {
   },
   async specialFindings() {
     const by = new Map<string, FindingRow[]>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await retryable('findings', () =>
-        dynamo().send(
-          new ScanCommand({
-            TableName: table(),
-            ExclusiveStartKey: start,
-            FilterExpression: 'begins_with(sk, :f) AND contains(sk, :s)',
-            ExpressionAttributeValues: marshall({ ':f': 'FINDING#', ':s': '#special:' }),
-          }),
-        ),
-      );
-      for (const r of itemsAs<FindingRow>(page.Items)) {
-        const accountId = r.pk.slice('ACCOUNT#'.length);
-        by.set(accountId, [...(by.get(accountId) ?? []), r]);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const rows = await scanEvery<FindingRow>('findings', {
+      TableName: table(),
+      FilterExpression: 'begins_with(sk, :f) AND contains(sk, :s)',
+      ExpressionAttributeValues: marshall({ ':f': 'FINDING#', ':s': '#special:' }),
+    });
+    for (const r of rows) {
+      const accountId = r.pk.slice('ACCOUNT#'.length);
+      by.set(accountId, [...(by.get(accountId) ?? []), r]);
+    }
     return [...by].map(([accountId, findings]) => ({ accountId, findings }));
   },
   getAccount: (accountId) => noticePorts.getAccount(accountId),

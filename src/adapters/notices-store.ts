@@ -5,9 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { systemClock } from '#core/clock.ts';
@@ -18,6 +16,7 @@ import { dynamo, env, sqs } from './aws.ts';
 import { retryable } from './dynamo-errors.ts';
 import { itemAs, itemsAs } from './items.ts';
 import { platform } from './platform.ts';
+import { scanEvery } from './scan.ts';
 
 /**
  * Findings notices in the Accounts table: the finding row's `noticedAt` (its first notice taken), a day's digest
@@ -164,23 +163,13 @@ export async function enqueueNotices(messages: NoticeMessage[]): Promise<void> {
 
 /** The daily schedule: one digest message per account with a finding seen in the last 24 hours. */
 export async function queueDigests(nowMs = systemClock.nowMs()): Promise<number> {
-  const accounts = new Set<string>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await retryable('findings', () =>
-      dynamo().send(
-        new ScanCommand({
-          TableName: table(),
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(sk, :f) AND lastSeen >= :since',
-          ExpressionAttributeValues: marshall({ ':f': 'FINDING#', ':since': nowMs - 86_400_000 }),
-          ProjectionExpression: 'pk',
-        }),
-      ),
-    );
-    for (const r of itemsAs<object>(page.Items)) accounts.add(r.pk.slice('ACCOUNT#'.length));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const rows = await scanEvery<object>('findings', {
+    TableName: table(),
+    FilterExpression: 'begins_with(sk, :f) AND lastSeen >= :since',
+    ExpressionAttributeValues: marshall({ ':f': 'FINDING#', ':since': nowMs - 86_400_000 }),
+    ProjectionExpression: 'pk',
+  });
+  const accounts = new Set(rows.map((r) => r.pk.slice('ACCOUNT#'.length)));
   const day = digestDay(nowMs);
   await enqueueNotices([...accounts].map((accountId) => ({ type: 'digest' as const, accountId, day })));
   return accounts.size;
