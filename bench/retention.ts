@@ -1,6 +1,7 @@
-// The retention auditor's cost: items examined (and time) to delete what is past expiry (+ grace) in a table where
-// 1 item in 50 is, reading Interactions by time (now) beside reading every item (before issue 19), in the same run.
-import { interactionsPk, timeSortKey } from '../src/core/shards.ts';
+// The retention auditor's cost: items examined (and time) to delete what is past expiry (+ grace) in an account whose
+// Interactions and Users rows are 1 in 50 past it, reading Interactions by time and Users rows by the byExpiry index
+// (now) beside reading every item of the account (before issue 19), in the same run.
+import { interactionsPk, timeSortKey, usersPk } from '../src/core/shards.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,18 +41,34 @@ export async function runRetentionBench(n = 20_000) {
         expiresAt: Math.floor(ts / 1000) + 90 * 86_400,
       };
     });
-    const write = async (rows: typeof items) => {
-      const chunks: (typeof items)[] = [];
+    // as many users, 1 in 50 last seen 93 days ago (their rows expired 3 days ago)
+    const users = Array.from({ length: n }, (_, i) => {
+      const lastSeen = now - (i % 50 === 0 ? 93 * 86_400_000 : 0) - i;
+      const userKey = `${acc.accountId}#u${i}`;
+      return {
+        pk: usersPk(acc.accountId, userKey),
+        sk: userKey,
+        label: `user-${i}`,
+        lastSeen,
+        firstSeen: lastSeen,
+        expiresAt: Math.floor(lastSeen / 1000) + 90 * 86_400,
+      };
+    });
+    const usersTable = rt.tables.find((t) => t.startsWith('Users'))!;
+    const write = async (rows: object[], into = table) => {
+      const chunks: object[][] = [];
       for (let i = 0; i < rows.length; i += 25) chunks.push(rows.slice(i, i + 25));
       await pool(chunks, 8, async (c) => {
         await rt.dynamo.send(
           new BatchWriteItemCommand({
-            RequestItems: { [table]: c.map((it) => ({ PutRequest: { Item: marshall(it) } })) },
+            RequestItems: { [into]: c.map((it) => ({ PutRequest: { Item: marshall(it) } })) },
           }),
         );
       });
     };
+    const expired = <T>(rows: T[]) => rows.filter((_, i) => i % 50 === 0);
     await write(items);
+    await write(users, usersTable);
     const { retentionPorts } = await import('#adapters/retention-store.ts');
     const { runRetentionAudit } = await import('#core/retention-audit.ts');
     const audit = async (ports: typeof retentionPorts) => {
@@ -62,14 +79,16 @@ export async function runRetentionBench(n = 20_000) {
     // Baseline, same run: every item of the account read (the auditor before issue 19)
     const everything = await audit({
       ...retentionPorts,
-      itemsOf: (place, a, q) => retentionPorts.itemsOf(place, a, { ...q, olderThanMs: undefined }),
+      itemsOf: (place, a, q) =>
+        retentionPorts.itemsOf(place, a, { ...q, olderThanMs: undefined, expiresBy: undefined }),
     });
-    await write(items.filter((_, i) => i % 50 === 0));
-    // Now: Interactions read by time, only below the account's cutoff
+    await write(expired(items));
+    await write(expired(users), usersTable);
+    // Now: Interactions read by time, Users rows by expiry, only what is due
     const byTime = await audit(retentionPorts);
     return {
-      items: n,
-      expired: items.filter((_, i) => i % 50 === 0).length,
+      items: 2 * n,
+      expired: expired(items).length + expired(users).length,
       byTime,
       baselineReadEverything: everything,
       examinedRatio: Number((byTime.examined / everything.examined).toFixed(3)),

@@ -66,7 +66,7 @@ if (e)
 const r = results.retention as any;
 if (r)
   rows.push(
-    `| retention auditor (${r.items} items, ${r.expired} past expiry) | examined · ms, Interactions by time · read everything (baseline) | ${r.byTime.examined} · ${r.byTime.ms} ms · ${r.baselineReadEverything.examined} · ${r.baselineReadEverything.ms} ms (${r.examinedRatio} of the reads) |`,
+    `| retention auditor (${r.items} items, ${r.expired} past expiry) | examined · ms, Interactions by time and Users by expiry · read everything (baseline) | ${r.byTime.examined} · ${r.byTime.ms} ms · ${r.baselineReadEverything.examined} · ${r.baselineReadEverything.ms} ms (${r.examinedRatio} of the reads) |`,
   );
 const b = results.breach as any;
 if (b)

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { BACKUP_RETENTION_DAYS, USER_EXPORT_DAYS } from '#core/retention.ts';
-import { TTL_ATTRIBUTE, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
+import { TTL_ATTRIBUTE, USER_EXPIRY_INDEX, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 
 /**
  * Everything that holds data: the project key, the tables and the backup bucket.
@@ -67,6 +67,14 @@ export class StatefulStack extends Stack {
       indexName: USER_LABEL_INDEX,
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'label', type: dynamodb.AttributeType.STRING },
+    });
+    // The same pk by expiry, keys only: the retention auditor reads only the rows whose expiry has come (O(expired)).
+    this.users.addGlobalSecondaryIndex({
+      indexName: USER_EXPIRY_INDEX,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TTL_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['lastSeen', 'erasing'],
     });
     // Settings, contacts, hashed/encrypted agent keys, findings, replay guards (short TTL).
     this.accounts = table('Accounts');

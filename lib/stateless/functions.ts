@@ -1,7 +1,7 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IRELAND } from '#core/region.ts';
-import { ENV, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
+import { ENV, USER_EXPIRY_INDEX, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 import { LetheFunction } from '../constructs/lethe-function.ts';
 import type { StatefulStack } from '../stateful-stack.ts';
 
@@ -101,7 +101,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
 
   f.retention
     .bindTable(ENV.interactionsTable, data.interactions, 'readwrite')
-    .bindTable(ENV.usersTable, data.users, 'readwrite')
+    .bindTable(ENV.usersTable, data.users, 'readwrite', [USER_EXPIRY_INDEX])
     .bindTable(ENV.accountsTable, data.accounts, 'readwrite')
     .bindTable(ENV.auditTable, data.audit, 'append')
     .allowScan(data.accounts);

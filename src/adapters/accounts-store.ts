@@ -139,6 +139,7 @@ export async function getAccount(accountId: string): Promise<Account | undefined
     status: row.status,
     retentionDays: row.retentionDays,
     retentionFloor: row.retentionFloor,
+    retentionCeiling: row.retentionCeiling,
     pseudonymise: !!row.pseudonymise,
     creatorEmail: row.creatorEmail,
     adminEmail: row.adminEmail,

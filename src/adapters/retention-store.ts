@@ -2,10 +2,10 @@ import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { metrics } from './observability.ts';
 import { systemClock } from '#core/clock.ts';
-import type { AccountSummary, ItemPage, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
-import { DEFAULT_RETENTION_DAYS, type RetentionFloor } from '#core/retention.ts';
+import type { AccountSummary, AuditQuery, ItemPage, ItemRef, RetentionPorts } from '#core/retention-audit.ts';
+import { DEFAULT_RETENTION_DAYS, type RetentionCeiling, type RetentionFloor } from '#core/retention.ts';
 import { interactionsPks, timeSortKey, usersPks } from '#core/shards.ts';
-import { ENV } from '#core/schema.ts';
+import { ENV, USER_EXPIRY_INDEX } from '#core/schema.ts';
 import { appendAudit } from './audit-store.ts';
 import { dynamo, env } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
@@ -73,10 +73,7 @@ async function* acrossKeys(
 }
 
 /** Where each account-retention item type of the data map lives, and what its retention counts from. */
-const sources: Record<
-  string,
-  { table: string; query(a: AccountSummary, q: { olderThanMs?: number; from?: unknown }): AsyncIterable<ItemPage> }
-> = {
+const sources: Record<string, { table: string; query(a: AccountSummary, q: AuditQuery): AsyncIterable<ItemPage> }> = {
   'interactions.event': {
     table: ENV.interactionsTable,
     // the sort key begins with the event time: only what is older than the cutoff is read (O(expired))
@@ -91,7 +88,8 @@ const sources: Record<
               KeyConditionExpression: q.olderThanMs === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :cut',
               ExpressionAttributeValues: marshall({
                 ':pk': pk,
-                ...(q.olderThanMs !== undefined && { ':cut': timeSortKey(q.olderThanMs) }),
+                // at or before the cutoff
+                ...(q.olderThanMs !== undefined && { ':cut': timeSortKey(q.olderThanMs + 1) }),
               }),
               ProjectionExpression: 'pk, sk, ts, expiresAt',
             },
@@ -104,7 +102,8 @@ const sources: Record<
   'users.user': {
     table: ENV.usersTable,
     // a user row's time is its last sighting; a tombstone or a restriction keeps only the hash and lives by its
-    // expiresAt. Keyed by the identity's hash, not by time: every row of the account is read.
+    // expiresAt. Keyed by the identity's hash, so the byExpiry index is read: only the rows whose expiry has come
+    // (or, after a shortening of retention, may be due under the shorter one): O(expired).
     query: (a, q) =>
       acrossKeys(
         usersPks(a.accountId),
@@ -113,8 +112,13 @@ const sources: Record<
           pages(
             {
               TableName: env(ENV.usersTable),
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: marshall({ ':pk': pk }),
+              ...(q.expiresBy === undefined
+                ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': pk }) }
+                : {
+                    IndexName: USER_EXPIRY_INDEX,
+                    KeyConditionExpression: 'pk = :pk AND expiresAt <= :e',
+                    ExpressionAttributeValues: marshall({ ':pk': pk, ':e': q.expiresBy }),
+                  }),
               ProjectionExpression: 'pk, sk, expiresAt, lastSeen, erasing',
             },
             'users.user',
@@ -172,6 +176,7 @@ export const retentionPorts: RetentionPorts = {
         status?: AccountSummary['status'];
         retentionDays?: number;
         retentionFloor?: RetentionFloor;
+        retentionCeiling?: RetentionCeiling;
         deleteAfter?: number;
       }
     > = [];
@@ -184,7 +189,7 @@ export const retentionPorts: RetentionPorts = {
             // the account's own partition (settings, applications, keys, findings: a few rows)
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: marshall({ ':pk': `ACCOUNT#${accountId}` }),
-            ProjectionExpression: 'sk, #s, retentionDays, retentionFloor, deleteAfter',
+            ProjectionExpression: 'sk, #s, retentionDays, retentionFloor, retentionCeiling, deleteAfter',
             ExpressionAttributeNames: { '#s': 'status' },
             ExclusiveStartKey: start,
             ConsistentRead: true,
@@ -201,6 +206,7 @@ export const retentionPorts: RetentionPorts = {
       status: meta.status ?? 'active',
       retentionDays: meta.retentionDays ?? DEFAULT_RETENTION_DAYS,
       retentionFloor: meta.retentionFloor,
+      retentionCeiling: meta.retentionCeiling,
       deleteAfter: meta.deleteAfter,
       applicationIds: rows.filter((r) => r.sk.startsWith('APP#')).map((r) => r.sk.slice(4)),
     };

@@ -1,4 +1,4 @@
-import { DEFAULT_RETENTION_DAYS, type RetentionFloor } from './retention.ts';
+import { DEFAULT_RETENTION_DAYS, type RetentionCeiling, type RetentionFloor } from './retention.ts';
 import type { ScrubRules } from './scrub/engine.ts';
 
 export type AccountStatus = 'active' | 'terminated';
@@ -18,6 +18,8 @@ export interface Account {
   retentionDays: number;
   /** after a lengthening of retention: the shorter one the items stored before still follow (the auditor's) */
   retentionFloor?: RetentionFloor;
+  /** after a shortening: the longer one whose expiries the items stored before still carry (the auditor's) */
+  retentionCeiling?: RetentionCeiling;
   pseudonymise: boolean;
   creatorEmail: string;
   adminEmail: string;

@@ -171,7 +171,7 @@ export const DATA_MAP: readonly Place[] = [
     resources: ['Users'],
     backedUp: true,
     where:
-      'Users: pk = <account>#<shard of the userKey>, sk = <userKey>; index byLabel (the same pk → label). Also the restriction (do-not-track) and erasure tombstone rows, which keep only the hash',
+      'Users: pk = <account>#<shard of the userKey>, sk = <userKey>; index byLabel (the same pk → label); index byExpiry (the same pk → expiresAt, keys, lastSeen and erasing only: for the retention auditor). Also the restriction (do-not-track) and erasure tombstone rows, which keep only the hash',
     key: { pk: re(`${ACC}#\\d{1,3}`), sk: re(USER_KEY) },
     holds: ['user-identifier', 'user-key'],
     retention: {

@@ -8,6 +8,7 @@ import {
   DEFAULT_RETENTION_DAYS,
   DEFAULT_TERMINATION_GRACE_DAYS,
   MAX_RETENTION_DAYS,
+  retentionCeilingAfter,
   retentionFloorAfter,
 } from './retention.ts';
 import { deletionTime } from './retention-audit.ts';
@@ -202,6 +203,12 @@ export async function updateAccount(
           changes.retentionDays,
           ports.clock.nowMs(),
           account.retentionFloor,
+        ),
+        retentionCeiling: retentionCeilingAfter(
+          account.retentionDays,
+          changes.retentionDays,
+          ports.clock.nowMs(),
+          account.retentionCeiling,
         ),
       }),
     };

@@ -2,7 +2,14 @@ import type { AccountStatus } from './accounts.ts';
 import type { Clock } from './clock.ts';
 import { nowSeconds } from './clock.ts';
 import { DATA_MAP } from './data-map.ts';
-import { DAY_SECONDS, MAX_RETENTION_DAYS, type RetentionFloor, servable, TTL_GRACE_SECONDS } from './retention.ts';
+import {
+  DAY_SECONDS,
+  MAX_RETENTION_DAYS,
+  type RetentionCeiling,
+  type RetentionFloor,
+  servable,
+  TTL_GRACE_SECONDS,
+} from './retention.ts';
 
 /**
  * The retention auditor (P7, P8): for every item type the data map gives the account's retention, finds what
@@ -16,6 +23,8 @@ export interface AccountSummary {
   retentionDays: number;
   /** the shortest retention still in force for items stored before a lengthening, until `until` (epoch ms) */
   retentionFloor?: RetentionFloor;
+  /** the longest retention whose expiries items stored before a shortening still carry, until `until` (epoch ms) */
+  retentionCeiling?: RetentionCeiling;
   applicationIds: string[];
   /** epoch ms after which a terminated account's data is deleted */
   deleteAfter?: number;
@@ -53,10 +62,11 @@ export interface RetentionPorts {
   accountSummary(accountId: string): Promise<AccountSummary | undefined>;
   /**
    * The items of one account-retention item type (ACCOUNT_RETENTION_ITEMS) of an account, with ts and expiresAt,
-   * page by page from `from`. With `olderThanMs`, a store whose keys are ordered by time may return only the items
-   * whose retention counts from before it (the others may come too: the core decides).
+   * page by page from `from`. With the cutoffs, a store may return only the items whose retention counts from
+   * at or before `olderThanMs` (keys ordered by time) or whose expiry is at or before `expiresBy` (epoch s; an index by
+   * expiry): every doomed item meets both. Others may come too: the core decides.
    */
-  itemsOf(place: string, account: AccountSummary, q: { olderThanMs?: number; from?: unknown }): AsyncIterable<ItemPage>;
+  itemsOf(place: string, account: AccountSummary, q: AuditQuery): AsyncIterable<ItemPage>;
   deleteItems(items: ItemRef[]): Promise<void>;
   /** deletes the account's own partition and its key lookups; returns how many items */
   deleteAccountRecords(accountId: string): Promise<number>;
@@ -143,6 +153,26 @@ export function auditCutoff(account: AccountSummary, nowMs: number): number {
 }
 
 /**
+ * At or before this time (epoch s) an item's expiry lies if it may be doomed: past its expiry now, or stored before a
+ * shortening of retention with the longer expiry of then (at most the ceiling's days − the current retention ahead
+ * of when it became due). While no shortening is in force, only what is already past its expiry.
+ */
+export function expiryCutoff(account: AccountSummary, nowMs: number): number {
+  const ceiling =
+    account.retentionCeiling && account.retentionCeiling.until > nowMs
+      ? Math.max(0, account.retentionCeiling.days - account.retentionDays)
+      : 0;
+  return Math.floor(nowMs / 1000) + ceiling * DAY_SECONDS;
+}
+
+/** What an auditor step asks a store for (see RetentionPorts.itemsOf). */
+export interface AuditQuery {
+  olderThanMs?: number;
+  expiresBy?: number;
+  from?: unknown;
+}
+
+/**
  * One bounded step of one account's audit: at most `maxPages` pages, then it returns where it stopped (a checkpoint
  * the next step starts from, so a retried or resumed run never redoes or skips a page). Idempotent: deleting what is
  * already gone is a no-op. The last step of a terminated account deletes its own records and writes the receipt.
@@ -166,11 +196,11 @@ export async function auditAccountStep(
   if (!account) return { done: true, checkpoint: cp };
   const terminate =
     account.status === 'terminated' && account.deleteAfter !== undefined && account.deleteAfter <= nowMs;
-  const olderThanMs = terminate ? undefined : auditCutoff(account, nowMs);
+  const cut = terminate ? {} : { olderThanMs: auditCutoff(account, nowMs), expiresBy: expiryCutoff(account, nowMs) };
   let pages = 0;
   for (; cp.place < ACCOUNT_RETENTION_ITEMS.length; cp.place++, cp.from = undefined) {
     const place = ACCOUNT_RETENTION_ITEMS[cp.place]!;
-    for await (const page of p.itemsOf(place, account, { olderThanMs, from: cp.from })) {
+    for await (const page of p.itemsOf(place, account, { ...cut, from: cp.from })) {
       cp.counts.examined += page.items.length;
       // past its own expiry, or (retention shortened since) older than the account's retention allows
       const doomed = terminate ? page.items : page.items.filter((i) => !servable(i, now, account.retentionDays));

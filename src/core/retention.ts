@@ -85,5 +85,32 @@ export function retentionFloorAfter(
     until: Math.max(until, active?.until ?? 0),
   };
 }
+/**
+ * After a shortening of retention, items stored before it keep their longer expiry (`expiresAt`) although the
+ * shorter retention applies to them: until the last of them would have expired (`until`, epoch ms), an item's
+ * expiry may lie up to `days` − the current retention ahead of the time it becomes due. The auditor widens its
+ * reach by that much, and only while it holds.
+ */
+export interface RetentionCeiling {
+  days: number;
+  until: number;
+}
+
+/** The ceiling after a change of retention from `fromDays` to `toDays` at `nowMs` (undefined: none is needed). */
+export function retentionCeilingAfter(
+  fromDays: number,
+  toDays: number,
+  nowMs: number,
+  current?: RetentionCeiling,
+): RetentionCeiling | undefined {
+  const active = current && current.until > nowMs ? current : undefined;
+  if (toDays >= fromDays) return active;
+  const until = nowMs + (fromDays + 1) * DAY_SECONDS * 1000;
+  return {
+    days: Math.max(fromDays, active?.days ?? fromDays),
+    until: Math.max(until, active?.until ?? 0),
+  };
+}
+
 /** Findings notices sent (their subject and the redacted shapes, no value): the accountability period. */
 export const NOTICE_RECORD_DAYS = 365;

@@ -4,6 +4,8 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const USER_INDEX = 'byUser';
 /** Users GSI: pk (account) → label (the displayed identifier) for prefix search. */
 export const USER_LABEL_INDEX = 'byLabel';
+/** Users GSI: pk (account#shard) → expiresAt, keys only (+ lastSeen, erasing): the retention auditor's O(expired). */
+export const USER_EXPIRY_INDEX = 'byExpiry';
 
 /** Environment variable names the stacks set and the handlers read. */
 export const ENV = {

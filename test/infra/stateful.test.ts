@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKUP_RETENTION_DAYS, MAX_RETENTION_DAYS } from '#core/retention.ts';
-import { TTL_ATTRIBUTE, USER_INDEX } from '#core/schema.ts';
+import { TTL_ATTRIBUTE, USER_EXPIRY_INDEX, USER_INDEX } from '#core/schema.ts';
 import { templates } from '../helpers/synth.ts';
 
 let t: ReturnType<typeof templates>;
@@ -40,6 +40,22 @@ describe('stateful stack: tables keep the promises', () => {
             { AttributeName: 'userKey', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
+        }),
+      ]),
+    });
+  });
+
+  it('indexes Users rows by expiry, keys only, for the retention auditor (O(expired))', () => {
+    t.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: USER_EXPIRY_INDEX,
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: TTL_ATTRIBUTE, KeyType: 'RANGE' },
+          ],
+          // no label (the identifier) in it: only what the auditor needs
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['lastSeen', 'erasing'] },
         }),
       ]),
     });

@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionPorts } from '#adapters/retention-store.ts';
 import { auditAccountStep, runRetentionAudit } from '#core/retention-audit.ts';
-import { interactionsPk, timeSortKey } from '#core/shards.ts';
+import { interactionsPk, timeSortKey, usersPk } from '#core/shards.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
@@ -230,5 +230,52 @@ describe('the hourly RetentionAudit state machine (issue 19)', () => {
     const step = await auditAccountStep(retentionPorts, a.accountId);
     expect(step.checkpoint.counts.deletedExpired).toBe(1);
     expect(await storedIds(a.accountId)).toEqual([]);
+  });
+
+  it('reads only the Users rows whose expiry has come (the byExpiry index), and all of them after a shortening', async () => {
+    const a = await createAccount(rt, { name: 'Many users', retentionDays: 30 });
+    await send(
+      Array.from({ length: 30 }, (_, i) => event(a.applicationId, { id: `u-live-${i}`, userId: `live-${i}` })),
+      a,
+    );
+    const usersTable = rt.tables.find((t) => t.startsWith('Users'))!;
+    // five users last seen 33 days ago: their rows expired 3 days ago (as ingest wrote them under 30 days); three
+    // last seen 10 days ago, live under 30 days
+    const aged = [...Array.from({ length: 5 }, (_, j) => [`gone${j}`, 33]), ...[0, 1, 2].map((j) => [`ten${j}`, 10])];
+    for (const [name, days] of aged as Array<[string, number]>) {
+      const userKey = `${a.accountId}#${name}`;
+      const lastSeen = now() - days * DAY;
+      await rt.dynamo.send(
+        new PutItemCommand({
+          TableName: usersTable,
+          Item: marshall({
+            pk: usersPk(a.accountId, userKey),
+            sk: userKey,
+            label: name,
+            lastSeen,
+            firstSeen: lastSeen,
+            expiresAt: Math.floor(lastSeen / 1000) + 30 * 86_400,
+          }),
+        }),
+      );
+    }
+    const rows = async () => (await scanAll(rt, 'Users')).filter((u) => u.sk.startsWith(`${a.accountId}#`));
+    expect(await rows()).toHaveLength(38);
+    const audit = async () => {
+      let step = await auditAccountStep(retentionPorts, a.accountId);
+      while (!step.done) step = await auditAccountStep(retentionPorts, a.accountId, step.checkpoint);
+      return step;
+    };
+    const step = await audit();
+    // O(expired): the 33 live users' rows (and the 30 interactions) were not read
+    expect(step.checkpoint.counts).toMatchObject({ examined: 5, deletedExpired: 5 });
+    const live = Array.from({ length: 30 }, (_, i) => `live-${i}`);
+    expect((await rows()).map((u) => u.label).sort()).toEqual([...live, 'ten0', 'ten1', 'ten2'].sort());
+    // a shortening to 7 days: rows stored before it carry 30-day expiries, so the auditor reaches 23 days further,
+    // which is exactly the rows now due under 7 days (last seen 10 days ago); those seen today are still not read
+    expect((await api(rt, 'PATCH', `/v1/accounts/${a.accountId}`, { retentionDays: 7 })).status).toBe(200);
+    const after = await audit();
+    expect(after.checkpoint.counts).toMatchObject({ examined: 3, deletedBeyondRetention: 3 });
+    expect((await rows()).map((u) => u.label).sort()).toEqual(live.sort());
   });
 });

@@ -27,6 +27,7 @@ describe('capacity model: no partition key over its limit (docs/capacity.md)', (
     expect(Object.keys(p).sort()).toEqual([
       'Interactions.byUser|write',
       'Interactions|write',
+      'Users.byExpiry|write',
       'Users.byLabel|write',
       'Users|read',
       'Users|write',
