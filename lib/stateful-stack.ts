@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { BACKUP_RETENTION_DAYS, USER_EXPORT_DAYS } from '#core/retention.ts';
+import { People } from './constructs/people.ts';
 import { TTL_ATTRIBUTE, USER_EXPIRY_INDEX, USER_INDEX, USER_LABEL_INDEX } from '#core/schema.ts';
 
 /**
@@ -20,6 +21,8 @@ export class StatefulStack extends Stack {
   readonly audit: dynamodb.Table;
   readonly backupBucket: s3.Bucket;
   readonly tokenKey: secrets.Secret;
+  /** the customers' and the staff user pools (issue 21) */
+  readonly people: People;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
@@ -110,6 +113,7 @@ export class StatefulStack extends Stack {
     );
 
     this.backupBucket = this.buckets();
+    this.people = new People(this, 'People');
   }
 
   /** The backup bucket (exports and the erasure ledger) and the bucket its access logs go to. */

@@ -2,11 +2,12 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import '#wiring/aws.ts';
 import middy from '@middy/core';
 import { observed } from '#adapters/observability.ts';
-import { verifyToken } from '#adapters/auth.ts';
+import { verifyBearer } from '#adapters/auth.ts';
 import { platform } from '#adapters/platform.ts';
 
 /**
- * Token authorizer of the management API: a valid token is allowed into the API and its role and account
+ * Token authorizer of the management API: a valid token (a Cognito ID token of the customers' or the staff pool, or
+ * a Lethe machine token; src/adapters/auth.ts verifyBearer) is allowed into the API and its role and account
  * scope travel to the function as context; the function enforces the role matrix per operation.
  * Anything else is "Unauthorized" (401), with no detail.
  */
@@ -15,7 +16,7 @@ const run = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAut
   if (!token) throw new Error('Unauthorized');
   let principal;
   try {
-    principal = await verifyToken(await platform().signingKey(), token);
+    principal = await verifyBearer(token, () => platform().signingKey());
   } catch {
     throw new Error('Unauthorized');
   }
@@ -28,7 +29,12 @@ const run = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAut
       Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${arnHead}/${stage}/*` }],
     },
     // The scope as a JSON array: context values are strings, and a joined list could be widened by a comma.
-    context: { sub: principal.sub, role: principal.role, accounts: JSON.stringify(principal.accounts) },
+    context: {
+      sub: principal.sub,
+      role: principal.role,
+      accounts: JSON.stringify(principal.accounts),
+      ...(principal.adminOf && { adminOf: JSON.stringify(principal.adminOf) }),
+    },
   };
 };
 

@@ -19,7 +19,8 @@ export type FunctionName =
   | 'breach'
   | 'notify'
   | 'authorizer'
-  | 'agent-authorizer';
+  | 'agent-authorizer'
+  | 'session';
 export type LetheFunctions = Record<FunctionName, LetheFunction>;
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
@@ -67,6 +68,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     }),
     console: fn('console', 'Serves the customer console page and the browser agent script', { memorySize: 256 }),
     authorizer: fn('authorizer', 'Verifies management API tokens (role + account scope)'),
+    session: fn('session', "The console's sign-in through Cognito (passwords pass here only, never logged)"),
     'agent-authorizer': fn('agent-authorizer', 'Names the account behind an agent key, for per-account throttling'),
   } satisfies LetheFunctions;
 
@@ -155,6 +157,28 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
+  // Cognito: the authorizer trusts both pools' ID tokens (their console clients as audiences); the session function
+  // signs people in through those clients (public calls, no IAM) and hashes e-mails for the audit with the token key;
+  // the management function invites people.
+  const { people } = data;
+  for (const target of [f.authorizer, f.session, f.management]) {
+    target.addEnvironment(ENV.customersPool, people.customers.userPoolId);
+    target.addEnvironment(ENV.customersClient, people.customersClient.userPoolClientId);
+    target.addEnvironment(ENV.staffPool, people.staff.userPoolId);
+    target.addEnvironment(ENV.staffClient, people.staffClient.userPoolClientId);
+  }
+  f.session.readSecret('AUTH_SECRET_ARN', data.tokenKey).bindTable(ENV.auditTable, data.audit, 'append');
+  f.management.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminUpdateUserAttributes',
+        'cognito-idp:AdminAddUserToGroup',
+      ],
+      resources: [people.customers.userPoolArn, people.staff.userPoolArn],
+    }),
+  );
   f['agent-authorizer']
     .bindTable(ENV.accountsTable, data.accounts, 'read')
     .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);

@@ -2,6 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { ALL_ROUTES, type RouteFunction } from '#core/routes/index.ts';
+import { SESSION_ROUTES } from '#core/routes/session.ts';
 import type { LetheFunctions } from './functions.ts';
 import { proxy, resourceAt } from './rest-api.ts';
 
@@ -31,6 +32,14 @@ export class ManagementApi extends Construct {
       'console',
       'Serves the browser agent script: public code with no data; it sends with a public key.',
     );
+
+    // The console's sign-in: no token exists yet; the session function checks the password with Cognito.
+    for (const r of SESSION_ROUTES) {
+      const m = resourceAt(api.root, r.path).addMethod(r.method, proxy(f.session));
+      const reason =
+        'Sign-in itself: the session function verifies the e-mail and password with the Cognito user pool (audited; WAF rate rule and Cognito lockout against guessing).';
+      Validations.of(m).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
+    }
 
     const authorizer = new apigw.TokenAuthorizer(this, 'StaffAuthorizer', {
       handler: f.authorizer,

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT } from 'jose';
 import { MAX_TOKEN_SECONDS, type Principal, ROLES, SCOPE_ENTRY } from '#core/access.ts';
+import { type PoolKind, principalFromClaims } from '#core/people.ts';
+import { IRELAND } from '#core/region.ts';
+import { ENV } from '#core/schema.ts';
 import { secrets } from './aws.ts';
 
 export const TOKEN_ISSUER = 'lethe';
@@ -80,4 +83,62 @@ export async function writeBootstrapToken(dataDir: string): Promise<string> {
   const file = path.join(dataDir, 'auth', 'admin.token');
   fs.writeFileSync(file, token, { mode: 0o600 });
   return file;
+}
+
+/** A Cognito user pool whose ID tokens the API accepts: its issuer, its console client (the audience), its kind. */
+export interface TrustedPool {
+  kind: PoolKind;
+  issuer: string;
+  clientId: string;
+}
+
+/** The pools of this deployment, from the environment (on AWS Cognito's issuer; locally the runtime's endpoint). */
+export function trustedPools(e: NodeJS.ProcessEnv = process.env): TrustedPool[] {
+  const base = e.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? `https://cognito-idp.${IRELAND}.amazonaws.com`;
+  const pools: TrustedPool[] = [];
+  for (const [kind, pool, client] of [
+    ['customers', ENV.customersPool, ENV.customersClient],
+    ['staff', ENV.staffPool, ENV.staffClient],
+  ] as const)
+    if (e[pool] && e[client])
+      pools.push({ kind, issuer: `${base.replace(/\/$/, '')}/${e[pool]}`, clientId: e[client]! });
+  return pools;
+}
+
+const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+const keySetOf = (issuer: string) => {
+  let k = keySets.get(issuer);
+  if (!k) keySets.set(issuer, (k = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`))));
+  return k;
+};
+
+/**
+ * The one verification path of the management API: a Cognito ID token of a trusted pool (RS256 by the pool's
+ * published key, its issuer, its console client as audience, `token_use` id, not expired) mapped to a principal by
+ * the pool's kind; or a Lethe machine token (the CLI's and automation's, HS256 with the token key). A token of one
+ * pool is never read as the other's: the issuer picks the pool, and the audience must be that pool's client.
+ */
+export async function verifyBearer(
+  token: string,
+  machineKey: () => Promise<Uint8Array>,
+  pools: TrustedPool[] = trustedPools(),
+): Promise<Principal> {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new Error('malformed token');
+  }
+  if (iss === TOKEN_ISSUER) return verifyToken(await machineKey(), token);
+  const pool = pools.find((p) => p.issuer === iss);
+  if (!pool) throw new Error('untrusted issuer');
+  const { payload } = await jwtVerify(token, keySetOf(pool.issuer), {
+    issuer: pool.issuer,
+    audience: pool.clientId,
+    algorithms: ['RS256'],
+    requiredClaims: ['exp', 'iat', 'sub'],
+  });
+  if (payload.token_use !== 'id') throw new Error('not an ID token');
+  if (payload.exp! - payload.iat! > MAX_TOKEN_SECONDS) throw new Error('token lifetime too long');
+  return principalFromClaims(pool.kind, payload);
 }

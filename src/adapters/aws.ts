@@ -49,6 +49,10 @@ export const apiGateway = /* @__PURE__ */ lazy(
   () => import('./sdk/api-gateway.ts'),
   (m) => new m.APIGatewayClient({ region }),
 );
+export const cognito = /* @__PURE__ */ lazy(
+  () => import('./sdk/cognito.ts'),
+  (m) => new m.CognitoIdentityProviderClient({ region }),
+);
 export const secrets = /* @__PURE__ */ lazy(
   () => import('./sdk/secrets.ts'),
   (m) => new m.SecretsManagerClient({ region }),

@@ -8,5 +8,6 @@ export function principalOf(event: APIGatewayProxyEvent): Principal {
   const role = c.role as Principal['role'];
   const accounts = scopeFromContext(c.accounts);
   if (typeof c.sub !== 'string' || !ROLES.includes(role) || !accounts) throw unauthorized('no principal');
-  return { sub: c.sub, role, accounts };
+  const adminOf = c.adminOf === undefined ? undefined : scopeFromContext(c.adminOf);
+  return { sub: c.sub, role, accounts, ...(adminOf && { adminOf: adminOf.filter((a) => a !== '*') }) };
 }

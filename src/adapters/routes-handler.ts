@@ -2,6 +2,8 @@ import type { Context } from 'aws-lambda';
 import { parseJson, rawBody } from '#core/body.ts';
 import { notFound } from '#core/errors.ts';
 import type { Route } from '#core/routes/index.ts';
+import type { PublicRoute } from '#core/routes/session.ts';
+import type { SessionPorts } from '#core/people.ts';
 import { httpFunction, type HttpEvent, type HttpResult, jsonResponse } from './http.ts';
 import { principalOf } from './principal.ts';
 
@@ -28,4 +30,21 @@ export function routesFunction<P>(routes: ReadonlyArray<Route<P>>, ports: P, opt
     });
     return jsonResponse(r.status, answer.body, answer.headers);
   }, options);
+}
+
+/** The public session routes (src/core/routes/session.ts): no principal yet, the same parsing and answers. */
+export function publicRoutesFunction(routes: readonly PublicRoute[], ports: SessionPorts) {
+  const byResource = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]));
+  return httpFunction(async (event: HttpEvent): Promise<HttpResult> => {
+    const r = byResource.get(`${event.httpMethod} ${event.resource}`);
+    if (!r) throw notFound('route');
+    const body = await r.run(ports, {
+      path: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      headers: event.headers as Record<string, string | undefined>,
+      body: () => (event.body ? parseJson(rawBody(event.body, event.isBase64Encoded)) : undefined),
+    });
+    // tokens: never cached by a browser or a proxy
+    return jsonResponse(r.status, body, { 'Cache-Control': 'no-store' });
+  });
 }

@@ -9,6 +9,8 @@ export interface Principal {
   role: Role;
   /** accounts in scope; ['*'] = all (administrators) */
   accounts: string[];
+  /** a customer's person: the accounts of their scope they administer (may invite teammates) */
+  adminOf?: string[];
 }
 
 export const OPERATIONS = {
@@ -31,6 +33,9 @@ export const OPERATIONS = {
   'audit:read': ['customer', 'admin'],
   'backup:manage': ['admin'],
   'notices:read': ['customer', 'support', 'admin'],
+  // a customer's person only for the accounts they administer (src/core/people.ts)
+  'people:invite': ['customer', 'support', 'admin'],
+  'staff:invite': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Operation = keyof typeof OPERATIONS;
 

@@ -2,6 +2,7 @@ import * as z from './zod.ts';
 import { type Account, type Application, etagOf } from './accounts.ts';
 import { authorize, type Operation, type Principal } from './access.ts';
 import type { Clock } from './clock.ts';
+import type { Directory } from './people.ts';
 import { badRequest, conflict, DomainError, forbidden, isCallersFault, notFound, stale } from './errors.ts';
 import { parseOr400 } from './events.ts';
 import {
@@ -56,10 +57,14 @@ export const UpdateAccountSchema = z.strictObject({
   ),
 });
 
+/** The sign-in steps, audited by the session function (src/core/people.ts); not operations of the matrix. */
+export type SessionOperation =
+  'session:sign-in' | 'session:new-password' | 'session:mfa' | 'session:forgot-password' | 'session:reset-password';
+
 export interface AuditEntry {
   actor: string;
   role: string;
-  operation: Operation;
+  operation: Operation | SessionOperation;
   accountId?: string;
   /** keyed hash of the data subject, never the identifier */
   subject?: string;
@@ -71,6 +76,8 @@ export interface AuditEntry {
 
 export interface ManagementPorts {
   clock: Clock;
+  /** the people who sign in (Cognito; src/core/people.ts) */
+  directory: Directory;
   createAccount(
     input: z.infer<typeof CreateAccountSchema> & { nowMs: number },
   ): Promise<{ accountId: string; applicationId: string; keyId: string; secret: string; browserKey: string }>;
@@ -161,7 +168,22 @@ export async function viewAccount(ports: ManagementPorts, p: Principal, accountI
 export async function createAccount(ports: ManagementPorts, p: Principal, body: unknown) {
   return audited(ports, p, 'accounts:create', undefined, async () => {
     const input = parseOr400(CreateAccountSchema, body);
-    return ports.createAccount({ ...input, nowMs: ports.clock.nowMs() });
+    const created = await ports.createAccount({ ...input, nowMs: ports.clock.nowMs() });
+    // the administrative contact is invited to the console as the account's administrator (issue 21)
+    const invitation = await ports.directory.invite('customers', input.adminEmail, {
+      accounts: [created.accountId],
+      adminOf: [created.accountId],
+    });
+    await ports.audit({
+      actor: p.sub,
+      role: p.role,
+      operation: 'people:invite',
+      accountId: created.accountId,
+      outcome: 'ok',
+      at: ports.clock.nowMs(),
+      detail: { invitation, admin: true },
+    });
+    return { ...created, invitation };
   });
 }
 

@@ -1,6 +1,10 @@
 import { IRELAND } from '#core/region.ts';
 import { type CloudModel, resources } from './template.ts';
 
+/** A user pool's id and an app client's id as Cognito gives them (Ref), from the logical id. */
+export const poolIdOf = (logicalId: string) => `${IRELAND}_${logicalId.replace(/[^A-Za-z0-9]/g, '')}`;
+export const clientIdOf = (logicalId: string) => logicalId.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+
 export const LOCAL_ACCOUNT = '000000000000';
 
 /** The name a resource gets locally (CloudFormation would generate one; we use the logical id). */
@@ -132,12 +136,18 @@ export class Resolver {
     if (!type) throw new Error(`local runtime: ${stack} has no resource ${name}`);
     if (type === 'AWS::StepFunctions::StateMachine' || type === 'AWS::SNS::Topic') return arnOf(type, name);
     if (type === 'AWS::SQS::Queue') return queueUrlOf(name);
+    if (type === 'AWS::Cognito::UserPool') return poolIdOf(name);
+    if (type === 'AWS::Cognito::UserPoolClient') return clientIdOf(name);
     return physicalName(type, name);
   }
 
   private getAtt(stack: string, id: string, attr: string): string {
     const type = this.types.get(`${stack}/${id}`);
     if (!type) throw new Error(`local runtime: ${stack} has no resource ${id}`);
+    if (type === 'AWS::Cognito::UserPool') {
+      if (attr === 'Arn') return `arn:aws:cognito-idp:${IRELAND}:${LOCAL_ACCOUNT}:userpool/${poolIdOf(id)}`;
+      if (attr === 'ProviderURL') return `cognito-idp.${IRELAND}.amazonaws.com/${poolIdOf(id)}`;
+    }
     if (attr === 'Arn' || attr === 'TopicArn') return arnOf(type, id);
     if (attr === 'QueueUrl') return queueUrlOf(id);
     if (attr === 'RootResourceId') return `${id}/root`;

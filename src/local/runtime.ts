@@ -16,6 +16,8 @@ import { Resolver } from './intrinsics.ts';
 import { repairIndexes } from './repair.ts';
 import { applyEnvironment, functionsOf, LocalLambdas } from './lambdas.ts';
 import { LocalSqs, mappingsOf, queuesOf } from './sqs.ts';
+import { LocalUserPools, userPoolsOf } from './cognito.ts';
+import { outboxMailer } from '#adapters/mailer.ts';
 import { LocalStepFunctions, machinesOf } from './stepfunctions.ts';
 import {
   lifecycleRulesOf,
@@ -54,6 +56,11 @@ export interface Endpoints {
   s3: string;
   stepfunctions: string;
   sqs: string;
+  /** the local Cognito user pools (the SDK's endpoint; `<endpoint>/<poolId>` is each pool's token issuer) */
+  cognito: string;
+  /** logical id → id of every user pool and app client */
+  userPools: Record<string, string>;
+  userPoolClients: Record<string, string>;
   region: string;
   /** what the AWS CLI and SDKs sign with locally (S3 and Step Functions check it; dynalite accepts any) */
   credentials: LocalCredentials;
@@ -72,6 +79,7 @@ export interface Runtime {
   lambdas: LocalLambdas;
   stepFunctions: LocalStepFunctions;
   sqs: LocalSqs;
+  userPools: LocalUserPools;
   dynamo: DynamoDBClient;
   s3: S3Client;
   tables: string[];
@@ -135,17 +143,19 @@ function lockDown(dir: string): void {
  */
 async function serveApi(
   model: CloudModel,
-  parts: { lambdas: LocalLambdas; stepFunctions: LocalStepFunctions; sqs: LocalSqs },
+  parts: { lambdas: LocalLambdas; stepFunctions: LocalStepFunctions; sqs: LocalSqs; userPools: LocalUserPools },
   port: number,
   host: string,
   closers: Array<() => Promise<void>>,
 ): Promise<string> {
-  const { lambdas, stepFunctions, sqs } = parts;
+  const { lambdas, stepFunctions, sqs, userPools } = parts;
   const server = createApiServer({
     api: apiFromTemplate(model, (id) => lambdas.get(id).arn),
     lambdas,
     extra: async (req, body, res) =>
-      (await stepFunctions.handleHttp(req, body, res)) || (await sqs.handleHttp(req, body, res)),
+      (await stepFunctions.handleHttp(req, body, res)) ||
+      (await sqs.handleHttp(req, body, res)) ||
+      (await userPools.handleHttp(req, body, res)),
   });
   await listen(server, port, host, 'local API');
   closers.push(async () => {
@@ -224,19 +234,34 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       visibilityMs: options.visibilityMs,
     });
 
+    let cognitoEndpoint = '';
+    const poolDefs = userPoolsOf(model, resolver);
+    const userPools = new LocalUserPools(poolDefs, {
+      dataDir,
+      credentials,
+      // Cognito's own mail (invitations, reset codes) lands in the outbox like Lethe's
+      sendMail: outboxMailer(outbox),
+      endpoint: () => cognitoEndpoint,
+      nowMs: () => clock.nowMs(),
+    });
+
     const apiUrl = await serveApi(
       model,
-      { lambdas, stepFunctions, sqs },
+      { lambdas, stepFunctions, sqs, userPools },
       options.port ?? DEFAULT_PORTS.api,
       host,
       closers,
     );
+    cognitoEndpoint = apiUrl;
     const endpoints: Endpoints = {
       api: apiUrl,
       dynamodb: ddbEngine.endpoint,
       s3: s3Engine.endpoint,
       stepfunctions: apiUrl,
       sqs: apiUrl,
+      cognito: apiUrl,
+      userPools: Object.fromEntries(poolDefs.pools.map((p) => [p.logicalId, p.id])),
+      userPoolClients: Object.fromEntries(poolDefs.clients.map((c) => [c.logicalId, c.id])),
       region: IRELAND,
       credentials,
       stateMachines: Object.fromEntries(stepFunctions.list().map((m) => [m.logicalId, m.arn])),
@@ -257,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_S3: s3Engine.endpoint,
       AWS_ENDPOINT_URL_SFN: apiUrl,
       AWS_ENDPOINT_URL_SQS: apiUrl,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: apiUrl,
       // the API's own URL is known once it listens (on AWS, the stage's URL)
       CONSOLE_URL: `${apiUrl}/console`,
       // the functions log warnings and errors only (the runtime's own output stays readable)
@@ -274,6 +300,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       lambdas,
       stepFunctions,
       sqs,
+      userPools,
       dynamo,
       s3,
       tables,

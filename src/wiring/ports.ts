@@ -1,3 +1,5 @@
+import { cognitoDirectory, emailPseudonym } from '#adapters/people-store.ts';
+import type { SessionPorts } from '#core/people.ts';
 // The ports each function's use cases run with, assembled once, here: handlers only pick theirs.
 import { randomBytes } from 'node:crypto';
 import * as accounts from '#adapters/accounts-store.ts';
@@ -26,6 +28,7 @@ export const managementRoutePorts: ManagementRoutePorts = {
   ...usersStore,
   ...exportStore,
   clock: systemClock,
+  directory: cognitoDirectory,
   createAccount: accounts.createAccount,
   getAccount: accounts.getAccount,
   listApplications: accounts.listApplications,
@@ -59,4 +62,11 @@ export const breachRoutePorts: BreachRoutePorts = {
   ...breachPorts,
   audit: appendAudit,
   newId: () => randomBytes(8).toString('hex'),
+};
+
+export const sessionPorts: SessionPorts = {
+  clock: systemClock,
+  directory: cognitoDirectory,
+  audit: appendAudit,
+  pseudonym: emailPseudonym,
 };

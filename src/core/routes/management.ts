@@ -22,11 +22,41 @@ import { conflict, notFound } from '../errors.ts';
 import { exportUserCsv, listAnonymousInteractions, listUserInteractions, restrictUser, searchUsers } from '../users.ts';
 import { limitOf, type ManagementRoutePorts, need, page, type Route } from './route.ts';
 import { rescrub } from './rescrub.ts';
+import { InviteSchema, invitePerson, inviteStaff, StaffInviteSchema } from '../people.ts';
 import { doc } from './shapes.ts';
 
 /** The management function's routes (accounts, keys, users, erasure, findings, notices, audit). */
 type M = ManagementRoutePorts;
 export const management: Array<Route<M>> = [
+  {
+    method: 'POST',
+    path: '/v1/accounts/{accountId}/people',
+    fn: 'management',
+    operation: 'people:invite',
+    status: 201,
+    summary:
+      "invite a teammate to the account's console (Cognito mails a temporary password); the account's administrators, support, administrators",
+    request: () => InviteSchema,
+    response: doc(({ str }) =>
+      z.object({ accountId: str, outcome: z.enum(['invited', 'granted']), admin: z.boolean() }),
+    ),
+    errors: [400, 404],
+    run: async (p, who, r) => ({ body: await invitePerson(p, who, need(r.path.accountId, 'accountId'), r.body()) }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/staff',
+    fn: 'management',
+    operation: 'staff:invite',
+    status: 201,
+    summary: 'invite a staff member with one role (support, engineer, admin); TOTP MFA is set up at the first sign-in',
+    request: () => StaffInviteSchema,
+    response: doc(() =>
+      z.object({ role: z.enum(['support', 'engineer', 'admin']), outcome: z.enum(['invited', 'granted']) }),
+    ),
+    errors: [400],
+    run: async (p, who, r) => ({ body: await inviteStaff(p, who, r.body()) }),
+  },
   {
     method: 'POST',
     path: '/v1/accounts',
@@ -36,7 +66,14 @@ export const management: Array<Route<M>> = [
     summary: 'create an account with its first application and agent key (administrators)',
     request: () => CreateAccountSchema,
     response: doc(({ str }) =>
-      z.object({ accountId: str, applicationId: str, keyId: str, secret: str, browserKey: str }),
+      z.object({
+        accountId: str,
+        applicationId: str,
+        keyId: str,
+        secret: str,
+        browserKey: str,
+        invitation: z.enum(['invited', 'granted']),
+      }),
     ),
     errors: [400],
     run: async (p, who, r) => ({ body: await createAccount(p, who, r.body()) }),
