@@ -21,6 +21,8 @@ export class StatefulStack extends Stack {
   readonly audit: dynamodb.Table;
   readonly backupBucket: s3.Bucket;
   readonly tokenKey: secrets.Secret;
+  /** keys the audit trail's pseudonyms of sign-in e-mail addresses (read by the session function only) */
+  readonly auditPepper: secrets.Secret;
   /** the customers' and the staff user pools (issue 21) */
   readonly people: People;
 
@@ -110,6 +112,18 @@ export class StatefulStack extends Stack {
     Validations.of(this.tokenKey).acknowledge(
       { id: 'AwsSolutions-SMG4', reason: rotationReason },
       { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: rotationReason },
+    );
+    this.auditPepper = new secrets.Secret(this, 'AuditPepper', {
+      description: 'Lethe: HMAC key of the pseudonyms of sign-in e-mail addresses in the audit trail',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const pepperReason =
+      'Rotating it would make sign-in records before and after unlinkable (the pseudonym of one address would change); it holds no data and is read by the session function only.';
+    Validations.of(this.auditPepper).acknowledge(
+      { id: 'AwsSolutions-SMG4', reason: pepperReason },
+      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: pepperReason },
     );
 
     this.backupBucket = this.buckets();

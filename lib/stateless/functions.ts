@@ -158,7 +158,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
   // Cognito: the authorizer trusts both pools' ID tokens (their console clients as audiences); the session function
-  // signs people in through those clients (public calls, no IAM) and hashes e-mails for the audit with the token key;
+  // signs people in through those clients (public calls, no IAM) and pseudonymises e-mails for the audit (its pepper);
   // the management function invites people.
   const { people } = data;
   for (const target of [f.authorizer, f.session, f.management]) {
@@ -167,7 +167,7 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     target.addEnvironment(ENV.staffPool, people.staff.userPoolId);
     target.addEnvironment(ENV.staffClient, people.staffClient.userPoolClientId);
   }
-  f.session.readSecret('AUTH_SECRET_ARN', data.tokenKey).bindTable(ENV.auditTable, data.audit, 'append');
+  f.session.readSecret('AUDIT_PEPPER_ARN', data.auditPepper).bindTable(ENV.auditTable, data.audit, 'append');
   f.management.role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: [

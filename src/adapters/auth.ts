@@ -11,16 +11,17 @@ import { secrets } from './aws.ts';
 export const TOKEN_ISSUER = 'lethe';
 export const TOKEN_AUDIENCE = 'lethe-management';
 
-/** The token signing key on AWS: a Secrets Manager secret (AUTH_SECRET_ARN), read once per container. */
-export async function secretsManagerSigningKey(): Promise<Uint8Array> {
+/** A key on AWS: a Secrets Manager secret named by an environment variable, read once per container. */
+export async function secretsManagerKey(envName = 'AUTH_SECRET_ARN'): Promise<Uint8Array> {
   const { sdk, client } = await secrets();
-  const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: process.env.AUTH_SECRET_ARN }));
+  const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: process.env[envName] }));
   return Buffer.from(out.SecretString!, 'utf8');
 }
+export const secretsManagerSigningKey = () => secretsManagerKey('AUTH_SECRET_ARN');
 
-/** The token signing key locally: a file in the data folder (created on first use, mode 0600). */
-export function localSigningKey(dataDir: string): Uint8Array {
-  const file = path.join(dataDir, 'auth', 'signing.key');
+/** The token signing key locally (or another key: `name`): a file in the data folder (created on first use, 0600). */
+export function localSigningKey(dataDir: string, name = 'signing.key'): Uint8Array {
+  const file = path.join(dataDir, 'auth', name);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {

@@ -192,10 +192,10 @@ export const cognitoDirectory: Directory = {
   },
 };
 
-/** A keyed hash of an e-mail address for the audit trail (the token key, under its own label): never the address. */
+/** A keyed hash of an e-mail address for the audit trail (the audit pepper, its own secret): never the address. */
 export async function emailPseudonym(email: string): Promise<string> {
-  const key = createHmac('sha256', await platform().signingKey())
-    .update('lethe:audit:email')
-    .digest();
-  return createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+  return createHmac('sha256', await platform().auditPepper())
+    .update(email.trim().toLowerCase())
+    .digest('base64url')
+    .slice(0, 22);
 }

@@ -13,6 +13,8 @@ export interface Platform {
   secretBox: SecretBox & { decryptCached(cipher: string, purpose: SecretPurpose): Promise<Buffer> };
   /** the key that signs management tokens */
   signingKey(): Promise<Uint8Array>;
+  /** the key of the audit trail's pseudonyms of sign-in addresses (not the token key: it cannot mint tokens) */
+  auditPepper(): Promise<Uint8Array>;
   sendMail: SendMail;
   publishAlert: PublishAlert;
   /** an export of one table into the backup bucket's exports/ prefix */

@@ -30,7 +30,8 @@ export const CATEGORIES = {
   'user-key': "the keyed hash of the identifier (account#HMAC): pseudonymous, useless without the account's key",
   'interaction-data':
     'event type, times, durations, outcomes, scrubbed URL, label, error message and SQL shape, browser family and version',
-  'contact-email': "customer staff's e-mail addresses (account creator and administrative contact)",
+  'contact-email':
+    "customer staff's e-mail addresses (account creator, administrative contact, the people who sign in)",
   'staff-identity': 'who acted: the token subject of an operator or customer user, and their role',
   'operator-text': 'free text an operator typed (breach description, measures, contact point)',
   'request-metadata': 'request ids, times, resource paths (templates, never the URL), statuses, latencies, error names',
@@ -86,7 +87,8 @@ export type PlaceKind =
   | 'mail'
   | 'local-file'
   | 'secret'
-  | 'key';
+  | 'key'
+  | 'directory';
 
 export interface Place {
   id: string;
@@ -132,6 +134,7 @@ const FUNCTION_LOGS = [
   'ConsoleLogs',
   'AuthorizerLogs',
   'AgentAuthorizerLogs',
+  'SessionLogs',
 ];
 const noIdentity = { by: 'nothing-to-erase' } as const;
 /** What a copy of every table holds (backups, the local engine's files). */
@@ -666,6 +669,27 @@ export const DATA_MAP: readonly Place[] = [
     readBy: [],
   },
   {
+    id: 'secret.audit-pepper',
+    kind: 'secret',
+    resources: ['AuditPepper'],
+    where: 'Secrets Manager: the HMAC key of the pseudonyms of sign-in e-mail addresses in the audit trail',
+    holds: ['secret'],
+    retention: { rule: 'contract' },
+    erasure: noIdentity,
+    readBy: [],
+  },
+  {
+    id: 'people.person',
+    kind: 'directory',
+    resources: ['PeopleCustomers', 'PeopleStaff'],
+    where:
+      "Amazon Cognito user pools (eu-west-1): a person who signs in to the console (customers' people; staff): e-mail address, Cognito's password verifier, TOTP secret, the accounts they may see and administer (custom attributes), the staff role (group), sign-in events (threat protection)",
+    holds: ['contact-email', 'staff-identity', 'secret', 'configuration'],
+    retention: { rule: 'contract' },
+    erasure: noIdentity,
+    readBy: [],
+  },
+  {
     id: 'key.data',
     kind: 'key',
     resources: ['DataKey'],
@@ -676,6 +700,18 @@ export const DATA_MAP: readonly Place[] = [
     readBy: [],
   },
   // ---- The local runtime's data folder (npm start): 0700, files 0600 ----
+  {
+    id: 'local.cognito',
+    kind: 'local-file',
+    resources: [],
+    localOnly: true,
+    where:
+      '<data>/cognito/user-pools.json: the local user pools (people as in the pools above, scrypt password hashes, TOTP secrets, hashes of refresh tokens, the pools’ signing keys)',
+    holds: ['contact-email', 'staff-identity', 'secret', 'configuration'],
+    retention: { rule: 'contract' },
+    erasure: noIdentity,
+    readBy: [],
+  },
   {
     id: 'local.dynamodb',
     kind: 'local-file',

@@ -13,6 +13,7 @@ export function localPlatform(dataDir: string): Platform {
     name: 'local',
     secretBox: cachingBox(localBox(dataDir)),
     signingKey: async () => localSigningKey(dataDir),
+    auditPepper: async () => localSigningKey(dataDir, 'audit-pepper.key'),
     sendMail: outboxMailer(path.join(dataDir, 'outbox')),
     publishAlert: fileAlerts(dataDir),
     exportTable: writeLocalExport,

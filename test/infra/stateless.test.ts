@@ -1,3 +1,4 @@
+import { SESSION_ROUTES } from '#core/routes/session.ts';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE_MAJOR } from '#lib/constructs/bundling.ts';
@@ -143,7 +144,10 @@ describe('IAM scope: least privilege per function (P15)', () => {
 
   it('the audit table is append-only: no function may update or delete an audit record', () => {
     for (const [id] of functions()) {
-      const audit = policyOf(id).filter((x) => json(x.Resource).includes('Audit'));
+      // the Audit table's statements (the AuditPepper secret's name also says Audit)
+      const audit = policyOf(id).filter(
+        (x) => json(x.Resource).includes('Audit') && [x.Action].flat().some((a: string) => a.startsWith('dynamodb:')),
+      );
       for (const a of audit.flatMap((x) => [x.Action].flat()))
         expect(
           ['dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
@@ -173,10 +177,17 @@ describe('IAM scope: least privilege per function (P15)', () => {
     }
   });
 
-  it('only the authorizer reads the token signing key', () => {
+  it('only the authorizer reads the token signing key; only the session function the audit pepper', () => {
+    const secretOf = (id: string) =>
+      policyOf(id)
+        .filter((x) => [x.Action].flat().includes('secretsmanager:GetSecretValue'))
+        .map((x) => JSON.stringify(x.Resource));
     for (const [id] of functions()) {
-      const reads = policyOf(id).some((x) => [x.Action].flat().includes('secretsmanager:GetSecretValue'));
-      expect(reads, id).toBe(id.startsWith('Authorizer'));
+      const reads = secretOf(id);
+      if (id.startsWith('Authorizer')) expect(reads.join(), id).toMatch(/TokenSigningKey/);
+      else if (id.startsWith('Session')) expect(reads.join(), id).toMatch(/AuditPepper/);
+      else expect(reads, id).toEqual([]);
+      expect(reads).toHaveLength(id.startsWith('Authorizer') || id.startsWith('Session') ? 1 : 0);
     }
   });
 });
@@ -239,9 +250,12 @@ describe('API: TLS, logging without personal data, request validation', () => {
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom.length).toBeGreaterThanOrEqual(4);
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'CUSTOM');
-    // only health, the console page and the browser agent's script are open, and only to GET
-    expect(open).toHaveLength(3);
-    expect(open.map((m) => m.Properties.HttpMethod)).toEqual(['GET', 'GET', 'GET']);
+    // only health, the console page and the browser agent's script are open to GET, and the sign-in routes (the
+    // session function, which holds no data) to POST
+    expect(open.filter((m) => m.Properties.HttpMethod === 'GET')).toHaveLength(3);
+    const signIn = open.filter((m) => m.Properties.HttpMethod !== 'GET');
+    expect(signIn).toHaveLength(SESSION_ROUTES.length);
+    for (const m of signIn) expect(JSON.stringify(m.Properties.Integration.Uri)).toMatch(/Session[0-9A-F]{8}/);
   });
 
   it('throttles agents per account: an agents authorizer names each account’s usage-plan key, which the ingest routes require', () => {
