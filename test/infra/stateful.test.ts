@@ -126,3 +126,40 @@ describe('stateful stack: the backup bucket stays in Ireland and expires (P1, P9
     }
   });
 });
+
+describe('stateful stack: the people who sign in (issue 21)', () => {
+  const pools = () => Object.entries(t.stateful.findResources('AWS::Cognito::UserPool')) as Array<[string, any]>;
+  const pool = (name: string) => pools().find(([id]) => id.startsWith(`People${name}`))![1].Properties;
+
+  it('has a customers pool and a staff pool in eu-west-1, invitation only, with threat protection', () => {
+    expect(pools()).toHaveLength(2);
+    for (const name of ['Customers', 'Staff']) {
+      const p = pool(name);
+      expect(p.AdminCreateUserConfig.AllowAdminCreateUserOnly, name).toBe(true);
+      expect(p.UserPoolTier, name).toBe('PLUS');
+      expect(p.UserPoolAddOns.AdvancedSecurityMode, name).toBe('ENFORCED');
+      expect(p.Policies.PasswordPolicy.MinimumLength, name).toBeGreaterThanOrEqual(12);
+      expect(p.EnabledMfas, name).toEqual(['SOFTWARE_TOKEN_MFA']);
+      // its mail (invitations, reset codes) goes through SES in Ireland (the stacks' region is pinned: guardrails)
+      expect(JSON.stringify(p.EmailConfiguration.SourceArn), name).toContain('ses:eu-west-1:');
+    }
+  });
+
+  it('requires TOTP MFA for staff; customers may turn it on', () => {
+    expect(pool('Staff').MfaConfiguration).toBe('ON');
+    expect(pool('Customers').MfaConfiguration).toBe('OPTIONAL');
+  });
+
+  it('staff roles are the pool’s groups; a customer’s accounts are attributes the console client cannot write', () => {
+    const groups = Object.values(t.stateful.findResources('AWS::Cognito::UserPoolGroup')) as any[];
+    expect(groups.map((g) => g.Properties.GroupName).sort()).toEqual(['admin', 'engineer', 'support']);
+    const clients = Object.values(t.stateful.findResources('AWS::Cognito::UserPoolClient')) as any[];
+    expect(clients).toHaveLength(2);
+    for (const c of clients) {
+      expect(c.Properties.WriteAttributes ?? []).toEqual([]);
+      expect(c.Properties.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
+      expect(c.Properties.EnableTokenRevocation).toBe(true);
+      expect(c.Properties.PreventUserExistenceErrors).toBe('ENABLED');
+    }
+  });
+});
