@@ -38,18 +38,51 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     <button data-page="notices">Notices</button>
     <button data-page="settings">Settings</button>
   </nav>
+  <span id="who" hidden><label for="switch" class="muted" style="display:inline;color:#cfd8ea">Account</label>
+    <select id="switch"></select><input id="switch-id" size="22" placeholder="acc_…" hidden>
+    <strong id="account-name"></strong></span>
   <button class="secondary" id="signout" hidden>Sign out</button>
 </header>
 <main>
   <section id="login">
     <h2>Sign in</h2>
+    <form id="signin-form" method="post" action="#">
+      <label for="email">E-mail</label>
+      <input id="email" type="email" size="40" autocomplete="username" required>
+      <label for="password">Password</label>
+      <input id="password" type="password" size="40" autocomplete="current-password" required>
+      <label><input id="staff" type="checkbox"> Lethe staff (support, engineering, IT)</label>
+      <button class="primary" type="submit">Sign in</button>
+      <button class="secondary" type="button" id="forgot">Forgot password?</button>
+    </form>
+    <form id="challenge-form" method="post" action="#" hidden>
+      <p id="challenge-text"></p>
+      <div id="new-password-field"><label for="new-password">New password</label>
+      <input id="new-password" type="password" size="40" autocomplete="new-password">
+      <p class="muted">At least 12 characters, with upper and lower case letters, a digit and a symbol.</p></div>
+      <div id="code-field"><label for="code">Code from your authenticator app</label>
+      <input id="code" inputmode="numeric" pattern="[0-9]{6}" size="8" autocomplete="one-time-code"></div>
+      <button class="primary" type="submit">Continue</button>
+    </form>
+    <form id="forgot-form" method="post" action="#" hidden>
+      <p>We e-mail a code to set a new password.</p>
+      <label for="forgot-email">Your e-mail</label>
+      <input id="forgot-email" type="email" size="40" required>
+      <div id="reset-fields" hidden>
+        <label for="reset-code">Code from the e-mail</label><input id="reset-code" inputmode="numeric" size="8">
+        <label for="reset-password">Your new password</label><input id="reset-password" type="password" size="40" autocomplete="new-password">
+      </div>
+      <button class="primary" type="submit" id="forgot-submit">Send code</button>
+      <button class="secondary" type="button" id="forgot-back">Back to sign-in</button>
+    </form>
+    <details id="token-login"><summary>Operators: sign in with an access token</summary>
     <form id="login-form" method="post" action="#">
       <label for="token">Access token</label>
       <input id="token" type="password" size="60" autocomplete="off" required>
       <label for="account">Account id</label>
       <input id="account" size="30" required placeholder="acc_…">
       <button class="primary" type="submit">Open</button>
-    </form>
+    </form></details>
   </section>
   <div id="status" role="status" aria-live="polite"></div>
   <div id="page"></div>
@@ -60,7 +93,17 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   // the API is wherever this page is served from (locally the root, on AWS the stage path)
   const BASE = location.pathname.replace(/[/]console[/]?$/, '');
   const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-  const state = { token: sessionStorage.getItem('lethe.token') || '', account: sessionStorage.getItem('lethe.account') || '', page: 'applications' };
+  const saved = (k) => sessionStorage.getItem('lethe.' + k) || '';
+  const state = { token: saved('token'), account: saved('account'), refresh: saved('refresh'), staff: saved('staff') === '1', page: 'applications' };
+  // the ID token's claims (signature checked by the API, not here): which accounts to offer
+  const claims = (t) => { try { return JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))); } catch { return {}; } };
+  const persist = () => { for (const k of ['token', 'account', 'refresh']) sessionStorage.setItem('lethe.' + k, state[k] || ''); sessionStorage.setItem('lethe.staff', state.staff ? '1' : ''); };
+  const publicApi = async (path, body) => {
+    const res = await fetch(BASE + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error(data.message || res.status + ''), { status: res.status });
+    return data;
+  };
   const status = (msg, kind = '') => { const s = $('#status'); s.className = kind; s.textContent = msg; };
   async function api(method, path, body, headers) {
     const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
@@ -174,7 +217,20 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
         '<button class="secondary" id="rescrub">Re-scrub stored data</button><div id="rescrub-status"></div></section>' +
         '<section><h2>Agent keys</h2><table><thead><tr><th>Key</th><th>Application</th><th>Created</th><th>Retires</th></tr></thead><tbody>' +
         a.keys.map((k) => '<tr><td><code>' + esc(k.keyId) + '</code></td><td>' + esc(k.applicationId) + '</td><td>' + time(k.createdAt) + '</td><td>' + (k.retiresAt ? time(k.retiresAt * 1000) : 'active') + '</td></tr>').join('') + '</tbody></table>' +
-        a.applications.map((p) => '<button class="secondary" data-rotate="' + esc(p.applicationId) + '">Rotate key of ' + esc(p.applicationId) + '</button>').join('') + '<div id="new-key"></div></section>';
+        a.applications.map((p) => '<button class="secondary" data-rotate="' + esc(p.applicationId) + '">Rotate key of ' + esc(p.applicationId) + '</button>').join('') + '<div id="new-key"></div></section>' +
+        (String(claims(state.token)['custom:admin_of'] || '').split(',').includes(state.account)
+          ? '<section><h2>Invite teammate</h2><form id="invite-form"><label for="invite-email">Teammate’s e-mail</label><input id="invite-email" type="email" size="40" required> ' +
+            '<label><input id="invite-admin" type="checkbox"> also an administrator of this account (may invite)</label><button class="primary" type="submit">Send invitation</button></form></section>'
+          : '');
+      const invite = $('#invite-form', el);
+      if (invite) invite.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          const r = await api('POST', acc() + '/people', { email: $('#invite-email', el).value.trim(), admin: $('#invite-admin', el).checked });
+          status(r.outcome === 'invited' ? 'Invitation sent: a temporary password is on its way by e-mail.' : 'Done: that person can now open this account.', 'ok');
+          $('#invite-email', el).value = '';
+        } catch (err) { status('Could not invite: ' + err.message, 'error'); }
+      });
       $('#settings-form', el).addEventListener('submit', async (e) => {
         e.preventDefault();
         try {
@@ -241,23 +297,109 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
       el.innerHTML = ''; status('Could not load ' + page + ': ' + err.message, 'error');
     }
   }
-  // Signed out: the token leaves sessionStorage (it is never in localStorage) and the sign-in form comes back.
+  // Signed out: the tokens leave sessionStorage (they are never in localStorage), the refresh token is revoked, and
+  // the sign-in form comes back.
+  let refreshTimer;
   function signOut(message, kind = '') {
-    state.token = ''; state.account = ''; shown++;
-    sessionStorage.removeItem('lethe.token'); sessionStorage.removeItem('lethe.account');
-    $('#page').innerHTML = ''; $('#login').hidden = false; $('#signout').hidden = true;
-    status(message, kind); $('#token').focus();
+    if (state.refresh) publicApi('/v1/session/sign-out', { refreshToken: state.refresh, staff: state.staff }).catch(() => {});
+    clearTimeout(refreshTimer);
+    Object.assign(state, { token: '', account: '', refresh: '', staff: false }); shown++;
+    for (const k of ['token', 'account', 'refresh', 'staff']) sessionStorage.removeItem('lethe.' + k);
+    $('#page').innerHTML = ''; $('#login').hidden = false; $('#signout').hidden = true; $('#who').hidden = true;
+    showForm('signin-form');
+    status(message, kind); $('#email').focus();
   }
+  const showForm = (id) => { for (const f of ['signin-form', 'challenge-form', 'forgot-form']) $('#' + f).hidden = f !== id; };
+  // The header: the account's name, and a switcher for a person in several accounts (staff type an account id).
+  async function header() {
+    $('#who').hidden = false; $('#signout').hidden = false; $('#login').hidden = true;
+    const c = claims(state.token);
+    const mine = String(c['custom:accounts'] || '').split(',').filter(Boolean);
+    $('#switch').hidden = !mine.length; $('#switch-id').hidden = !!mine.length;
+    if (mine.length) {
+      if (!mine.includes(state.account)) state.account = mine[0];
+      $('#switch').innerHTML = mine.map((a) => '<option value="' + esc(a) + '"' + (a === state.account ? ' selected' : '') + '>' + esc(a) + '</option>').join('');
+      // names, as they load
+      mine.forEach((a, i) => api('GET', '/v1/accounts/' + encodeURIComponent(a)).then((x) => { $('#switch').options[i].textContent = x.name; }).catch(() => {}));
+    } else $('#switch-id').value = state.account;
+    persist();
+    $('#account-name').textContent = '';
+    api('GET', acc()).then((x) => { $('#account-name').textContent = mine.length ? '' : x.name; }).catch(() => {});
+  }
+  $('#switch').addEventListener('change', () => { state.account = $('#switch').value; persist(); show(state.page); });
+  $('#switch-id').addEventListener('change', () => { state.account = $('#switch-id').value.trim(); persist(); header(); show('applications'); });
+  function keepAlive(expiresIn) {
+    clearTimeout(refreshTimer);
+    if (!state.refresh) return;
+    refreshTimer = setTimeout(async () => {
+      try { const r = await publicApi('/v1/session/refresh', { refreshToken: state.refresh, staff: state.staff }); state.token = r.tokens.idToken; persist(); keepAlive(r.tokens.expiresIn); }
+      catch { signOut('Your session has ended: sign in again.', 'error'); }
+    }, Math.max(30, expiresIn - 120) * 1000);
+  }
+  let pending; // the challenge being answered: { email, challenge, session }
+  function step(r, email) {
+    if (r.tokens) {
+      state.token = r.tokens.idToken; state.refresh = r.tokens.refreshToken || ''; persist();
+      keepAlive(r.tokens.expiresIn); $('#password').value = ''; $('#new-password').value = ''; $('#code').value = '';
+      const c = claims(state.token);
+      if (!c['custom:accounts'] && !state.staff) return signOut('This sign-in has no account: ask your account administrator to invite you.', 'error');
+      header(); show('applications'); return;
+    }
+    pending = { email, challenge: r.challenge, session: r.session };
+    showForm('challenge-form');
+    $('#new-password-field').hidden = r.challenge !== 'NEW_PASSWORD_REQUIRED';
+    $('#code-field').hidden = r.challenge === 'NEW_PASSWORD_REQUIRED';
+    $('#challenge-text').textContent = r.challenge === 'NEW_PASSWORD_REQUIRED' ? 'Welcome. Choose a new password to replace the temporary one.'
+      : r.challenge === 'MFA_SETUP' ? 'Staff sign-in needs an authenticator app: add this key to it, then enter its code. Key: ' + r.secret
+      : 'Enter the code from your authenticator app.';
+    status('');
+    (r.challenge === 'NEW_PASSWORD_REQUIRED' ? $('#new-password') : $('#code')).focus();
+  }
+  $('#signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    state.staff = $('#staff').checked;
+    const email = $('#email').value.trim();
+    status('Signing in…');
+    try { step(await publicApi('/v1/session', { email, password: $('#password').value, staff: state.staff }), email); }
+    catch (err) { status(err.status === 401 ? 'Wrong e-mail or password.' : 'Sign-in failed: ' + err.message, 'error'); $('#password').focus(); }
+  });
+  $('#challenge-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { ...pending, staff: state.staff };
+    if (pending.challenge === 'NEW_PASSWORD_REQUIRED') body.newPassword = $('#new-password').value; else body.code = $('#code').value.trim();
+    try { step(await publicApi('/v1/session/challenge', body), pending.email); }
+    catch (err) {
+      if (err.status === 401) { showForm('signin-form'); status('That did not work (a wrong code, or the step took too long): sign in again.', 'error'); return; }
+      status(err.message, 'error');
+    }
+  });
+  $('#forgot').addEventListener('click', () => { showForm('forgot-form'); $('#forgot-email').value = $('#email').value; $('#forgot-email').focus(); });
+  $('#forgot-back').addEventListener('click', () => { showForm('signin-form'); $('#reset-fields').hidden = true; $('#forgot-submit').textContent = 'Send code'; });
+  $('#forgot-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const email = $('#forgot-email').value.trim();
+    try {
+      if ($('#reset-fields').hidden) {
+        await publicApi('/v1/session/forgot-password', { email, staff: $('#staff').checked });
+        $('#reset-fields').hidden = false; $('#forgot-submit').textContent = 'Set new password';
+        status('If the address is known, a code is on its way.', 'ok'); $('#reset-code').focus();
+      } else {
+        await publicApi('/v1/session/reset-password', { email, code: $('#reset-code').value.trim(), newPassword: $('#reset-password').value, staff: $('#staff').checked });
+        $('#forgot-back').click(); $('#email').value = email; status('Password changed: sign in with it.', 'ok'); $('#password').focus();
+      }
+    } catch (err) { status(err.message, 'error'); }
+  });
   $('#signout').addEventListener('click', () => signOut('Signed out.', 'ok'));
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.page)));
+  // operators and automation: a Lethe access token and an account id
   $('#login-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    state.token = $('#token').value.trim(); state.account = $('#account').value.trim();
-    sessionStorage.setItem('lethe.token', state.token); sessionStorage.setItem('lethe.account', state.account);
+    state.token = $('#token').value.trim(); state.account = $('#account').value.trim(); state.refresh = '';
+    persist();
     $('#login').hidden = true; $('#signout').hidden = false;
     show('applications');
   });
-  if (state.token) { $('#login').hidden = true; $('#signout').hidden = false; show(state.page); }
+  if (state.token) { $('#login').hidden = true; $('#signout').hidden = false; if (state.refresh) { header(); keepAlive(60); } show(state.page); }
 })();
 </script>
 </body>

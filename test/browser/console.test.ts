@@ -6,7 +6,7 @@ import { issueToken, localSigningKey } from '#adapters/auth.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { api, bootRuntime, createAccount, event, scanAll } from '../helpers/runtime.ts';
+import { api, bootRuntime, createAccount, event, outboxMails, scanAll } from '../helpers/runtime.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 
@@ -43,6 +43,7 @@ beforeAll(async () => {
   );
   await page.goto(`${rt.endpoints.api}/console`);
   // keyboard only: type the token and account, submit with Enter
+  await page.getByText('Operators: sign in with an access token').click();
   await page.getByLabel('Access token').fill(token);
   await page.getByLabel('Account id').fill(acc.accountId);
   await page.getByLabel('Account id').press('Enter');
@@ -149,7 +150,7 @@ describe('customer console in headless Chromium', () => {
   it('signs out: the sign-in form comes back and the token leaves sessionStorage', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('Signed out.').waitFor();
-    expect(await page.getByLabel('Access token').isVisible()).toBe(true);
+    expect(await page.getByLabel('E-mail', { exact: true }).isVisible()).toBe(true);
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('lethe.token'))).toBeNull();
     expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
   });
@@ -164,7 +165,7 @@ describe('customer console in headless Chromium', () => {
     await page.getByLabel('Account id').fill('acc_0000000000000000');
     await page.getByLabel('Account id').press('Enter');
     await page.getByText(/This token cannot open account acc_0000000000000000/).waitFor();
-    expect(await page.getByLabel('Access token').isVisible()).toBe(true);
+    expect(await page.getByLabel('E-mail', { exact: true }).isVisible()).toBe(true);
     await page.getByLabel('Access token').fill('not-a-token');
     await page.getByLabel('Account id').fill(acc.accountId);
     await page.getByLabel('Account id').press('Enter');
@@ -174,5 +175,45 @@ describe('customer console in headless Chromium', () => {
     await page.getByLabel('Account id').fill(acc.accountId);
     await page.getByLabel('Account id').press('Enter');
     await page.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+  });
+});
+
+describe('signing in with e-mail and password (issue 21)', () => {
+  it('invitation → temporary password → new password → Users tab → sign out → a wrong password gets a message', async () => {
+    const invitation = outboxMails(rt).find(
+      (m) => m.includes('To: admin@acme.test') && m.includes('temporary password'),
+    )!;
+    const temp = /temporary password (\S+) \(/.exec(invitation)![1]!;
+    const p = await browser.newPage();
+    await p.goto(`${rt.endpoints.api}/console`);
+    await p.getByLabel('E-mail', { exact: true }).fill('admin@acme.test');
+    await p.getByLabel('Password', { exact: true }).fill(temp);
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+    await p.getByText('Choose a new password').waitFor();
+    await p.getByLabel('New password', { exact: true }).fill('Lethe-Console-2026!');
+    await p.getByLabel('New password', { exact: true }).press('Enter');
+    await p.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+    // the header names the account (the switcher shows its name once loaded)
+    await p.getByRole('option', { name: 'Acme' }).waitFor({ state: 'attached' });
+    await p.getByRole('button', { name: 'Users' }).click();
+    // (ada was erased above; alan is still there)
+    await p.getByLabel('User identifier').fill('alan');
+    await p.keyboard.press('Enter');
+    await p.getByRole('cell', { name: 'alan@example.com' }).waitFor();
+    // the ID token is in sessionStorage for this tab only, never localStorage
+    expect(await p.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
+    await p.screenshot({ path: path.join(ARTIFACTS, '9-signed-in.png'), fullPage: true });
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await p.getByText('Signed out.').waitFor();
+    expect(await p.evaluate(() => (globalThis as any).sessionStorage.getItem('lethe.refresh'))).toBeNull();
+    await p.getByLabel('E-mail', { exact: true }).fill('admin@acme.test');
+    await p.getByLabel('Password', { exact: true }).fill('Not-My-Password-1');
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+    await p.getByText('Wrong e-mail or password.').waitFor();
+    // and the new password works
+    await p.getByLabel('Password', { exact: true }).fill('Lethe-Console-2026!');
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+    await p.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+    await p.close();
   });
 });
