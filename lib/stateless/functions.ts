@@ -157,9 +157,19 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
     .allowEmail();
 
   f.authorizer.readSecret('AUTH_SECRET_ARN', data.tokenKey);
-  // Cognito: the authorizer trusts both pools' ID tokens (their console clients as audiences); the session function
-  // signs people in through those clients (public calls, no IAM) and pseudonymises e-mails for the audit (its pepper);
-  // the management function invites people.
+  bindPeople(f, data);
+  f['agent-authorizer']
+    .bindTable(ENV.accountsTable, data.accounts, 'read')
+    .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);
+  return f;
+}
+
+/**
+ * Cognito: the authorizer trusts both pools' ID tokens (their console clients as audiences); the session function
+ * signs people in through those clients (public calls, no IAM) and pseudonymises e-mails for the audit (its pepper);
+ * the management function invites people.
+ */
+function bindPeople(f: LetheFunctions, data: StatefulStack): void {
   const { people } = data;
   for (const target of [f.authorizer, f.session, f.management]) {
     target.addEnvironment(ENV.customersPool, people.customers.userPoolId);
@@ -179,8 +189,4 @@ export function createFunctions(stack: Stack, data: StatefulStack): LetheFunctio
       resources: [people.customers.userPoolArn, people.staff.userPoolArn],
     }),
   );
-  f['agent-authorizer']
-    .bindTable(ENV.accountsTable, data.accounts, 'read')
-    .useKey(ENV.keyId, data.key, ['kms:Decrypt'], ['agent-secret']);
-  return f;
 }

@@ -21,6 +21,8 @@ const USAGE = `lethe <command> [options] [--json] [--quiet]
   accounts update --account A [--retention-days D] [--pseudonymise on|off] [--admin-email E] [--notice-contacts E,E]
   accounts terminate --account A [--grace-days N]        (ingest stops now; data deleted after N days, default 30)
   accounts resume --account A                          (administrators: lift an ingest suspension for special categories)
+  users invite --account A --email E [--role customer|account-admin]   (the console: Cognito mails a temporary password)
+  staff invite --email E --role support|engineer|admin (administrators; TOTP MFA at the first sign-in)
   keys rotate --account A --application P
   agent send --file events.jsonl [--key-id K --secret S | LETHE_KEY_ID/LETHE_SECRET] [--gzip]
   users search --account A --query Q
@@ -92,6 +94,8 @@ const OPTIONS = {
       'from',
       'to',
       'id',
+      'email',
+      'role',
     ].map((n) => [n, text]),
   ),
 } as const;

@@ -49,7 +49,10 @@ export type SignInStep =
   | { tokens: { idToken: string; refreshToken?: string; expiresIn: number } }
   | { challenge: Challenge; session: string; secret?: string };
 
-/** Cognito, as the session function uses it (src/adapters/people-store.ts). A wrong password throws `WrongCredentials`. */
+/**
+ * Cognito, as the session and management functions use it (src/adapters/people-store.ts). A wrong password (code,
+ * session, token) throws `WrongCredentials`.
+ */
 export interface Directory {
   signIn(kind: PoolKind, email: string, password: string): Promise<SignInStep>;
   answer(

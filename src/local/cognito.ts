@@ -598,6 +598,14 @@ export class LocalUserPools {
     };
   }
 
+  /** logical id → id of every pool and app client (endpoints.json) */
+  ids() {
+    return {
+      userPools: Object.fromEntries(this.defs.pools.map((p) => [p.logicalId, p.id])),
+      userPoolClients: Object.fromEntries(this.defs.clients.map((c) => [c.logicalId, c.id])),
+    };
+  }
+
   /** Serves the JSON protocol and each pool's JWKS; false when the request is not for this service. */
   async handleHttp(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<boolean> {
     const jwks = /^\/([\w-]+_[A-Za-z0-9]+)\/\.well-known\/jwks\.json$/.exec(req.url ?? '');

@@ -10,8 +10,9 @@ export interface ProtocolFault {
 
 /**
  * Serves an AWS JSON 1.0/1.1 protocol (`X-Amz-Target: <prefix>.<Operation>`) for the local engines (Step Functions,
- * SQS, Cognito user pools): the request must be SigV4-signed with the local credentials, as on AWS; an operation's thrown fault
- * (`type`/`code`, `status`) becomes the protocol's error. False when the request is not for this prefix.
+ * SQS, Cognito user pools): the request must be SigV4-signed with the local credentials, as on AWS (but for the
+ * operations AWS serves without credentials); an operation's thrown fault (`type`/`code`, `status`) becomes the
+ * protocol's error. False when the request is not for this prefix.
  */
 export async function serveJsonProtocol(
   req: http.IncomingMessage,

@@ -171,6 +171,19 @@ async function serveApi(
   return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
 
+/**
+ * Everything the runtime writes (tables, objects, outbox, keys, user pools, executions) is for this user only:
+ * folders 0700, files 0600, including what an older version left with wider modes.
+ */
+function prepareDataDir(dataDir: string) {
+  process.umask(0o077);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  lockDown(dataDir);
+  const outbox = path.join(dataDir, 'outbox');
+  fs.mkdirSync(outbox, { recursive: true });
+  return { credentials: localCredentials(dataDir), outbox };
+}
+
 export const DEFAULT_PORTS = { api: 3000, dynamodb: 4567, s3: 4568, demo: 3001 };
 
 /**
@@ -182,14 +195,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
-  // Everything the runtime writes (tables, objects, outbox, keys, executions) is for this user only: folders 0700,
-  // files 0600, including what an older version left with wider modes.
-  process.umask(0o077);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  lockDown(dataDir);
-  const credentials = localCredentials(dataDir);
-  const outbox = path.join(dataDir, 'outbox');
-  fs.mkdirSync(outbox, { recursive: true });
+  const { credentials, outbox } = prepareDataDir(dataDir);
 
   const model = synthesize();
   const resolver = new Resolver(model);
@@ -220,28 +226,22 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const fns = functionsOf(model, resolver);
     const lambdas = new LocalLambdas(fns);
     // an erasure's removals leave the disk when it ends (LevelDB keeps old values until it compacts)
+    const { retryIntervalMs, waitMs, visibilityMs } = options;
+    const onExecutionEnd = () => ddbEngine.compact();
     const stepFunctions = new LocalStepFunctions(machinesOf(model, resolver), lambdas, {
-      dataDir,
-      credentials,
-      retryIntervalMs: options.retryIntervalMs,
-      waitMs: options.waitMs,
-      onExecutionEnd: () => ddbEngine.compact(),
+      ...{ dataDir, credentials, retryIntervalMs, waitMs, onExecutionEnd },
     });
-
     const sqs = new LocalSqs(queuesOf(model, resolver), mappingsOf(model, resolver), lambdas, {
-      dataDir,
-      credentials,
-      visibilityMs: options.visibilityMs,
+      ...{ dataDir, credentials, visibilityMs },
     });
 
-    let cognitoEndpoint = '';
-    const poolDefs = userPoolsOf(model, resolver);
-    const userPools = new LocalUserPools(poolDefs, {
+    const endpointOf = { url: '' };
+    const userPools = new LocalUserPools(userPoolsOf(model, resolver), {
       dataDir,
       credentials,
       // Cognito's own mail (invitations, reset codes) lands in the outbox like Lethe's
       sendMail: outboxMailer(outbox),
-      endpoint: () => cognitoEndpoint,
+      endpoint: () => endpointOf.url,
       nowMs: () => clock.nowMs(),
     });
 
@@ -252,7 +252,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       host,
       closers,
     );
-    cognitoEndpoint = apiUrl;
+    endpointOf.url = apiUrl;
     const endpoints: Endpoints = {
       api: apiUrl,
       dynamodb: ddbEngine.endpoint,
@@ -260,8 +260,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stepfunctions: apiUrl,
       sqs: apiUrl,
       cognito: apiUrl,
-      userPools: Object.fromEntries(poolDefs.pools.map((p) => [p.logicalId, p.id])),
-      userPoolClients: Object.fromEntries(poolDefs.clients.map((c) => [c.logicalId, c.id])),
+      ...userPools.ids(),
       region: IRELAND,
       credentials,
       stateMachines: Object.fromEntries(stepFunctions.list().map((m) => [m.logicalId, m.arn])),

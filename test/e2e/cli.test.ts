@@ -103,7 +103,14 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
         '--json',
       ]),
     );
-    expect(Object.keys(acc).sort()).toEqual(['accountId', 'applicationId', 'browserKey', 'keyId', 'secret']);
+    expect(Object.keys(acc).sort()).toEqual([
+      'accountId',
+      'applicationId',
+      'browserKey',
+      'invitation',
+      'keyId',
+      'secret',
+    ]);
     const events = Array.from({ length: 40 }, (_, i) =>
       JSON.stringify({
         id: `cli-${i}`,
@@ -313,6 +320,24 @@ describe('`npm start` and the `lethe` command, as an operator uses them', () => 
     const resume = await cli(['accounts', 'resume', '--account', a.accountId]).catch((e: any) => e);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/not suspended/);
+  });
+
+  it('accounts create invites the admin contact to the console; users invite and staff invite add people', async () => {
+    const a = await newAccount();
+    const outbox = path.join(rt.dataDir, 'outbox');
+    const mails = () => fs.readdirSync(outbox).map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'));
+    expect(mails().some((m) => m.includes('To: dpo@acme.test') && /temporary password \S+ \(/.test(m))).toBe(true);
+    expect(a.invitation).toMatch(/^(invited|granted)$/);
+    const mate = await lethe(['users', 'invite', '--account', a.accountId, '--email', 'mate@acme.test']);
+    expect(mate).toMatch(/^invited mate@acme\.test to acc_/);
+    expect(mails().some((m) => m.includes('To: mate@acme.test'))).toBe(true);
+    const staff = JSON.parse(
+      await lethe(['staff', 'invite', '--email', 'ops@lethe.test', '--role', 'engineer', '--json']),
+    );
+    expect(staff).toEqual({ role: 'engineer', outcome: 'invited' });
+    const bad = await cli(['staff', 'invite', '--email', 'x@lethe.test', '--role', 'root']).catch((e: any) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/role/);
   });
 
   it('backup restore starts the Restore state machine and follows it to its report', async () => {

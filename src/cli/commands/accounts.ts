@@ -17,6 +17,9 @@ export const accountCommands: Record<string, Command> = {
         `key id ${out.keyId}`,
         `secret ${out.secret}   (shown once: store it in the agent's configuration)`,
         `browser key ${out.browserKey}`,
+        out.invitation === 'invited'
+          ? `console: ${String(values['admin-email'])} is invited (a temporary password by e-mail)`
+          : `console: ${String(values['admin-email'])} already signs in, and now administers this account`,
       ].join('\n'),
     );
   },
@@ -75,6 +78,28 @@ export const accountCommands: Record<string, Command> = {
   async 'accounts resume'({ values, json }) {
     const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/resume`);
     print(json, out, () => `resumed ingest for ${out.accountId}`);
+  },
+
+  /** An account's administrator (or staff) invites a teammate to the account's console. */
+  async 'users invite'({ values, json }) {
+    const role = values.role ?? 'customer';
+    if (role !== 'customer' && role !== 'account-admin')
+      throw new CliError('--role: customer or account-admin (staff are invited with `lethe staff invite`)');
+    const out = await api('POST', `/v1/accounts/${enc(need(values, 'account'))}/people`, {
+      email: need(values, 'email'),
+      admin: role === 'account-admin',
+    });
+    print(json, out, () =>
+      out.outcome === 'invited'
+        ? `invited ${String(values.email)} to ${out.accountId} (a temporary password by e-mail)`
+        : `${String(values.email)} already signs in: given ${out.accountId}`,
+    );
+  },
+
+  /** Administrators add a staff member; TOTP MFA is set up at the first sign-in. */
+  async 'staff invite'({ values, json }) {
+    const out = await api('POST', '/v1/staff', { email: need(values, 'email'), role: need(values, 'role') });
+    print(json, out, () => `${out.outcome} ${String(values.email)} as ${out.role} (MFA set up at the first sign-in)`);
   },
 
   async 'keys rotate'({ values, json }) {
