@@ -189,4 +189,12 @@ function bindPeople(f: LetheFunctions, data: StatefulStack): void {
       resources: [people.customers.userPoolArn, people.staff.userPoolArn],
     }),
   );
+  // a terminated account's people leave the customers' pool (the retention auditor)
+  f.retention.addEnvironment(ENV.customersPool, people.customers.userPoolId);
+  f.retention.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUpdateUserAttributes', 'cognito-idp:AdminDeleteUser'],
+      resources: [people.customers.userPoolArn],
+    }),
+  );
 }

@@ -12,7 +12,9 @@ import {
 } from '#core/people.ts';
 import { ENV } from '#core/schema.ts';
 import { badRequest } from '#core/errors.ts';
-import { cognito, env } from './aws.ts';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { cognito, dynamo, env } from './aws.ts';
 import { platform } from './platform.ts';
 
 /**
@@ -188,6 +190,14 @@ export const cognitoDirectory: Directory = {
     }
     if (grant.group)
       await client.send(new sdk.AdminAddUserToGroupCommand({ UserPoolId, Username: email, GroupName: grant.group }));
+    // the account remembers its people, so that its termination takes them out of the pool (revokeAccount)
+    for (const accountId of grant.accounts ?? [])
+      await dynamo().send(
+        new PutItemCommand({
+          TableName: env(ENV.accountsTable),
+          Item: marshall({ pk: `ACCOUNT#${accountId}`, sk: `PERSON#${email.trim().toLowerCase()}` }),
+        }),
+      );
     return existing ? 'granted' : 'invited';
   },
 };
@@ -198,4 +208,39 @@ export async function emailPseudonym(email: string): Promise<string> {
     .update(email.trim().toLowerCase())
     .digest('base64url')
     .slice(0, 22);
+}
+
+/**
+ * A terminated account leaves its people: the account goes from their attributes, and a person left with no
+ * account is deleted from the customers' pool (the retention auditor, when it deletes the account's records).
+ */
+export async function revokeAccount(email: string, accountId: string): Promise<void> {
+  const { sdk, client } = await cognito();
+  const UserPoolId = poolOf('customers');
+  let a: Record<string, string | undefined>;
+  try {
+    const u = await client.send(new sdk.AdminGetUserCommand({ UserPoolId, Username: email }));
+    a = Object.fromEntries((u.UserAttributes ?? []).map((x) => [x.Name!, x.Value]));
+  } catch (e) {
+    if ((e as Error).name === 'UserNotFoundException') return;
+    throw e;
+  }
+  const accounts = accountList(a[`custom:${ACCOUNTS_ATTRIBUTE}`]).filter((x) => x !== accountId);
+  if (!accounts.length) {
+    await client.send(new sdk.AdminDeleteUserCommand({ UserPoolId, Username: email }));
+    return;
+  }
+  await client.send(
+    new sdk.AdminUpdateUserAttributesCommand({
+      UserPoolId,
+      Username: email,
+      UserAttributes: [
+        { Name: `custom:${ACCOUNTS_ATTRIBUTE}`, Value: joinAccounts(accounts) },
+        {
+          Name: `custom:${ADMIN_OF_ATTRIBUTE}`,
+          Value: joinAccounts(accountList(a[`custom:${ADMIN_OF_ATTRIBUTE}`]).filter((x) => x !== accountId)),
+        },
+      ],
+    }),
+  );
 }

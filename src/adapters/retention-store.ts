@@ -7,6 +7,7 @@ import { DEFAULT_RETENTION_DAYS, type RetentionCeiling, type RetentionFloor } fr
 import { interactionsPks, timeSortKey, usersPks } from '#core/shards.ts';
 import { ENV, USER_EXPIRY_INDEX } from '#core/schema.ts';
 import { appendAudit } from './audit-store.ts';
+import { revokeAccount } from './people-store.ts';
 import { dynamo, env } from './aws.ts';
 import { batchWrite } from './interactions-store.ts';
 import { retryable } from './dynamo-errors.ts';
@@ -247,6 +248,8 @@ export const retentionPorts: RetentionPorts = {
         if (r.sk.startsWith('KEYREF#')) rows.push({ pk: `KEY#${r.sk.slice(7)}`, sk: 'META' });
         if (r.sk.startsWith('APP#') && r.browserKey) rows.push({ pk: `BKEY#${r.browserKey}`, sk: 'META' });
         if (r.sk.startsWith('ERASURE#')) rows.push({ pk: `ERASURE#${r.sk.slice(8)}`, sk: 'META' });
+        // its people leave the customers' pool (or keep only their other accounts)
+        if (r.sk.startsWith('PERSON#')) await revokeAccount(r.sk.slice(7), accountId);
       }
       start = page.LastEvaluatedKey;
     } while (start);

@@ -205,6 +205,18 @@ export const DATA_MAP: readonly Place[] = [
     readBy: ['accounts:read'],
   },
   {
+    id: 'accounts.person',
+    kind: 'item',
+    resources: ['Accounts'],
+    where:
+      'Accounts: pk = ACCOUNT#<account>, sk = PERSON#<e-mail> (a person invited to the console; on termination the account leaves their pool entry)',
+    key: { pk: re(`ACCOUNT#${ACC}`), sk: /^PERSON#[^#\s]+@[^#\s]+$/ },
+    holds: ['contact-email'],
+    retention: { rule: 'contract' },
+    erasure: noIdentity,
+    readBy: [],
+  },
+  {
     id: 'accounts.application',
     kind: 'item',
     resources: ['Accounts'],
@@ -685,6 +697,7 @@ export const DATA_MAP: readonly Place[] = [
     where:
       "Amazon Cognito user pools (eu-west-1): a person who signs in to the console (customers' people; staff): e-mail address, Cognito's password verifier, TOTP secret, the accounts they may see and administer (custom attributes), the staff role (group), sign-in events (threat protection)",
     holds: ['contact-email', 'staff-identity', 'secret', 'configuration'],
+    // a customer's person until their last account's contract ends (the auditor deletes them with its records)
     retention: { rule: 'contract' },
     erasure: noIdentity,
     readBy: [],

@@ -2,6 +2,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import * as z from './zod.ts';
 import { BatchSchema, browserBatchSchema } from './events.ts';
 import { LIMITS } from './limits.ts';
+import { type PublicRoute, SESSION_ROUTES } from './routes/session.ts';
 import { ALL_ROUTES, type AnyRoute } from './routes/index.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -99,9 +100,25 @@ function operationOf(r: AnyRoute): ZodOpenApiOperationObject {
   };
 }
 
+/** The public sign-in routes (src/core/routes/session.ts): no token yet. */
+function sessionOperationOf(r: PublicRoute): ZodOpenApiOperationObject {
+  return {
+    operationId: operationId(r),
+    summary: r.summary,
+    description: 'Public: the console’s sign-in through the Cognito user pools (audited; no token needed).',
+    security: [],
+    requestBody: { required: true, content: { 'application/json': { schema: r.request() } } },
+    responses: {
+      [String(r.status)]: { description: r.summary, content: { 'application/json': { schema: r.response() } } },
+      ...errors([...r.errors, 503]),
+    },
+  };
+}
+
 function managementPaths(): ZodOpenApiPathsObject {
   const paths: ZodOpenApiPathsObject = {};
   for (const r of ALL_ROUTES) paths[r.path] = { ...paths[r.path], [r.method.toLowerCase()]: operationOf(r) };
+  for (const r of SESSION_ROUTES) paths[r.path] = { ...paths[r.path], post: sessionOperationOf(r) };
   return paths;
 }
 

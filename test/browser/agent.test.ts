@@ -133,6 +133,7 @@ describe('browser agent on the demo shop, in headless Chromium, against the loca
 
     // the console, as a customer would use it
     await page.goto(`${rt.endpoints.api}/console`);
+    await page.getByText('Operators: sign in with an access token').click();
     await page.getByLabel('Access token').fill(adminToken(rt));
     await page.getByLabel('Account id').fill(demo.account.accountId);
     await page.getByLabel('Account id').press('Enter');

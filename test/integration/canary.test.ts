@@ -254,7 +254,11 @@ describe('the canary sweep (P17)', () => {
     expect((await api(rt, 'POST', `/v1/accounts/${leaving.accountId}/terminate`, { graceDays: 0 })).status).toBe(200);
     await runRetentionAudit({ ...retentionPorts, clock: { nowMs: () => Date.now() + 1000 } });
     await rt.compact();
-    expect(await whereIs(C.terminatedContact)).toEqual([]); // the Accounts table is not exported (PITR only)
+    // out of the tables (the Accounts table is not exported: PITR only) and out of the user pool; what is left is
+    // the console invitation it was sent, kept like every mail (mail.sent, 30 days; the last test sees it swept)
+    expect(await whereIs(C.terminatedContact)).toEqual(['file:outbox']);
+    const pools = path.join(rt.endpoints.dataDir, 'cognito', 'user-pools.json');
+    expect(fs.readFileSync(pools, 'utf8')).not.toContain(core(C.terminatedContact));
     expect(await whereIs(C.terminatedUser)).toEqual(['file:s3', 'object:backups/exports/']);
   }, 60_000);
 

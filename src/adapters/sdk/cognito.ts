@@ -2,6 +2,7 @@
 export {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   AssociateSoftwareTokenCommand,
