@@ -101,33 +101,35 @@ export class StatefulStack extends Stack {
     );
 
     // Signs management API tokens (HS256). Read only by the authorizer.
-    this.tokenKey = new secrets.Secret(this, 'TokenSigningKey', {
-      description: 'Lethe: HMAC key that signs management API tokens',
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const rotationReason =
-      'Rotating the token key signs out every operator and customer at once; it is rotated by the documented runbook (docs/operations.md), not on a timer.';
-    Validations.of(this.tokenKey).acknowledge(
-      { id: 'AwsSolutions-SMG4', reason: rotationReason },
-      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: rotationReason },
+    this.tokenKey = this.hmacKey(
+      'TokenSigningKey',
+      'Lethe: HMAC key that signs management API tokens',
+      'Rotating the token key signs out every operator and customer at once; it is rotated by the documented runbook (docs/operations.md), not on a timer.',
     );
-    this.auditPepper = new secrets.Secret(this, 'AuditPepper', {
-      description: 'Lethe: HMAC key of the pseudonyms of sign-in e-mail addresses in the audit trail',
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const pepperReason =
-      'Rotating it would make sign-in records before and after unlinkable (the pseudonym of one address would change); it holds no data and is read by the session function only.';
-    Validations.of(this.auditPepper).acknowledge(
-      { id: 'AwsSolutions-SMG4', reason: pepperReason },
-      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: pepperReason },
+    // Keys the pseudonyms of sign-in addresses in the audit trail. Read only by the session function.
+    this.auditPepper = this.hmacKey(
+      'AuditPepper',
+      'Lethe: HMAC key of the pseudonyms of sign-in e-mail addresses in the audit trail',
+      'Rotating it would make sign-in records before and after unlinkable (the pseudonym of one address would change); it holds no data and is read by the session function only.',
     );
 
     this.backupBucket = this.buckets();
     this.people = new People(this, 'People');
+  }
+
+  /** A random HMAC key in Secrets Manager under the project key, retained, rotated by hand (`whyNotRotated`). */
+  private hmacKey(id: string, description: string, whyNotRotated: string): secrets.Secret {
+    const secret = new secrets.Secret(this, id, {
+      description,
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge(
+      { id: 'AwsSolutions-SMG4', reason: whyNotRotated },
+      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: whyNotRotated },
+    );
+    return secret;
   }
 
   /** The backup bucket (exports and the erasure ledger) and the bucket its access logs go to. */

@@ -29,7 +29,8 @@ function managedRuleGroups(firstPriority: number): wafv2.CfnWebACL.RuleProperty[
 }
 
 /**
- * AWS WAF in front of the API stage: a rate limit per IP, one per (origin, browser key), and the managed rule
+ * AWS WAF in front of the API stage: a rate limit per IP, one per (origin, browser key), one on sign-in per IP, and
+ * the managed rule
  * groups. No WAF logs and no sampled requests: both would record client IP addresses (P2).
  */
 export class ApiFirewall extends Construct {
@@ -78,7 +79,34 @@ export class ApiFirewall extends Construct {
             sampledRequestsEnabled: false,
           },
         },
-        ...managedRuleGroups(2),
+        {
+          // Sign-in (the session routes take passwords and codes): a tight budget per IP against guessing, on top of
+          // Cognito's own lockout.
+          name: 'rate-limit-sign-in-per-ip',
+          priority: 2,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: 100,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+              scopeDownStatement: {
+                byteMatchStatement: {
+                  fieldToMatch: { uriPath: {} },
+                  positionalConstraint: 'CONTAINS',
+                  searchString: '/v1/session',
+                  textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+                },
+              },
+            },
+          },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'lethe-sign-in-rate',
+            sampledRequestsEnabled: false,
+          },
+        },
+        ...managedRuleGroups(3),
       ],
     });
     Validations.of(waf).acknowledge({

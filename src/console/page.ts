@@ -39,7 +39,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     <button data-page="settings">Settings</button>
   </nav>
   <span id="who" hidden><label for="switch" class="muted" style="display:inline;color:#cfd8ea">Account</label>
-    <select id="switch"></select><input id="switch-id" size="22" placeholder="acc_…" hidden>
+    <select id="switch"></select><input id="switch-id" size="22" placeholder="acc_…" aria-label="Open the account with this id" hidden>
     <strong id="account-name"></strong></span>
   <button class="secondary" id="signout" hidden>Sign out</button>
 </header>
@@ -105,8 +105,16 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     return data;
   };
   const status = (msg, kind = '') => { const s = $('#status'); s.className = kind; s.textContent = msg; };
-  async function api(method, path, body, headers) {
+  async function api(method, path, body, headers, retried) {
     const res = await fetch(BASE + path, { method, headers: { authorization: 'Bearer ' + state.token, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
+    // an ID token that expired (a tab left open, a laptop asleep): one refresh, then the call again
+    if (res.status === 401 && state.refresh && !retried) {
+      try {
+        const r = await publicApi('/v1/session/refresh', { refreshToken: state.refresh, staff: state.staff });
+        state.token = r.tokens.idToken; persist(); keepAlive(r.tokens.expiresIn);
+        return api(method, path, body, headers, true);
+      } catch { /* the session has ended: the 401 below signs out */ }
+    }
     const text = await res.text();
     let data; try { data = JSON.parse(text); } catch { data = text; }
     if (!res.ok) throw Object.assign(new Error((data && data.message) || res.status + ' ' + res.statusText), { status: res.status });
@@ -280,6 +288,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     document.querySelectorAll('nav button').forEach((b) => b.setAttribute('aria-current', b.dataset.page === page ? 'page' : 'false'));
     const el = $('#page');
     if (!state.token) { el.innerHTML = ''; return; }
+    if (!state.account) { el.innerHTML = '<section><h2>Choose an account</h2><p>Type the id of the account to open in the header (acc_…).</p></section>'; $('#switch-id').focus(); return; }
     el.innerHTML = '<p>Loading…</p>';
     const view = document.createElement('div');
     try {
@@ -324,7 +333,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     } else $('#switch-id').value = state.account;
     persist();
     $('#account-name').textContent = '';
-    api('GET', acc()).then((x) => { $('#account-name').textContent = mine.length ? '' : x.name; }).catch(() => {});
+    if (state.account) api('GET', acc()).then((x) => { $('#account-name').textContent = mine.length ? '' : x.name; }).catch(() => {});
   }
   $('#switch').addEventListener('change', () => { state.account = $('#switch').value; persist(); show(state.page); });
   $('#switch-id').addEventListener('change', () => { state.account = $('#switch-id').value.trim(); persist(); header(); show('applications'); });

@@ -6,6 +6,7 @@ import { issueToken, localSigningKey } from '#adapters/auth.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { totp } from '#local/totp.ts';
 import { api, bootRuntime, createAccount, event, outboxMails, scanAll } from '../helpers/runtime.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
@@ -214,6 +215,60 @@ describe('signing in with e-mail and password (issue 21)', () => {
     await p.getByLabel('Password', { exact: true }).fill('Lethe-Console-2026!');
     await p.getByLabel('Password', { exact: true }).press('Enter');
     await p.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+    await p.close();
+  });
+
+  it('a forgotten password: the code by e-mail sets a new one, in the console', async () => {
+    const p = await browser.newPage();
+    await p.goto(`${rt.endpoints.api}/console`);
+    await p.getByLabel('E-mail', { exact: true }).fill('admin@acme.test');
+    await p.getByRole('button', { name: 'Forgot password?' }).click();
+    await p.getByRole('button', { name: 'Send code' }).click();
+    await p.getByText('If the address is known, a code is on its way.').waitFor();
+    const mail = outboxMails(rt).filter((m) => m.includes('To: admin@acme.test') && m.includes('password reset code'));
+    const code = /is (\d{6})\./.exec(mail.at(-1)!)![1]!;
+    await p.getByLabel('Code from the e-mail').fill(code);
+    await p.getByLabel('Your new password').fill('Reset-Console-2027!');
+    await p.getByRole('button', { name: 'Set new password' }).click();
+    await p.getByText('Password changed: sign in with it.').waitFor();
+    await p.getByLabel('Password', { exact: true }).fill('Reset-Console-2027!');
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+    await p.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+    // the account's administrator invites a teammate from Settings
+    await p.getByRole('button', { name: 'Settings' }).click();
+    await p.getByLabel('Teammate’s e-mail').fill('teammate@acme.test');
+    await p.getByRole('button', { name: 'Send invitation' }).click();
+    await p.getByText('Invitation sent').waitFor();
+    expect(outboxMails(rt).some((m) => m.includes('To: teammate@acme.test') && m.includes('temporary password'))).toBe(
+      true,
+    );
+    await p.close();
+  });
+
+  it('staff: the first sign-in sets up TOTP, then an account id opens an account', async () => {
+    expect((await api(rt, 'POST', '/v1/staff', { email: 'support@lethe.test', role: 'support' })).status).toBe(201);
+    const temp = /temporary password (\S+) \(/.exec(
+      outboxMails(rt).find((m) => m.includes('To: support@lethe.test'))!,
+    )![1]!;
+    const p = await browser.newPage();
+    await p.goto(`${rt.endpoints.api}/console`);
+    await p.getByLabel('E-mail', { exact: true }).fill('support@lethe.test');
+    await p.getByLabel('Password', { exact: true }).fill(temp);
+    await p.getByLabel('Lethe staff').check();
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+    await p.getByLabel('New password', { exact: true }).fill('Staff-Console-2026!');
+    await p.getByLabel('New password', { exact: true }).press('Enter');
+    // no token yet: the authenticator first
+    const setup = await p.getByText(/add this key to it/).textContent();
+    const secret = /Key: ([A-Z2-7]+)/.exec(setup!)![1]!;
+    expect(await p.evaluate(() => (globalThis as any).sessionStorage.getItem('lethe.token'))).toBeFalsy();
+    await p.getByLabel('Code from your authenticator app').fill(totp(secret));
+    await p.getByLabel('Code from your authenticator app').press('Enter');
+    await p.getByRole('heading', { name: 'Choose an account' }).waitFor();
+    await p.getByLabel('Open the account with this id').fill(acc.accountId);
+    await p.getByLabel('Open the account with this id').press('Enter');
+    await p.getByRole('heading', { name: /Applications of Acme/ }).waitFor();
+    await p.screenshot({ path: path.join(ARTIFACTS, '10-staff.png'), fullPage: true });
     await p.close();
   });
 });

@@ -293,6 +293,10 @@ describe('API: TLS, logging without personal data, request validation', () => {
     expect(perOrigin.AggregateKeyType).toBe('CUSTOM_KEYS');
     expect(perOrigin.CustomKeys.map((k: any) => k.Header?.Name ?? k.QueryArgument?.Name)).toEqual(['origin', 'key']);
     expect(perOrigin.ScopeDownStatement.ByteMatchStatement.SearchString).toBe('/v1/browser-events');
+    // sign-in: a tight budget per IP on the session routes (issue 21)
+    const signIn = rules.find((r) => r.Name === 'rate-limit-sign-in-per-ip')!.Statement.RateBasedStatement;
+    expect(signIn).toMatchObject({ Limit: 100, AggregateKeyType: 'IP' });
+    expect(signIn.ScopeDownStatement.ByteMatchStatement.SearchString).toBe('/v1/session');
     expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
   });
 });
