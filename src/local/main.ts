@@ -46,7 +46,12 @@ try {
   console.log(
     `  Demo shop    ${demo.url}   (account ${demo.account.accountId}; sign in as ${DEMO_USER}, click around,`,
   );
-  console.log(`               then find ${DEMO_USER} in ${e.api}/console with ${e.dataDir}/auth/admin.token)`);
+  console.log(
+    `               then find ${DEMO_USER} in ${e.api}/console: sign in as dpo@demo-shop.test with the temporary`,
+  );
+  console.log(
+    `               password of its invitation in the outbox, or open the fold with ${e.dataDir}/auth/admin.token)`,
+  );
   console.log(`  Tables       ${rt.tables.join(', ')}`);
   console.log(`  Buckets      ${rt.buckets.join(', ')}`);
   console.log(`Endpoints written to ${e.dataDir}/endpoints.json. Ctrl-C stops.`);
