@@ -11,7 +11,7 @@ import {
   WrongCredentials,
 } from '#core/people.ts';
 import { ENV } from '#core/schema.ts';
-import { badRequest } from '#core/errors.ts';
+import { badRequest, RetryableError } from '#core/errors.ts';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { cognito, dynamo, env } from './aws.ts';
@@ -34,6 +34,9 @@ const WRONG = new Set([
   'PasswordResetRequiredException',
 ]);
 
+/** Cognito busy or failing: the caller may try again shortly (503 with Retry-After). */
+const BUSY = new Set(['TooManyRequestsException', 'LimitExceededException', 'InternalErrorException']);
+
 async function call<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
@@ -41,6 +44,8 @@ async function call<T>(f: () => Promise<T>): Promise<T> {
     const name = (e as Error).name;
     if (WRONG.has(name)) throw new WrongCredentials(name);
     if (name === 'InvalidPasswordException') throw badRequest('newPassword', (e as Error).message);
+    if (BUSY.has(name) || (e as { $fault?: string }).$fault === 'server')
+      throw new RetryableError('the sign-in service is busy: try again in a moment');
     throw e;
   }
 }

@@ -169,17 +169,24 @@ export async function createAccount(ports: ManagementPorts, p: Principal, body: 
   return audited(ports, p, 'accounts:create', undefined, async () => {
     const input = parseOr400(CreateAccountSchema, body);
     const created = await ports.createAccount({ ...input, nowMs: ports.clock.nowMs() });
-    // the administrative contact is invited to the console as the account's administrator (issue 21)
-    const invitation = await ports.directory.invite('customers', input.adminEmail, {
-      accounts: [created.accountId],
-      adminOf: [created.accountId],
-    });
+    // The administrative contact is invited to the console as the account's administrator (issue 21). The account
+    // exists by now: an invitation that fails is reported (and audited), not turned into a failed creation that a
+    // retry would repeat; `people:invite` sends it again.
+    let invitation: 'invited' | 'granted' | 'failed';
+    try {
+      invitation = await ports.directory.invite('customers', input.adminEmail, {
+        accounts: [created.accountId],
+        adminOf: [created.accountId],
+      });
+    } catch {
+      invitation = 'failed';
+    }
     await ports.audit({
       actor: p.sub,
       role: p.role,
       operation: 'people:invite',
       accountId: created.accountId,
-      outcome: 'ok',
+      outcome: invitation === 'failed' ? 'failed' : 'ok',
       at: ports.clock.nowMs(),
       detail: { invitation, admin: true },
     });

@@ -156,6 +156,8 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, LocalMachine>();
   /** the machines exist from the runtime's start (CloudFormation creates them when it deploys) */
   private readonly createdAt = Date.now();
+  /** the end-of-execution work (onExecutionEnd) still under way */
+  private readonly ending = new Set<Promise<void>>();
   private readonly running = new Map<
     string,
     { done: Promise<ExecutionRecord>; abort: () => void; stopped?: { error?: string; cause?: string } }
@@ -335,7 +337,10 @@ export class LocalStepFunctions {
         if (this.describe(rec.executionArn)?.status !== 'ABORTED') this.save(final);
         this.running.delete(rec.executionArn);
         const ended = this.describe(rec.executionArn)!;
-        await this.options.onExecutionEnd?.(ended).catch(() => {});
+        // what follows an execution's end (the engine's files rewritten) is awaited by drain() too
+        const after = (this.options.onExecutionEnd?.(ended) ?? Promise.resolve()).catch(() => {});
+        this.ending.add(after);
+        await after.finally(() => this.ending.delete(after));
         return ended;
       });
     this.running.set(rec.executionArn, { done, abort: execution.abort });
@@ -373,6 +378,7 @@ export class LocalStepFunctions {
   /** Waits for every execution in flight (used on shutdown and by tests). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled([...this.ending]);
   }
 
   /**

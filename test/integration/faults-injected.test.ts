@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamo, s3 } from '#adapters/aws.ts';
+import { cognito, dynamo, s3 } from '#adapters/aws.ts';
 import { sendBatch } from '../../src/client/agent.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { api, bootRuntime, createAccount, event, scanAll, waitForErasure } from '../helpers/runtime.ts';
@@ -94,5 +94,54 @@ describe('S3 errors', () => {
     fault.remove();
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('2');
+  });
+});
+
+describe('Cognito busy or failing (issue 21)', () => {
+  const busy = () =>
+    Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 400 } });
+
+  it('a throttled sign-in answers 503 with Retry-After, and works again after', async () => {
+    const { client } = await cognito();
+    const fault = inject(client, 'cognito-busy', (c) => c === 'InitiateAuthCommand', busy);
+    try {
+      const r = await api(rt, 'POST', '/v1/session', { email: 'admin@acme.test', password: 'Whatever-1-Pass' }, 'none');
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBeTruthy();
+      expect(fault.fired()).toBe(1);
+    } finally {
+      fault.remove();
+    }
+    const again = await api(
+      rt,
+      'POST',
+      '/v1/session',
+      { email: 'admin@acme.test', password: 'Whatever-1-Pass' },
+      'none',
+    );
+    expect(again.status).toBe(401);
+  });
+
+  it('an account whose invitation cannot be sent is still created, and says so (the invitation can be sent again)', async () => {
+    const { client } = await cognito();
+    const fault = inject(client, 'cognito-down', (c) => c === 'AdminGetUserCommand', busy);
+    let created;
+    try {
+      created = await api(rt, 'POST', '/v1/accounts', {
+        name: 'No mail',
+        creatorEmail: 'a@nomail.test',
+        adminEmail: 'b@nomail.test',
+      });
+    } finally {
+      fault.remove();
+    }
+    expect(created.status).toBe(201);
+    expect(created.body.invitation).toBe('failed');
+    const again = await api(rt, 'POST', `/v1/accounts/${created.body.accountId}/people`, {
+      email: 'b@nomail.test',
+      admin: true,
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.outcome).toBe('invited');
   });
 });

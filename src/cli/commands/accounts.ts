@@ -19,7 +19,9 @@ export const accountCommands: Record<string, Command> = {
         `browser key ${out.browserKey}`,
         out.invitation === 'invited'
           ? `console: ${String(values['admin-email'])} is invited (a temporary password by e-mail)`
-          : `console: ${String(values['admin-email'])} already signs in, and now administers this account`,
+          : out.invitation === 'granted'
+            ? `console: ${String(values['admin-email'])} already signs in, and now administers this account`
+            : `console: the invitation could not be sent; send it again with: lethe users invite --account ${out.accountId} --email ${String(values['admin-email'])} --role account-admin`,
       ].join('\n'),
     );
   },

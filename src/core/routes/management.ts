@@ -72,7 +72,7 @@ export const management: Array<Route<M>> = [
         keyId: str,
         secret: str,
         browserKey: str,
-        invitation: z.enum(['invited', 'granted']),
+        invitation: z.enum(['invited', 'granted', 'failed']),
       }),
     ),
     errors: [400],
