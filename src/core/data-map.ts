@@ -769,7 +769,7 @@ export const DATA_MAP: readonly Place[] = [
     resources: [],
     localOnly: true,
     where:
-      '<data>/auth (tokens, local AWS credentials), <data>/endpoints.json, <data>/running.pid, <data>/demo.json (the demo shop account: ids and its public browser key)',
+      '<data>/auth (the token key, the audit pepper, the bootstrap token, local AWS credentials), <data>/endpoints.json, <data>/running.pid, <data>/demo.json (the demo shop account: ids and its public browser key)',
     holds: ['secret', 'configuration'],
     retention: { rule: 'contract' },
     erasure: noIdentity,

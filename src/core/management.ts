@@ -232,6 +232,7 @@ export async function updateAccount(
           changes.retentionDays,
           ports.clock.nowMs(),
           account.retentionFloor,
+          account.retentionCeiling,
         ),
         retentionCeiling: retentionCeilingAfter(
           account.retentionDays,

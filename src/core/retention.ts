@@ -69,17 +69,23 @@ export interface RetentionFloor {
   until: number;
 }
 
-/** The floor after a change of retention from `fromDays` to `toDays` at `nowMs` (undefined: none is needed). */
+/**
+ * The floor after a change of retention from `fromDays` to `toDays` at `nowMs` (undefined: none is needed). While a
+ * ceiling is in force (a shortening before), items stored under the longer setting of then are alive too: the
+ * floor lasts until they have expired as well.
+ */
 export function retentionFloorAfter(
   fromDays: number,
   toDays: number,
   nowMs: number,
   current?: RetentionFloor,
+  ceiling?: RetentionCeiling,
 ): RetentionFloor | undefined {
   const active = current && current.until > nowMs ? current : undefined;
   if (toDays <= fromDays) return active;
   // a batch may still be ingested with the old setting for a few seconds (the settings cache): a day's margin
-  const until = nowMs + (fromDays + 1) * DAY_SECONDS * 1000;
+  const stored = Math.max(fromDays, ceiling && ceiling.until > nowMs ? ceiling.days : 0);
+  const until = nowMs + (stored + 1) * DAY_SECONDS * 1000;
   return {
     days: Math.min(fromDays, active?.days ?? fromDays),
     until: Math.max(until, active?.until ?? 0),

@@ -44,7 +44,7 @@ describe('retention cutoffs: every item that became doomed is within reach of th
             let floor: RetentionFloor | undefined;
             let ceiling: RetentionCeiling | undefined;
             for (const c of changes.filter((x) => x.at <= t)) {
-              floor = retentionFloorAfter(days, c.days, c.at, floor);
+              floor = retentionFloorAfter(days, c.days, c.at, floor, ceiling);
               ceiling = retentionCeilingAfter(days, c.days, c.at, ceiling);
               days = c.days;
             }
@@ -78,7 +78,22 @@ describe('retention cutoffs: every item that became doomed is within reach of th
           }
         },
       ),
-      { numRuns: 3000 },
+      // the counterexample that found the floor ending before the items of an earlier, longer setting had expired
+      {
+        numRuns: 3000,
+        examples: [
+          [
+            1,
+            [
+              [0, 75],
+              [2, 76],
+              [1, 1],
+            ],
+            [[0, 0]],
+            1800,
+          ],
+        ],
+      },
     );
   });
 
