@@ -15,6 +15,7 @@ import { badRequest, RetryableError } from '#core/errors.ts';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { cognito, dynamo, env } from './aws.ts';
+import { retryable } from './dynamo-errors.ts';
 import { platform } from './platform.ts';
 
 /**
@@ -75,6 +76,21 @@ async function step(kind: PoolKind, out: AuthOut): Promise<SignInStep> {
     return { challenge, session: a.Session ?? out.Session!, secret: a.SecretCode };
   }
   return { challenge, session: out.Session! };
+}
+
+/** A person's attributes in a pool, or undefined when the pool has nobody of that address. */
+async function attributesOf(
+  UserPoolId: string,
+  email: string,
+): Promise<Record<string, string | undefined> | undefined> {
+  const { sdk, client } = await cognito();
+  try {
+    const u = await client.send(new sdk.AdminGetUserCommand({ UserPoolId, Username: email }));
+    return Object.fromEntries((u.UserAttributes ?? []).map((x) => [x.Name!, x.Value]));
+  } catch (e) {
+    if ((e as Error).name === 'UserNotFoundException') return undefined;
+    throw e;
+  }
 }
 
 export const cognitoDirectory: Directory = {
@@ -169,14 +185,8 @@ export const cognitoDirectory: Directory = {
             },
           ]
         : [];
-    let existing: Record<string, string | undefined> | undefined;
-    try {
-      const u = await client.send(new sdk.AdminGetUserCommand({ UserPoolId, Username: email }));
-      const a = Object.fromEntries((u.UserAttributes ?? []).map((x) => [x.Name!, x.Value]));
-      existing = { accounts: a[`custom:${ACCOUNTS_ATTRIBUTE}`], adminOf: a[`custom:${ADMIN_OF_ATTRIBUTE}`] };
-    } catch (e) {
-      if ((e as Error).name !== 'UserNotFoundException') throw e;
-    }
+    const a = await attributesOf(UserPoolId, email);
+    const existing = a && { accounts: a[`custom:${ACCOUNTS_ATTRIBUTE}`], adminOf: a[`custom:${ADMIN_OF_ATTRIBUTE}`] };
     if (existing) {
       if (kind === 'customers')
         await client.send(
@@ -197,11 +207,13 @@ export const cognitoDirectory: Directory = {
       await client.send(new sdk.AdminAddUserToGroupCommand({ UserPoolId, Username: email, GroupName: grant.group }));
     // the account remembers its people, so that its termination takes them out of the pool (revokeAccount)
     for (const accountId of grant.accounts ?? [])
-      await dynamo().send(
-        new PutItemCommand({
-          TableName: env(ENV.accountsTable),
-          Item: marshall({ pk: `ACCOUNT#${accountId}`, sk: `PERSON#${email.trim().toLowerCase()}` }),
-        }),
+      await retryable('accounts', () =>
+        dynamo().send(
+          new PutItemCommand({
+            TableName: env(ENV.accountsTable),
+            Item: marshall({ pk: `ACCOUNT#${accountId}`, sk: `PERSON#${email.trim().toLowerCase()}` }),
+          }),
+        ),
       );
     return existing ? 'granted' : 'invited';
   },
@@ -222,14 +234,8 @@ export async function emailPseudonym(email: string): Promise<string> {
 export async function revokeAccount(email: string, accountId: string): Promise<void> {
   const { sdk, client } = await cognito();
   const UserPoolId = poolOf('customers');
-  let a: Record<string, string | undefined>;
-  try {
-    const u = await client.send(new sdk.AdminGetUserCommand({ UserPoolId, Username: email }));
-    a = Object.fromEntries((u.UserAttributes ?? []).map((x) => [x.Name!, x.Value]));
-  } catch (e) {
-    if ((e as Error).name === 'UserNotFoundException') return;
-    throw e;
-  }
+  const a = await attributesOf(UserPoolId, email);
+  if (!a) return;
   const accounts = accountList(a[`custom:${ACCOUNTS_ATTRIBUTE}`]).filter((x) => x !== accountId);
   if (!accounts.length) {
     await client.send(new sdk.AdminDeleteUserCommand({ UserPoolId, Username: email }));
