@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETECTORS, detect, ibanValid, inert, isikukoodValid, luhn } from '#core/scrub/detectors.ts';
 import { FIELD_KINDS, scrub } from '#core/scrub/engine.ts';
-import { specialCategoryOf } from '#core/scrub/special.ts';
+import {
+  asciiFold,
+  exactCategoryOf,
+  fold,
+  mayHoldTerm,
+  SPECIAL_CATEGORIES,
+  specialCategoryOf,
+} from '#core/scrub/special.ts';
 import { compilePattern, loadPatternEngine, PatternError } from '#core/scrub/patterns.ts';
 
 // ---- generators of personal data ----
@@ -327,6 +334,66 @@ describe('special categories in percent-encoded and accented text', () => {
     expect(specialCategoryOf('F%C3%BChrungszeugnis beantragen')).toBe('criminal-convictions');
     expect(specialCategoryOf('hivé')).toBeUndefined(); // one word with an accented letter, not "hiv"
     expect(specialCategoryOf('100% sure')).toBeUndefined();
+  });
+  it('property: folding text beyond ASCII character by character gives the words of folding it whole', () => {
+    // the scan reads words: runs of ASCII letters and digits, in any case
+    const words = (t: string) =>
+      t
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter(Boolean);
+    const piece = fc.oneof(
+      fc.constantFrom(
+        'hiv',
+        'Grossesse',
+        'trade',
+        ' ',
+        '%',
+        '%20',
+        '-',
+        'é',
+        'e\u0301',
+        'Ü',
+        'İ',
+        'ß',
+        'ﬁ',
+        'Ⅻ',
+        '＠',
+        'Ａ',
+      ),
+      fc.constantFrom('𝐝𝐢𝐚𝐛𝐞𝐭𝐞𝐬', 'ǅ', 'ｓｃｈｗｕｌ', '\u0483', 'ø', 'ł', 'Œ', '½', '\ud800', '\udc00'),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const t = parts.join('');
+        expect(words(asciiFold(t))).toEqual(words(fold(t).replace(/[^\p{ASCII}]|%/gu, ' ')));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(specialCategoryOf('𝐝𝐢𝐚𝐛𝐞𝐭𝐞𝐬 é')).toBe('health'); // mathematical letters are letters after NFKD
+  });
+  it('property: the automaton clears no text in which the word scan finds a term', () => {
+    const words = [...new Set(Object.values(SPECIAL_CATEGORIES).flatMap((t) => t.flatMap((x) => fold(x).split(' '))))];
+    const piece = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...words) },
+      fc.constantFrom(...words).map((w) => w.toUpperCase()),
+      fc.constantFrom(...words).map((w) => w.slice(0, -1)),
+      fc.constantFrom(' ', '  ', '-', '_', '%20', '%2B', '%', '%4', '%41', '%C3%A9', '+', '.', '2', 'x', 'é', '?q='),
+    );
+    let hits = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (parts) => {
+        const t = parts.join('');
+        const exact = exactCategoryOf(t);
+        if (exact !== undefined) hits++;
+        expect(exact === undefined || mayHoldTerm(t)).toBe(true);
+        expect(specialCategoryOf(t)).toBe(exact);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(hits).toBeGreaterThan(2000); // the generator makes texts with terms, not only texts without
+    expect(mayHoldTerm('Build v1.2.3 trace 0123abcd')).toBe(false); // and it clears ordinary text
   });
 });
 

@@ -180,6 +180,36 @@ export function fold(text: string): string {
     .replace(/[_\-+./]+/g, ' ');
 }
 
+/** a character beyond ASCII (by code point) → its ASCII fold: NFKD without accents, lower case, the rest spaces */
+const FOLDED = new Map<number, string>();
+function foldChar(cp: number): string {
+  let f = FOLDED.get(cp);
+  if (f === undefined) {
+    f = fold(String.fromCodePoint(cp)).replace(/[^\p{ASCII}]|%/gu, ' ');
+    if (FOLDED.size < 4096) FOLDED.set(cp, f); // (a bound: text may hold any of a million code points)
+  }
+  return f;
+}
+
+/**
+ * The text as the word scan can read it: only ASCII, '%' a space, every other character folded on its own (a
+ * character's NFKD form does not depend on its neighbours). Equal, for the scan, to folding the whole text, at
+ * the cost of one pass and a look-up per character beyond ASCII.
+ */
+export function asciiFold(t: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128 && c !== 37) continue;
+    const cp = c < 128 ? c : t.codePointAt(i)!;
+    out += t.slice(from, i) + (c === 37 ? ' ' : foldChar(cp));
+    if (cp > 0xffff) i++;
+    from = i + 1;
+  }
+  return out + t.slice(from);
+}
+
 /** first word of a term → the terms that start with it (most words first), each as its words and category */
 const BY_FIRST = new Map<string, Array<{ words: string[]; category: string }>>();
 /** filter on (length, first letter, last letter) of first words: a word whose entry is 0 starts no term */
@@ -266,13 +296,121 @@ function termAt(t: string, s: number, e: number): string | undefined | typeof FA
   return undefined;
 }
 
+// ---- the pre-filter: one table look-up per character ----
+// A deterministic automaton built from the terms reads the text once, one character class at a time (a letter in
+// either case, a digit, anything else), and tells whether a term can occur in it at all. Most texts hold none, and
+// are done with one look-up per character: no branch depends on the text but the rare ones (a term, '%', a
+// character beyond ASCII). Only a text it cannot clear goes through the exact scan below; so the automaton only has
+// to find every term the scan finds (a property test holds it to that), never the category.
+const DIGIT_CLASS = 26;
+const SEP_CLASS = 27;
+const CHAR_CLASS = new Uint8Array(128).fill(SEP_CLASS);
+for (let c = 0; c < 26; c++) CHAR_CLASS[65 + c] = CHAR_CLASS[97 + c] = c;
+for (let c = 48; c < 58; c++) CHAR_CLASS[c] = DIGIT_CLASS;
+/** the automaton: state * 32 + class → state; state 0 means "a term may be here", state 1 is the start */
+const { table: TERM_TABLE, final: TERM_FINAL } = termAutomaton();
+
 /**
- * The first special category whose terms occur as whole words in the text, or undefined. One pass over the
- * text: each word's hash is checked against the filter of first words, and only a hit is looked up. Percent
- * escapes of separators ("%20") are read as separators; anything else non-ASCII is folded (accents removed)
- * and decoded first.
+ * The terms as a trie of letters, a "gap" node between the words of a term (white space and other separators),
+ * then the subset construction: a state is the set of trie nodes the text so far can be in. The root is entered
+ * again at every separator (a term starts at any word), and a digit ends every path until the next separator.
+ */
+function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
+  interface Node {
+    next: Map<number, number>;
+    final: boolean;
+    gap: number;
+  }
+  const nodes: Node[] = [{ next: new Map(), final: false, gap: -1 }]; // 0: the root, a gap before a term's first word
+  const gaps = new Set([0]);
+  const add = () => nodes.push({ next: new Map(), final: false, gap: -1 }) - 1;
+  for (const list of BY_FIRST.values())
+    for (const { words } of list) {
+      let at = 0;
+      words.forEach((word, k) => {
+        for (const ch of word) {
+          const c = ch.charCodeAt(0) - 97;
+          if (c < 0 || c > 25) throw new Error(`special-category term with a character beyond a-z: ${words.join(' ')}`);
+          const node = nodes[at]!;
+          at = node.next.get(c) ?? node.next.set(c, add()).get(c)!;
+        }
+        const end = nodes[at]!;
+        if (k === words.length - 1) end.final = true;
+        else {
+          if (end.gap < 0) gaps.add((end.gap = add()));
+          at = end.gap;
+        }
+      });
+    }
+  const key = (set: number[]) => set.join(',');
+  const sets: Array<number[] | undefined> = [undefined, [0]]; // 0: a term is possible (absorbing); 1: the start
+  const ids = new Map([[key([0]), 1]]);
+  const rows: number[][] = [new Array(32).fill(0)];
+  const idOf = (set: number[]) => {
+    const sorted = [...new Set(set)].sort((a, b) => a - b);
+    let id = ids.get(key(sorted));
+    if (id === undefined) {
+      ids.set(key(sorted), (id = sets.length));
+      sets.push(sorted);
+    }
+    return id;
+  };
+  for (let id = 1; id < sets.length; id++) {
+    const set = sets[id]!;
+    const row = new Array(32).fill(0);
+    for (let c = 0; c < 26; c++) row[c] = idOf(set.flatMap((n) => nodes[n]!.next.get(c) ?? []));
+    row[DIGIT_CLASS] = idOf([]);
+    // a separator after a term's last word: a term is there; otherwise on to the gaps, and the root again
+    row[SEP_CLASS] = set.some((n) => nodes[n]!.final)
+      ? 0
+      : idOf([
+          0,
+          ...set.filter((n) => gaps.has(n)),
+          ...set.flatMap((n) => (nodes[n]!.gap >= 0 ? [nodes[n]!.gap] : [])),
+        ]);
+    rows[id] = row;
+  }
+  return {
+    table: Uint16Array.from(rows.flat()),
+    final: Uint8Array.from(sets.map((set) => (set ? (set.some((n) => nodes[n]!.final) ? 1 : 0) : 1))),
+  };
+}
+
+/**
+ * Whether the text may hold a term, or holds what only the exact scan reads (a character beyond ASCII, an escaped
+ * letter or digit). Escapes of separators ("%20") are separators, as for the scan.
+ */
+export function mayHoldTerm(t: string): boolean {
+  let s = 1;
+  const n = t.length;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c > 127) return true;
+    let k = CHAR_CLASS[c]!;
+    if (c === 37) {
+      const x = escapeAt(t, i);
+      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return true;
+      if (x >= 0) i += 2;
+      k = SEP_CLASS;
+    }
+    s = TERM_TABLE[(s << 5) | k]!;
+    if (s === 0) return true;
+  }
+  return TERM_FINAL[s] === 1;
+}
+
+/**
+ * The first special category whose terms occur as whole words in the text, or undefined. The automaton clears
+ * most texts; the others are scanned word by word: each word's (length, first, last) is checked against the filter
+ * of first words, and only a hit is looked up. Percent escapes of separators ("%20") are read as separators;
+ * anything else non-ASCII is folded (accents removed) and decoded first.
  */
 export function specialCategoryOf(text: string): string | undefined {
+  return mayHoldTerm(text) ? exactCategoryOf(text) : undefined;
+}
+
+/** specialCategoryOf without the pre-filter */
+export function exactCategoryOf(text: string): string | undefined {
   const found = scan(text);
   if (found !== FALLBACK) return found as string | undefined;
   let decoded = text;
@@ -281,8 +419,7 @@ export function specialCategoryOf(text: string): string | undefined {
   } catch {
     /* not an encoded text */
   }
-  // everything outside ASCII (and %) becomes a space before the keyword scan
-  const r = scan(fold(decoded).replace(/[^\p{ASCII}]|%/gu, ' '));
+  const r = scan(asciiFold(decoded));
   return r === FALLBACK ? undefined : (r as string | undefined);
 }
 
