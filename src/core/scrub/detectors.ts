@@ -552,6 +552,18 @@ function keyedSecretMatch(text: string, i: number, spaced: boolean): boolean {
   return known === e ? found(API_KEY!, v, e) : found(KEYED!, v, e);
 }
 
+/**
+ * '=' or ':' at i, after the character pc (or white space): a password or a keyed secret, when the word before ends in
+ * pass, password, passwd or pwd (…ss, …rd, …wd), or in key, secret or token (…ey, …et, …en).
+ */
+function keyValueMatch(text: string, i: number, pc: number, spaced: boolean): boolean {
+  const lp = pc | 0x20;
+  const lp2 = ch(text, i - 2) | 0x20;
+  if ((spaced || ((lp === 100 || lp === 115) && (lp2 === 115 || lp2 === 114 || lp2 === 119))) && passwordMatch(text, i))
+    return true;
+  return (spaced || ((lp === 121 || lp === 116 || lp === 110) && lp2 === 101)) && keyedSecretMatch(text, i, false);
+}
+
 /** Digits from i on, counting single ' ' or '-' separators between them (a card number's shape). */
 function cardDigits(text: string, i: number, count: number): number {
   const n = text.length;
@@ -759,18 +771,17 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         if (e > 0) return found(SECRET!, i, e);
       }
     } else if (f & SPACE_ONLY || (c > 127 && isSpace(c))) {
+      // the word before ends in bearer, basic or token (…er, …ic, …en), or in key, secret or token (…ey, …et, …en)
       const lp = prev & WORD ? pc | 0x20 : 0;
-      if ((lp === 114 || lp === 99 || lp === 110) && bearerMatch(text, i)) return true;
-      if ((lp === 121 || lp === 116) && keyedSecretMatch(text, i, true)) return true;
+      const lp2 = lp ? ch(text, i - 2) | 0x20 : 0;
+      if ((lp === 114 || lp === 99 || lp === 110) && (lp2 === 101 || lp2 === 105) && bearerMatch(text, i)) return true;
+      if ((lp === 121 || lp === 116) && lp2 === 101 && keyedSecretMatch(text, i, true)) return true;
     } else if (c === 0xff20) {
       if (fullWidthEmail(text, i, from)) return true;
     } else if (f & TRIGGER) {
       const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
       if (c === 61 || c === 58) {
-        const lp = pc | 0x20;
-        if ((lp === 100 || lp === 115 || prev & SPACE_ONLY) && passwordMatch(text, i)) return true;
-        if ((lp === 121 || lp === 116 || lp === 110 || prev & SPACE_ONLY) && keyedSecretMatch(text, i, false))
-          return true;
+        if (keyValueMatch(text, i, pc, (prev & SPACE_ONLY) !== 0)) return true;
       } else if (
         c === 43
           ? isDigitCode(next)

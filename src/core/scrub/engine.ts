@@ -4,6 +4,7 @@ import { hexVal, keyOf, specialCategoryOf } from './special.ts';
 import { scrubSql } from './sql.ts';
 import { compilePattern, growthCap, PatternError, replaceMatches } from './patterns.ts';
 import type { RE2JS } from 're2js';
+import { unsliced } from './strings.ts';
 
 export const FIELD_KINDS = ['url', 'label', 'error', 'query', 'service-url'] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
@@ -251,7 +252,7 @@ const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
  */
 function scrubSegment(url: string, s: number, e: number, r: Redactor): string | undefined {
   if (e - s !== 36 && r.passes(url, s, e)) return undefined; // (a UUID may be all letters)
-  const seg = url.slice(s, e);
+  const seg = unsliced(url.slice(s, e));
   const decoded = safeDecode(seg);
   if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
   if (longNumber(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
@@ -267,7 +268,7 @@ function scrubPair(url: string, s: number, e: number, r: Redactor): string | und
   const label = personalParam(url, s, eq);
   if (label && e > eq + 1) return `${url.slice(s, eq)}=${r.replacement(`param:${label}`, label, url.slice(eq + 1, e))}`;
   if (e - eq - 1 !== 36 && r.passes(url, eq + 1, e)) return undefined;
-  const value = url.slice(eq + 1, e);
+  const value = unsliced(url.slice(eq + 1, e));
   const decoded = safeDecode(value);
   const cleaned = isUuid(decoded) ? r.replacement('uuid', 'id', decoded) : r.text(decoded);
   return cleaned === decoded ? undefined : `${url.slice(s, eq)}=${cleaned}`;
@@ -322,7 +323,7 @@ function scrubAuthority(url: string, s: number, e: number, r: Redactor): string 
       `${r.replacement('url-credentials', 'credentials', url.slice(s, cred + 1))}@${url.slice(cred + 1, e)}`,
     );
   if (r.passes(url, s, e)) return undefined;
-  const host = url.slice(s, e);
+  const host = unsliced(url.slice(s, e));
   const cleaned = r.text(host);
   return cleaned === host ? undefined : cleaned;
 }
@@ -373,7 +374,7 @@ function scrubUrl(url: string, r: Redactor): string {
     let f: string | undefined;
     if (url.indexOf('=', hash) >= 0) f = mapParts(url, hash + 1, n, '&', scrubPair, r);
     else if (!r.passes(url, hash + 1, n)) {
-      const fragment = url.slice(hash + 1);
+      const fragment = unsliced(url.slice(hash + 1));
       const decoded = safeDecode(fragment);
       const cleaned = r.text(decoded);
       if (cleaned !== decoded) f = cleaned;

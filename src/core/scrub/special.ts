@@ -376,27 +376,33 @@ function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
   };
 }
 
+/** What the automaton tells of a text: no term; maybe a term; or text it cannot read (then neither can the scan). */
+export const CLEAR = 0;
+export const MAYBE = 1;
+export const UNREADABLE = 2;
+
 /**
- * Whether the text may hold a term, or holds what only the exact scan reads (a character beyond ASCII, an escaped
- * letter or digit). Escapes of separators ("%20") are separators, as for the scan.
+ * CLEAR when the text holds no term; MAYBE when it may; UNREADABLE at a character beyond ASCII or an escaped letter
+ * or digit, before which no term has ended (the scan would stop there too). Escapes of separators ("%20") are
+ * separators, as for the scan.
  */
-export function mayHoldTerm(t: string): boolean {
+export function termPrefilter(t: string): number {
   let s = 1;
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (c > 127) return true;
+    if (c > 127) return UNREADABLE;
     let k = CHAR_CLASS[c]!;
     if (c === 37) {
       const x = escapeAt(t, i);
-      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return true;
+      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return UNREADABLE;
       if (x >= 0) i += 2;
       k = SEP_CLASS;
     }
     s = TERM_TABLE[(s << 5) | k]!;
-    if (s === 0) return true;
+    if (s === 0) return MAYBE;
   }
-  return TERM_FINAL[s] === 1;
+  return TERM_FINAL[s] === 1 ? MAYBE : CLEAR;
 }
 
 /**
@@ -406,13 +412,18 @@ export function mayHoldTerm(t: string): boolean {
  * anything else non-ASCII is folded (accents removed) and decoded first.
  */
 export function specialCategoryOf(text: string): string | undefined {
-  return mayHoldTerm(text) ? exactCategoryOf(text) : undefined;
+  const p = termPrefilter(text);
+  return p === CLEAR ? undefined : p === MAYBE ? exactCategoryOf(text) : foldedCategoryOf(text);
 }
 
 /** specialCategoryOf without the pre-filter */
 export function exactCategoryOf(text: string): string | undefined {
   const found = scan(text);
-  if (found !== FALLBACK) return found as string | undefined;
+  return found === FALLBACK ? foldedCategoryOf(text) : (found as string | undefined);
+}
+
+/** The category read from the text decoded and folded to ASCII. */
+function foldedCategoryOf(text: string): string | undefined {
   let decoded = text;
   try {
     decoded = decodeURIComponent(text.replace(/\+/g, ' '));
