@@ -553,15 +553,16 @@ function keyedSecretMatch(text: string, i: number, spaced: boolean): boolean {
 }
 
 /**
- * '=' or ':' at i, after the character pc (or white space): a password or a keyed secret, when the word before ends in
- * pass, password, passwd or pwd (…ss, …rd, …wd), or in key, secret or token (…ey, …et, …en).
+ * '=' or ':' at i: a password or a keyed secret, when the word before it (past white space) ends in pass, password,
+ * passwd or pwd (…ss, …rd, …wd), or in key, secret or token (…ey, …et, …en).
  */
-function keyValueMatch(text: string, i: number, pc: number, spaced: boolean): boolean {
-  const lp = pc | 0x20;
-  const lp2 = ch(text, i - 2) | 0x20;
-  if ((spaced || ((lp === 100 || lp === 115) && (lp2 === 115 || lp2 === 114 || lp2 === 119))) && passwordMatch(text, i))
-    return true;
-  return (spaced || ((lp === 121 || lp === 116 || lp === 110) && lp2 === 101)) && keyedSecretMatch(text, i, false);
+function keyValueMatch(text: string, i: number): boolean {
+  let k = i;
+  while (k > 0 && isSpace(text.charCodeAt(k - 1))) k--;
+  const lp = ch(text, k - 1) | 0x20;
+  const lp2 = ch(text, k - 2) | 0x20;
+  if ((lp === 100 || lp === 115) && (lp2 === 115 || lp2 === 114 || lp2 === 119) && passwordMatch(text, i)) return true;
+  return (lp === 121 || lp === 116 || lp === 110) && lp2 === 101 && keyedSecretMatch(text, i, false);
 }
 
 /** Digits from i on, counting single ' ' or '-' separators between them (a card number's shape). */
@@ -781,7 +782,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
     } else if (f & TRIGGER) {
       const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
       if (c === 61 || c === 58) {
-        if (keyValueMatch(text, i, pc, (prev & SPACE_ONLY) !== 0)) return true;
+        if (keyValueMatch(text, i)) return true;
       } else if (
         c === 43
           ? isDigitCode(next)
