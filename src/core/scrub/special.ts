@@ -316,63 +316,74 @@ const { table: TERM_TABLE, final: TERM_FINAL } = termAutomaton();
  * again at every separator (a term starts at any word), and a digit ends every path until the next separator.
  */
 function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
-  interface Node {
-    next: Map<number, number>;
-    final: boolean;
-    gap: number;
-  }
-  const nodes: Node[] = [{ next: new Map(), final: false, gap: -1 }]; // 0: the root, a gap before a term's first word
-  const gaps = new Set([0]);
-  const add = () => nodes.push({ next: new Map(), final: false, gap: -1 }) - 1;
-  for (const list of BY_FIRST.values())
-    for (const { words } of list) {
-      let at = 0;
-      words.forEach((word, k) => {
-        for (const ch of word) {
-          const c = ch.charCodeAt(0) - 97;
-          if (c < 0 || c > 25) throw new Error(`special-category term with a character beyond a-z: ${words.join(' ')}`);
-          const node = nodes[at]!;
-          at = node.next.get(c) ?? node.next.set(c, add()).get(c)!;
-        }
-        const end = nodes[at]!;
-        if (k === words.length - 1) end.final = true;
-        else {
-          if (end.gap < 0) gaps.add((end.gap = add()));
-          at = end.gap;
-        }
-      });
-    }
-  const key = (set: number[]) => set.join(',');
-  const sets: Array<number[] | undefined> = [undefined, [0]]; // 0: a term is possible (absorbing); 1: the start
-  const ids = new Map([[key([0]), 1]]);
-  const rows: number[][] = [new Array(32).fill(0)];
-  const idOf = (set: number[]) => {
-    const sorted = [...new Set(set)].sort((a, b) => a - b);
-    let id = ids.get(key(sorted));
-    if (id === undefined) {
-      ids.set(key(sorted), (id = sets.length));
-      sets.push(sorted);
-    }
-    return id;
+  // the trie: per node its children as [letter, node, letter, node…], whether a term ends there, its gap (-1: none)
+  const kids: number[][] = [[]]; // node 0: the root, a gap before a term's first word
+  const ends: boolean[] = [false];
+  const gapOf: number[] = [-1];
+  const isGap: boolean[] = [true];
+  const add = (gap: boolean) => {
+    kids.push([]);
+    ends.push(false);
+    gapOf.push(-1);
+    return isGap.push(gap) - 1;
   };
+  for (const list of BY_FIRST.values())
+    for (const { words } of list)
+      for (let w = 0, at = 0; w < words.length; w++) {
+        for (let k = 0; k < words[w]!.length; k++) {
+          const c = words[w]!.charCodeAt(k) - 97;
+          if (c < 0 || c > 25) throw new Error(`special-category term with a character beyond a-z: ${words.join(' ')}`);
+          const ks = kids[at]!;
+          let child = -1;
+          for (let x = 0; x < ks.length; x += 2) if (ks[x] === c) child = ks[x + 1]!;
+          if (child < 0) ks.push(c, (child = add(false)));
+          at = child;
+        }
+        if (w === words.length - 1) ends[at] = true;
+        else at = gapOf[at]! >= 0 ? gapOf[at]! : (gapOf[at] = add(true));
+      }
+  // Subset construction: a state is a set of trie nodes (sorted). Most states are one node, and most transitions
+  // lead to no node (a letter no term continues with): both without building a key, so that building the automaton
+  // stays a small part of a cold start.
+  const sets: number[][] = [[], [0], []]; // 0: a term is possible (absorbing); 1: the start; 2: no term in this word
+  const single: number[] = [];
+  single[0] = 1;
+  const byKey = new Map<string, number>();
+  const idOf = (set: number[]): number => {
+    if (set.length === 1) return (single[set[0]!] ??= sets.push(set) - 1);
+    const sorted = [...new Set(set)].sort((a, b) => a - b);
+    if (sorted.length === 1) return idOf(sorted);
+    const key = sorted.join(',');
+    return byKey.get(key) ?? byKey.set(key, sets.push(sorted) - 1).get(key)!;
+  };
+  let table = new Uint16Array(4096 * 32);
   for (let id = 1; id < sets.length; id++) {
+    if ((id + 1) * 32 > table.length) {
+      const bigger = new Uint16Array(table.length * 2);
+      bigger.set(table);
+      table = bigger;
+    }
+    const row = id * 32;
+    table.fill(2, row, row + 32);
     const set = sets[id]!;
-    const row = new Array(32).fill(0);
-    for (let c = 0; c < 26; c++) row[c] = idOf(set.flatMap((n) => nodes[n]!.next.get(c) ?? []));
-    row[DIGIT_CLASS] = idOf([]);
-    // a separator after a term's last word: a term is there; otherwise on to the gaps, and the root again
-    row[SEP_CLASS] = set.some((n) => nodes[n]!.final)
-      ? 0
-      : idOf([
-          0,
-          ...set.filter((n) => gaps.has(n)),
-          ...set.flatMap((n) => (nodes[n]!.gap >= 0 ? [nodes[n]!.gap] : [])),
-        ]);
-    rows[id] = row;
+    let final = false;
+    const after = [0]; // where a separator leads: the root again, the gaps in the set, the gaps after its words
+    for (const n of set) {
+      const ks = kids[n]!;
+      for (let x = 0; x < ks.length; x += 2) {
+        const at = row + ks[x]!;
+        table[at] = table[at] === 2 ? idOf([ks[x + 1]!]) : idOf([...sets[table[at]!]!, ks[x + 1]!]);
+      }
+      final ||= ends[n]!;
+      if (isGap[n] && n !== 0) after.push(n);
+      if (gapOf[n]! >= 0) after.push(gapOf[n]!);
+    }
+    // a separator after a term's last word: a term is there
+    table[row + SEP_CLASS] = final ? 0 : idOf(after);
   }
   return {
-    table: Uint16Array.from(rows.flat()),
-    final: Uint8Array.from(sets.map((set) => (set ? (set.some((n) => nodes[n]!.final) ? 1 : 0) : 1))),
+    table: table.slice(0, sets.length * 32),
+    final: Uint8Array.from(sets, (set, id) => (id === 0 || set.some((n) => ends[n]) ? 1 : 0)),
   };
 }
 
