@@ -110,6 +110,12 @@ function personalParam(url: string, s: number, e: number): string | undefined {
   return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }
 
+/** A part of a URL decoded, as the scans read it: joined, never a slice (strings.ts). */
+function decodedPart(raw: string): string {
+  const decoded = safeDecode(raw);
+  return decoded === raw ? unsliced(raw) : decoded;
+}
+
 /** Percent-decoding ('+' as space) that never throws: a malformed escape leaves the text as it is. */
 function safeDecode(s: string): string {
   const pct = s.indexOf('%');
@@ -252,8 +258,7 @@ const DATE_NUMBER = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])$/;
  */
 function scrubSegment(url: string, s: number, e: number, r: Redactor): string | undefined {
   if (e - s !== 36 && r.passes(url, s, e)) return undefined; // (a UUID may be all letters)
-  const seg = unsliced(url.slice(s, e));
-  const decoded = safeDecode(seg);
+  const decoded = decodedPart(url.slice(s, e));
   if (isUuid(decoded)) return r.replacement('uuid', 'id', decoded);
   if (longNumber(decoded) && !DATE_NUMBER.test(decoded)) return r.replacement('long-number', 'id', decoded);
   const cleaned = r.text(decoded);
@@ -268,8 +273,7 @@ function scrubPair(url: string, s: number, e: number, r: Redactor): string | und
   const label = personalParam(url, s, eq);
   if (label && e > eq + 1) return `${url.slice(s, eq)}=${r.replacement(`param:${label}`, label, url.slice(eq + 1, e))}`;
   if (e - eq - 1 !== 36 && r.passes(url, eq + 1, e)) return undefined;
-  const value = unsliced(url.slice(eq + 1, e));
-  const decoded = safeDecode(value);
+  const decoded = decodedPart(url.slice(eq + 1, e));
   const cleaned = isUuid(decoded) ? r.replacement('uuid', 'id', decoded) : r.text(decoded);
   return cleaned === decoded ? undefined : `${url.slice(s, eq)}=${cleaned}`;
 }
@@ -374,8 +378,7 @@ function scrubUrl(url: string, r: Redactor): string {
     let f: string | undefined;
     if (url.indexOf('=', hash) >= 0) f = mapParts(url, hash + 1, n, '&', scrubPair, r);
     else if (!r.passes(url, hash + 1, n)) {
-      const fragment = unsliced(url.slice(hash + 1));
-      const decoded = safeDecode(fragment);
+      const decoded = decodedPart(url.slice(hash + 1));
       const cleaned = r.text(decoded);
       if (cleaned !== decoded) f = cleaned;
     }
