@@ -381,6 +381,20 @@ describe('special categories in percent-encoded and accented text', () => {
       fc.constantFrom(...words).map((w) => w.toUpperCase()),
       fc.constantFrom(...words).map((w) => w.slice(0, -1)),
       fc.constantFrom(' ', '  ', '-', '_', '%20', '%2B', '%', '%4', '%41', '%C3%A9', '+', '.', '2', 'x', 'é', '?q='),
+      fc.constantFrom(
+        '%C3',
+        '%E9',
+        '%C3%BC',
+        '%E2%82%AC',
+        '%F0%9F%98%80',
+        '%ED%A0%80',
+        '%C0%AF',
+        'ﬁ',
+        '𝐝',
+        'Ä',
+        '％',
+        '＠',
+      ),
     );
     let hits = 0;
     fc.assert(
@@ -394,6 +408,10 @@ describe('special categories in percent-encoded and accented text', () => {
       { numRuns: 20_000 },
     );
     expect(hits).toBeGreaterThan(2000); // the generator makes texts with terms, not only texts without
+    // a whole text that does not decode is folded undecoded: "hiv%C3%A9" then reads "hiv C3 A9"
+    expect(specialCategoryOf('hiv%C3%A9 100% sure')).toBe('health');
+    expect(specialCategoryOf('hiv%C3%A9 sure')).toBeUndefined();
+    expect(termPrefilter('Saved j%C3%BCrgen.x%40m%C3%BCnchen.de')).toBe(CLEAR); // escaped letters beyond ASCII folded
     expect(termPrefilter('Build v1.2.3 trace 0123abcd')).toBe(CLEAR); // and it clears ordinary text
   });
 });

@@ -393,27 +393,75 @@ export const MAYBE = 1;
 export const UNREADABLE = 2;
 
 /**
- * CLEAR when the text holds no term; MAYBE when it may; UNREADABLE at a character beyond ASCII or an escaped letter
- * or digit, before which no term has ended (the scan would stop there too). Escapes of separators ("%20") are
- * separators, as for the scan.
+ * CLEAR when the text holds no term; MAYBE when it may; UNREADABLE where only the folded scan can tell (an escaped
+ * letter or digit, an escape that is not well-formed UTF-8). Escapes of separators ("%20") are separators, as for the
+ * scan; characters beyond ASCII, raw or escaped, are folded as the folded scan folds them. (Text whose escapes do not
+ * all decode is folded undecoded there, so a text with both is UNREADABLE too.)
  */
 export function termPrefilter(t: string): number {
   let s = 1;
+  let decoded = false; // an escaped character beyond ASCII was read decoded
+  let malformed = false; // a '%' that is not an escape
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (c > 127) return UNREADABLE;
-    let k = CHAR_CLASS[c]!;
-    if (c === 37) {
+    let k = SEP_CLASS;
+    if (c > 127) {
+      const cp = t.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      s = feed(s, foldChar(cp));
+      if (s === 0) return MAYBE;
+      continue;
+    }
+    if (c !== 37) k = CHAR_CLASS[c]!;
+    else {
       const x = escapeAt(t, i);
-      if (x > 127 || (x >= 0 && ALNUM[x] === 1)) return UNREADABLE;
-      if (x >= 0) i += 2;
-      k = SEP_CLASS;
+      if (x < 0) malformed = true;
+      else if (x < 128) {
+        if (ALNUM[x] === 1) return UNREADABLE;
+        i += 2;
+      } else {
+        const cp = utf8At(t, i, x);
+        if (cp < 0) return UNREADABLE;
+        decoded = true;
+        i = utf8End - 1;
+        s = feed(s, foldChar(cp));
+        if (s === 0) return MAYBE;
+        continue;
+      }
     }
     s = TERM_TABLE[(s << 5) | k]!;
     if (s === 0) return MAYBE;
   }
+  if (decoded && malformed) return UNREADABLE;
   return TERM_FINAL[s] === 1 ? MAYBE : CLEAR;
+}
+
+/** The automaton from state s through the ASCII text f (a folded character); 0 once a term may be there. */
+function feed(s: number, f: string): number {
+  for (let j = 0; j < f.length && s !== 0; j++) s = TERM_TABLE[(s << 5) | CHAR_CLASS[f.charCodeAt(j)]!]!;
+  return s;
+}
+
+/** where the last sequence utf8At read ends */
+let utf8End = 0;
+/**
+ * The code point of the UTF-8 sequence of escapes at i whose first byte is x, or -1 where decodeURIComponent would
+ * throw (a stray or missing continuation byte, an overlong form, a surrogate, beyond U+10FFFF).
+ */
+function utf8At(t: string, i: number, x: number): number {
+  const len = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc2 ? 2 : 0;
+  if (len === 0 || x > 0xf4) return -1;
+  let cp = x & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < len; k++) {
+    const y = escapeAt(t, i + 3 * k);
+    if (y < 0x80 || y > 0xbf) return -1;
+    cp = (cp << 6) | (y & 0x3f);
+  }
+  if ((len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return -1;
+  utf8End = i + 3 * len;
+  return cp;
 }
 
 /**
