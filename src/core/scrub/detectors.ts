@@ -517,7 +517,6 @@ function lettersIdMatch(text: string, i: number, c: number, len: number, after: 
   return after === 32 && (e = at(NINO_SPACED_Y, text, i)) > 0 && ninoValid(text.slice(i, e)) && found(UK_ID!, i, e);
 }
 
-const KEY_WORDS = ['key', 'secret', 'token'];
 /**
  * '=' or ':' (or, with `spaced`, white space) at i after a word ending in key, secret or token (api_key,
  * AWS_SECRET_ACCESS_KEY, client_secret, access_token…): a 20–64 character base64-like value that follows, with a
@@ -526,11 +525,9 @@ const KEY_WORDS = ['key', 'secret', 'token'];
 function keyedSecretMatch(text: string, i: number, spaced: boolean): boolean {
   let k = i;
   while (k > 0 && isSpace(text.charCodeAt(k - 1))) k--;
-  let s = k;
-  while (s > 0 && k - s < 64 && clsAt(text, s - 1) & WORD) s--;
-  let keyed = false;
-  for (const w of KEY_WORDS) if (k - s >= w.length && wordIs(text, k - w.length, w.length, w)) keyed = true;
-  if (!keyed) return false;
+  const last = ch(text, k - 1) | 0x20;
+  const w = last === 121 ? 'key' : last === 116 ? 'secret' : last === 110 ? 'token' : '';
+  if (!w || !wordIs(text, k - w.length, w.length, w)) return false;
   const n = text.length;
   let v = i + 1;
   while (v < n && isSpace(text.charCodeAt(v))) v++;
@@ -547,8 +544,9 @@ function keyedSecretMatch(text: string, i: number, spaced: boolean): boolean {
   if (len < 20 || len > 64 || clsAt(text, e) & WORD) return false;
   const need = spaced ? UPPER | LOWER | DIGIT : DIGIT;
   if ((u & need) !== need || (u & (UPPER | LOWER)) === 0) return false;
-  // a key of a known shape keeps its own name
-  const known = at(API_KEY_Y, text, v);
+  // a key of a known shape keeps its own name (they start with s, p, r, A, g or x)
+  const f = text.charCodeAt(v);
+  const known = f === 115 || f === 112 || f === 114 || f === 65 || f === 103 || f === 120 ? at(API_KEY_Y, text, v) : -1;
   return known === e ? found(API_KEY!, v, e) : found(KEYED!, v, e);
 }
 
