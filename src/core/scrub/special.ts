@@ -400,41 +400,49 @@ export const UNREADABLE = 2;
  */
 export function termPrefilter(t: string): number {
   let s = 1;
-  let decoded = false; // an escaped character beyond ASCII was read decoded
-  let malformed = false; // a '%' that is not an escape
+  decoded = false;
+  malformed = false;
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    let k = SEP_CLASS;
-    if (c > 127) {
-      const cp = t.codePointAt(i)!;
-      if (cp > 0xffff) i++;
-      s = feed(s, foldChar(cp));
-      if (s === 0) return MAYBE;
-      continue;
-    }
-    if (c !== 37) k = CHAR_CLASS[c]!;
+    if (c < 128 && c !== 37) s = TERM_TABLE[(s << 5) | CHAR_CLASS[c]!]!;
     else {
-      const x = escapeAt(t, i);
-      if (x < 0) malformed = true;
-      else if (x < 128) {
-        if (ALNUM[x] === 1) return UNREADABLE;
-        i += 2;
-      } else {
-        const cp = utf8At(t, i, x);
-        if (cp < 0) return UNREADABLE;
-        decoded = true;
-        i = utf8End - 1;
-        s = feed(s, foldChar(cp));
-        if (s === 0) return MAYBE;
-        continue;
-      }
+      s = rareStep(t, i, c, s);
+      if (s < 0) return UNREADABLE;
+      i = stepEnd - 1;
     }
-    s = TERM_TABLE[(s << 5) | k]!;
     if (s === 0) return MAYBE;
   }
   if (decoded && malformed) return UNREADABLE;
   return TERM_FINAL[s] === 1 ? MAYBE : CLEAR;
+}
+
+/** an escaped character beyond ASCII was read decoded; a '%' that is not an escape was read */
+let decoded = false;
+let malformed = false;
+/** where the last rareStep ended */
+let stepEnd = 0;
+/** The automaton from state s through a '%' or a character beyond ASCII at i: the next state, or -1 (UNREADABLE). */
+function rareStep(t: string, i: number, c: number, s: number): number {
+  stepEnd = i + 1;
+  if (c > 127) {
+    const cp = t.codePointAt(i)!;
+    if (cp > 0xffff) stepEnd++;
+    return feed(s, foldChar(cp));
+  }
+  const x = escapeAt(t, i);
+  if (x < 0) malformed = true;
+  else if (x < 128) {
+    if (ALNUM[x] === 1) return -1;
+    stepEnd = i + 3;
+  } else {
+    const cp = utf8At(t, i, x);
+    if (cp < 0) return -1;
+    decoded = true;
+    stepEnd = utf8End;
+    return feed(s, foldChar(cp));
+  }
+  return TERM_TABLE[(s << 5) | SEP_CLASS]!;
 }
 
 /** The automaton from state s through the ASCII text f (a folded character); 0 once a term may be there. */
