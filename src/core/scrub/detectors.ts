@@ -817,7 +817,7 @@ export function inert(text: string, from = 0, to = text.length): boolean {
     if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
     // xox, glpat-
     if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false;
-    if (c === 103 && text.startsWith('lpat-', i + 1)) return false;
+    if (c === 103 && text.charCodeAt(i + 1) === 108 && text.startsWith('lpat-', i + 1)) return false;
   }
   return true;
 }

@@ -307,8 +307,12 @@ const SEP_CLASS = 27;
 const CHAR_CLASS = new Uint8Array(128).fill(SEP_CLASS);
 for (let c = 0; c < 26; c++) CHAR_CLASS[65 + c] = CHAR_CLASS[97 + c] = c;
 for (let c = 48; c < 58; c++) CHAR_CLASS[c] = DIGIT_CLASS;
-/** the automaton: state * 32 + class → state; state 0 means "a term may be here", state 1 is the start */
+/**
+ * the automaton: row + class → the next row, a row being a state's number times 32 (so that the next look-up needs
+ * no shift); state 0 means "a term may be here", state 1 is the start
+ */
 const { table: TERM_TABLE, final: TERM_FINAL } = termAutomaton();
+const START = 1 << 5;
 
 /**
  * The terms as a trie of letters, a "gap" node between the words of a term (white space and other separators),
@@ -356,13 +360,9 @@ function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
     const key = sorted.join(',');
     return byKey.get(key) ?? byKey.set(key, sets.push(sorted) - 1).get(key)!;
   };
-  let table = new Uint16Array(4096 * 32);
+  const table = new Uint16Array(2048 * 32); // rows are stored as state * 32 in 16 bits: 2,048 states at most
   for (let id = 1; id < sets.length; id++) {
-    if ((id + 1) * 32 > table.length) {
-      const bigger = new Uint16Array(table.length * 2);
-      bigger.set(table);
-      table = bigger;
-    }
+    if (id === 2048) throw new Error('special-category terms: more than 2,048 automaton states');
     const row = id * 32;
     table.fill(2, row, row + 32);
     const set = sets[id]!;
@@ -382,7 +382,7 @@ function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
     table[row + SEP_CLASS] = final ? 0 : idOf(after);
   }
   return {
-    table: table.slice(0, sets.length * 32),
+    table: table.slice(0, sets.length * 32).map((state) => state << 5),
     final: Uint8Array.from(sets, (set, id) => (id === 0 || set.some((n) => ends[n]) ? 1 : 0)),
   };
 }
@@ -399,13 +399,13 @@ export const UNREADABLE = 2;
  * all decode is folded undecoded there, so a text with both is UNREADABLE too.)
  */
 export function termPrefilter(t: string): number {
-  let s = 1;
+  let s = START;
   decoded = false;
   malformed = false;
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (c < 128 && c !== 37) s = TERM_TABLE[(s << 5) | CHAR_CLASS[c]!]!;
+    if (c < 128 && c !== 37) s = TERM_TABLE[s | CHAR_CLASS[c]!]!;
     else {
       s = rareStep(t, i, c, s);
       if (s < 0) return UNREADABLE;
@@ -414,7 +414,7 @@ export function termPrefilter(t: string): number {
     if (s === 0) return MAYBE;
   }
   if (decoded && malformed) return UNREADABLE;
-  return TERM_FINAL[s] === 1 ? MAYBE : CLEAR;
+  return TERM_FINAL[s >> 5] === 1 ? MAYBE : CLEAR;
 }
 
 /** an escaped character beyond ASCII was read decoded; a '%' that is not an escape was read */
@@ -442,12 +442,12 @@ function rareStep(t: string, i: number, c: number, s: number): number {
     stepEnd = utf8End;
     return feed(s, foldChar(cp));
   }
-  return TERM_TABLE[(s << 5) | SEP_CLASS]!;
+  return TERM_TABLE[s | SEP_CLASS]!;
 }
 
 /** The automaton from state s through the ASCII text f (a folded character); 0 once a term may be there. */
 function feed(s: number, f: string): number {
-  for (let j = 0; j < f.length && s !== 0; j++) s = TERM_TABLE[(s << 5) | CHAR_CLASS[f.charCodeAt(j)]!]!;
+  for (let j = 0; j < f.length && s !== 0; j++) s = TERM_TABLE[s | CHAR_CLASS[f.charCodeAt(j)]!]!;
   return s;
 }
 
