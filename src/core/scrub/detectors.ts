@@ -285,7 +285,7 @@ function found(det: DetectorInfo, start: number, end: number): boolean {
 // only in functions this small, and an inlined look-up costs a load where a call costs twenty.
 
 /** A word of letters at [i, w) (its \\w run): JWT, API key, IBAN, IPv6, secret token. */
-function wordMatch(text: string, i: number, c: number, f: number, w: number, colons: boolean): boolean {
+function wordMatch(text: string, i: number, c: number, f: number, w: number): boolean {
   const n = text.length;
   const len = w - i;
   const after = w < n ? text.charCodeAt(w) : 0;
@@ -325,7 +325,7 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
       return found(IBAN!, i, e);
   }
   if (f & UPPER && (len === 9 || len === 16 || len === 2) && lettersIdMatch(text, i, c, len, after)) return true;
-  if (colons && after === 58 && len <= 4 && f & HEX && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+  if (after === 58 && len <= 4 && f & HEX && hasColons(text) && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
   if (after === 45) {
     if ((e = secretAt(text, i)) > 0) return found(SECRET!, i, e);
   } else if (len >= 32 && i >= tokenSeen && hasUpperLowerDigit(text, i, w)) {
@@ -345,7 +345,7 @@ function wordMatch(text: string, i: number, c: number, f: number, w: number, col
 }
 
 /** A digit at i (its digit run ends at d): card, national ids, IPv4, IPv6, national phone, secret token. */
-function digitMatch(text: string, i: number, c: number, pc: number, d: number, colons: boolean): boolean {
+function digitMatch(text: string, i: number, c: number, pc: number, d: number): boolean {
   const n = text.length;
   const pcls = pc < 128 ? CLS[pc]! : 0;
   const wordStart = (pcls & WORD) === 0;
@@ -368,7 +368,7 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number, c
     if (run <= 15 && run !== 3 && digitsIdMatch(text, i, run, d, after)) return true;
   }
   if (quadShape(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
-  if (wordStart && colons && (e = ipv6At(text, i)) > 0) return found(IPV6!, i, e);
+  if (wordStart && (e = ipv6At(text, i)) > 0 && hasColons(text)) return found(IPV6!, i, e);
   if (c === 48 && !(pcls & PHONE_PRE) && i + 1 < n && (e = text.charCodeAt(i + 1)) >= 48 && e <= 57) {
     if (e === 48 && (e = at(PHONE_00_Y, text, i)) > 0 && phoneShape(text, i + 2, e, true)) return found(PHONE!, i, e);
     if ((e = at(PHONE_NATIONAL_Y, text, i)) > 0) return found(PHONE!, i, e);
@@ -595,6 +595,16 @@ function quadShape(text: string, i: number, pc: number): boolean {
   return isDigitCode(ch(text, k));
 }
 
+/** whether the text in detect holds two colons, as an IPv6 address does: -1 until first asked */
+let colonState = -1;
+function hasColons(text: string): boolean {
+  if (colonState < 0) {
+    const first = text.indexOf(':');
+    colonState = first >= 0 && text.indexOf(':', first + 1) >= 0 ? 1 : 0;
+  }
+  return colonState === 1;
+}
+
 function ipv6At(text: string, i: number): number {
   const pc = ch(text, i - 1);
   if (pc === 58 || cls(pc) & WORD) return -1;
@@ -681,7 +691,7 @@ function nextEmail(text: string, from: number, lo: number): void {
  * dotted quad after letters (v1.2.3.4), a word of letters needs a closer look only when its shape allows a
  * detector, and outside words only white space after bearer/basic/token, = : + ( / and \\ can start one.
  */
-function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: boolean): boolean {
+function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean {
   // The shape checks below are necessary conditions of the detectors; only when one holds is the detector's
   // function called (a call costs more here than the checks).
   const len = text.length;
@@ -699,7 +709,7 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
         if (f & DIGIT && !(prev & DIGIT)) {
           let k = i + 1;
           while (k < len && k - i < 4 && isDigitCode(text.charCodeAt(k))) k++;
-          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k, colons)) return true;
+          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k)) return true;
         }
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
@@ -722,13 +732,13 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           (c === 120 && wl === 4) ||
           (c === 65 && c1 === 73) ||
           (f & UPPER && c1 >= 65 && c1 <= 90 && wl >= 4 && isDigitCode(text.charCodeAt(i + 2))) ||
-          (colons && after === 58 && wl <= 4 && f & HEX && pc !== 58) ||
+          (after === 58 && wl <= 4 && f & HEX && pc !== 58 && hasColons(text)) ||
           (f & UPPER && ((wl === 9 && isDigitCode(c1)) || (wl === 2 && after === 32 && c1 >= 65 && c1 <= 90))) ||
           (c === 103 && wl === 5 && after === 45) ||
           (after === 45 && len - i >= 32) ||
           (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
         if (maybe) {
-          if (wordMatch(text, i, c, f, w, colons)) return true;
+          if (wordMatch(text, i, c, f, w)) return true;
           i = mSkip;
         } else i = w;
         pc = text.charCodeAt(i - 1);
@@ -744,12 +754,12 @@ function nextMatch(text: string, i: number, n: number, colons: boolean, hasAt: b
           run >= 11 ||
           ((after === 32 || after === 45) && d + 1 < len && isDigitCode(text.charCodeAt(d + 1))) ||
           (after === 46 && run <= 3) ||
-          (colons && run <= 4 && pc !== 58 && (after === 58 || fa & HEX)) ||
+          (run <= 4 && pc !== 58 && (after === 58 || fa & HEX) && hasColons(text)) ||
           (c === 48 && run >= 2) ||
           run === 9 ||
           (run >= 6 && run <= 8 && (fa & UPPER || after === 43)) ||
           (fa & TOKEN && len - i >= 32 && i >= tokenSeen);
-        if (maybe && digitMatch(text, i, c, pc, d, colons)) return true;
+        if (maybe && digitMatch(text, i, c, pc, d)) return true;
         if (fa & WORD) {
           // the word goes on after the digits: nothing starts inside it but a dotted quad in its last digits
           let w = d + 1;
@@ -832,13 +842,12 @@ export function detect(text: string, replacer: Replacer): string {
   let out = '';
   let last = 0;
   const hasAt = hasAtSign(text);
-  const first = text.indexOf(':');
-  const colons = first >= 0 && text.indexOf(':', first + 1) >= 0;
+  colonState = -1;
   tokenSeen = 0;
   if (hasAt) nextEmail(text, 0, 0);
   else eStart = -1;
   let i = 0;
-  while (i < n && nextMatch(text, i, n, colons, hasAt)) {
+  while (i < n && nextMatch(text, i, n, hasAt)) {
     const det = mDet;
     const start = mStart;
     let end = mEnd;
@@ -846,7 +855,7 @@ export function detect(text: string, replacer: Replacer): string {
     // a match that starts inside a loosely delimited one and runs past it (a phone after "password=") joins it
     // (a match that ends inside it is passed over whole: a value of repeated "password=" stays linear)
     if (det === PASSWORD || det === BEARER || det === CREDENTIALS || det === HOME) {
-      for (let j = start + 1; j < end && nextMatch(text, j, end, colons, hasAt);) {
+      for (let j = start + 1; j < end && nextMatch(text, j, end, hasAt);) {
         if (mEnd > end && !(mDet === EMAIL && det === CREDENTIALS)) {
           (joined ??= []).push(mDet);
           end = mEnd;
