@@ -690,10 +690,10 @@ function nextEmail(text: string, from: number, lo: number): void {
  * Most characters are passed over at the cost of one table look-up: inside a word nothing can start except a
  * dotted quad after letters (v1.2.3.4), a word of letters needs a closer look only when its shape allows a
  * detector, and outside words only white space after bearer/basic/token, = : + ( / and \\ can start one.
+ * The shape checks in it are necessary conditions of the detectors; only when one holds is the detector's function
+ * called (a call costs more here than the checks).
  */
 function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean {
-  // The shape checks below are necessary conditions of the detectors; only when one holds is the detector's
-  // function called (a call costs more here than the checks).
   const len = text.length;
   const from = i;
   const email = eStart; // the next e-mail's start: fixed during this call (module state read once)
@@ -705,17 +705,18 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
     const f = c < 128 ? CLS[c]! : 0;
     if (f & WORD) {
       if (prev & WORD) {
-        // inside a word: only 1–3 digits after a letter, then '.', may start a dotted quad
-        if (f & DIGIT && !(prev & DIGIT)) {
-          let k = i + 1;
-          while (k < len && k - i < 4 && isDigitCode(text.charCodeAt(k))) k++;
-          if (k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k)) return true;
-        }
+        if (f & DIGIT && !(prev & DIGIT) && quadInWord(text, i, c, pc)) return true;
       } else if (f & (UPPER | LOWER)) {
         let w = i + 1;
+        let last = c; // the word's last character, and the one after it (0 at the end): read once
+        let after = 0;
         for (; w < len; w++) {
           const x = text.charCodeAt(w);
-          if (x > 127 || !(CLS[x]! & WORD)) break;
+          if (x > 127 || !(CLS[x]! & WORD)) {
+            after = x;
+            break;
+          }
+          last = x;
         }
         if (email > i && email < w) {
           i = email;
@@ -724,7 +725,6 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
           continue;
         }
         const wl = w - i;
-        const after = w < len ? text.charCodeAt(w) : 0;
         const c1 = wl > 1 ? text.charCodeAt(i + 1) : 0;
         const maybe =
           wl >= 16 ||
@@ -736,19 +736,30 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
           (f & UPPER && ((wl === 9 && isDigitCode(c1)) || (wl === 2 && after === 32 && c1 >= 65 && c1 <= 90))) ||
           (c === 103 && wl === 5 && after === 45) ||
           (after === 45 && len - i >= 32) ||
-          (after === 46 && isDigitCode(text.charCodeAt(w - 1)));
-        if (maybe) {
+          (after === 46 && isDigitCode(last));
+        if (!maybe) {
+          i = w;
+          pc = last;
+        } else {
           if (wordMatch(text, i, c, f, w)) return true;
           i = mSkip;
-        } else i = w;
-        pc = text.charCodeAt(i - 1);
+          pc = text.charCodeAt(i - 1);
+        }
         prev = pc < 128 ? CLS[pc]! : 0;
         continue;
       } else if (f & DIGIT) {
         let d = i + 1;
-        while (d < len && isDigitCode(text.charCodeAt(d))) d++;
+        let last = c; // the run's last digit, and the character after it (0 at the end): read once
+        let after = 0;
+        for (; d < len; d++) {
+          const x = text.charCodeAt(d);
+          if (x < 48 || x > 57) {
+            after = x;
+            break;
+          }
+          last = x;
+        }
         const run = d - i;
-        const after = d < len ? text.charCodeAt(d) : 0;
         const fa = after < 128 ? CLS[after]! : 0;
         const maybe =
           run >= 11 ||
@@ -760,19 +771,10 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
           (run >= 6 && run <= 8 && (fa & UPPER || after === 43)) ||
           (fa & TOKEN && len - i >= 32 && i >= tokenSeen);
         if (maybe && digitMatch(text, i, c, pc, d)) return true;
-        if (fa & WORD) {
-          // the word goes on after the digits: nothing starts inside it but a dotted quad in its last digits
-          let w = d + 1;
-          for (; w < len; w++) {
-            const x = text.charCodeAt(w);
-            if (x > 127 || !(CLS[x]! & WORD)) break;
-          }
-          if (w < len && text.charCodeAt(w) === 46) while (isDigitCode(text.charCodeAt(w - 1))) w--;
-          d = w;
-        }
+        if (fa & WORD) d = digitsWordEnd(text, d);
         if (email > i && email < d) d = email;
+        pc = d === i + run ? last : text.charCodeAt(d - 1);
         i = d;
-        pc = text.charCodeAt(d - 1);
         prev = pc < 128 ? CLS[pc]! : 0;
         continue;
       } else {
@@ -811,6 +813,29 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
 }
 
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Where the scan goes on when a word goes on after digits (at d): nothing starts inside it but a dotted quad in its
+ * last digits, so to its end, or to those digits.
+ */
+function digitsWordEnd(text: string, d: number): number {
+  const len = text.length;
+  let w = d + 1;
+  for (; w < len; w++) {
+    const x = text.charCodeAt(w);
+    if (x > 127 || !(CLS[x]! & WORD)) break;
+  }
+  if (w < len && text.charCodeAt(w) === 46) while (isDigitCode(text.charCodeAt(w - 1))) w--;
+  return w;
+}
+
+/** Inside a word, 1–3 digits at i after a letter, then '.': where a dotted quad (v1.2.3.4) may start. */
+function quadInWord(text: string, i: number, c: number, pc: number): boolean {
+  const len = text.length;
+  let k = i + 1;
+  while (k < len && k - i < 4 && isDigitCode(text.charCodeAt(k))) k++;
+  return k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k);
+}
 
 /**
  * Whether no built-in detector can match anywhere in text[from, to), known without scanning for them: the text
