@@ -447,7 +447,7 @@ describe('text that no detector can match is passed over unscanned', () => {
       fc.property(
         fc.array(piece, { maxLength: 24 }).map((p) => p.join('')),
         (text) => {
-          if (inert(text)) expect(detect(text, replacer)).toBe(text);
+          if (inert(text, 0, text.length)) expect(detect(text, replacer)).toBe(text);
         },
       ),
       { numRuns: 3000 },

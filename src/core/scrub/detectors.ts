@@ -837,6 +837,11 @@ function quadInWord(text: string, i: number, c: number, pc: number): boolean {
   return k < len && text.charCodeAt(k) === 46 && digitMatch(text, i, c, pc, k);
 }
 
+/** inert()'s characters: 1 for a-z . - ~, 2 for the first letters of xox and glpat-, 0 for the rest */
+const INERT = new Uint8Array(128);
+for (const ch of 'abcdefghijklmnopqrstuvwxyz.-~') INERT[ch.charCodeAt(0)] = 1;
+INERT[120] = INERT[103] = 2;
+
 /**
  * Whether no built-in detector can match anywhere in text[from, to), known without scanning for them: the text
  * is shorter than the shortest match (four characters, "1::1"), or holds only lower-case ASCII letters, '.', '-'
@@ -845,11 +850,13 @@ function quadInWord(text: string, i: number, c: number, pc: number): boolean {
  * Slack token (xoxb-…) or a GitLab token (glpat-…) can be made of the rest. Host names and most path segments are
  * like this.
  */
-export function inert(text: string, from = 0, to = text.length): boolean {
+export function inert(text: string, from: number, to: number): boolean {
   if (to - from < 4) return true;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || c === 46 || c === 45 || c === 126)) return false;
+    const k = c < 128 ? INERT[c]! : 0;
+    if (k === 1) continue;
+    if (k === 0) return false;
     // xox, glpat-
     if (c === 120 && i + 2 < to && text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return false;
     if (c === 103 && text.charCodeAt(i + 1) === 108 && text.startsWith('lpat-', i + 1)) return false;
