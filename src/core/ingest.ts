@@ -125,7 +125,7 @@ export function toItem(
   findings: Map<string, FindingCount>,
 ): InteractionItem {
   const rules = { ...account.scrubRules, hashKey: account.accountKey };
-  const note = (kind: FieldKind, detectors: string[], example: string | undefined) => {
+  const note = (kind: FieldKind, detectors: readonly string[], example: string | undefined) => {
     for (const d of detectors) {
       const k = `${kind}|${d}`;
       const f = findings.get(k) ?? {

@@ -24,7 +24,7 @@ export interface ScrubResult {
   /** the value to store; undefined when the field must not be stored at all */
   value: string | undefined;
   /** names of the detectors that fired (for findings) */
-  detectors: string[];
+  detectors: readonly string[];
   /** set when a special category was found: the field is dropped */
   specialCategory?: string;
 }
@@ -393,7 +393,10 @@ function scrubUrl(url: string, r: Redactor): string {
 /**
  * Scrubs one field of an event according to its kind. Pure and deterministic (for 'hash', given the key).
  */
-export function scrub(kind: FieldKind, value: string, rules: ScrubRules = {}): ScrubResult {
+const NO_RULES: ScrubRules = {};
+const NO_DETECTORS: readonly string[] = [];
+
+export function scrub(kind: FieldKind, value: string, rules: ScrubRules = NO_RULES): ScrubResult {
   if (kind !== 'query') {
     const special = specialCategoryOf(value); // reads percent-escapes itself
     if (special) return { value: undefined, detectors: [`special:${special}`], specialCategory: special };
@@ -411,7 +414,7 @@ export function scrub(kind: FieldKind, value: string, rules: ScrubRules = {}): S
     default:
       out = r.text(value);
   }
-  return { value: out, detectors: r.found ?? [] };
+  return { value: out, detectors: r.found ?? NO_DETECTORS };
 }
 
 export type { Redactor };
