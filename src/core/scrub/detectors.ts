@@ -197,8 +197,6 @@ const API_KEY_Y =
   /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|A[KS]IA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/y;
 const IBAN_Y = /[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/y;
 const CARD_Y = /\d(?:[ -]?\d){12,18}\b/y;
-const EE_ID_Y = /[1-6]\d{10}\b/y;
-const US_ID_Y = /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/y;
 const IPV4_Y = new RegExp(`${OCTET}(?:\\.${OCTET}){3}(?!\\d)(?!\\.\\d)`, 'y');
 const IPV6_Y =
   /(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![:\w])|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![:\w])/y;
@@ -206,10 +204,6 @@ const PHONE_INTL_Y = /\+\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?(?:[\s.-]?\d
 /** the 00 international prefix: written with at least one separator (a zero-padded id has none) */
 const PHONE_00_Y = /00[1-9]\d{0,2}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?(?:[\s.-]?\d{1,4}){2,5}(?![\w.:-])/y;
 const NIR_SPACED_Y = /[1278] \d{2} \d{2} \d{2} \d{3} \d{3} \d{2}(?!\w)/y;
-const SE_DK_Y = /\d{6}[-+]\d{4}(?!\w)/y;
-const FI_Y = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?!\w)/y;
-const PPS_Y = /\d{7}[A-W][A-IW]?(?!\w)/y;
-const DNI_Y = /\d{8}[A-Z](?!\w)/y;
 const NINO_SPACED_Y = /[A-Z]{2} \d{2} \d{2} \d{2} [A-D](?!\w)/y;
 /** an e-mail domain with letters beyond ASCII (IDN), or its ACE form */
 const DOMAIN_U_Y = /[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:\p{L}{2,}|xn--[a-z0-9-]+)/uy;
@@ -362,9 +356,9 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number): 
       luhn(text.slice(i, e))
     )
       return found(CARD!, i, e);
-    if (run === 11 && c >= 49 && c <= 54 && (e = at(EE_ID_Y, text, i)) > 0 && isikukoodValid(text.slice(i, e)))
-      return found(EE_ID!, i, e);
-    if (run === 3 && after === 45 && (e = at(US_ID_Y, text, i)) > 0) return found(US_ID!, i, e);
+    if (run === 11 && c >= 49 && c <= 54 && !(cls(after) & WORD) && isikukoodValid(text.slice(i, d)))
+      return found(EE_ID!, i, d);
+    if (run === 3 && after === 45 && (e = ssnEnd(text, i)) > 0) return found(US_ID!, i, e);
     if (run <= 15 && run !== 3 && digitsIdMatch(text, i, run, d, after)) return true;
   }
   if (quadShape(text, i, pc) && (e = at(IPV4_Y, text, i)) > 0) return found(IPV4!, i, e);
@@ -493,16 +487,51 @@ function digitsIdMatch(text: string, i: number, run: number, d: number, after: n
   if (run === 1 && after === 32)
     return (e = at(NIR_SPACED_Y, text, i)) > 0 && nirValid(text.slice(i, e)) && found(FR_ID!, i, e);
   if (run === 6) {
-    if ((after === 45 || after === 43) && (e = at(SE_DK_Y, text, i)) > 0) {
+    // six digits, a sign and four digits (SE, DK); or a century sign, three digits and a check character (FI)
+    e = d + 5;
+    if (clsAt(text, e) & WORD || !digitsAt(text, d + 1, 3)) return false;
+    const last = ch(text, d + 4);
+    if ((after === 45 || after === 43) && isDigitCode(last)) {
       const v = text.slice(i, e);
       if (personnummerValid(v)) return found(SE_ID!, i, e);
       if (after === 45 && cprValid(v)) return found(DK_ID!, i, e);
     }
-    if ((e = at(FI_Y, text, i)) > 0 && hetuValid(text.slice(i, e))) return found(FI_ID!, i, e);
+    const sign = after === 45 || after === 43 || (after >= 65 && after <= 70) || (after >= 85 && after <= 89);
+    const check = isDigitCode(last) || (last >= 65 && last <= 89);
+    return sign && check && hetuValid(text.slice(i, e)) && found(FI_ID!, i, e);
   }
-  if (run === 7 && fa & UPPER && (e = at(PPS_Y, text, i)) > 0 && ppsValid(text.slice(i, e))) return found(IE_ID!, i, e);
-  if (run === 8 && fa & UPPER && (e = at(DNI_Y, text, i)) > 0 && dniValid(text.slice(i, e))) return found(ES_ID!, i, e);
+  if (run === 7 && fa & UPPER && (e = ppsEnd(text, d, after)) > 0 && ppsValid(text.slice(i, e)))
+    return found(IE_ID!, i, e);
+  // eight digits and a letter
+  if (run === 8 && fa & UPPER && !(clsAt(text, d + 1) & WORD) && dniValid(text.slice(i, d + 1)))
+    return found(ES_ID!, i, d + 1);
   return false;
+}
+
+/** Whether text[from, from+count) are digits. */
+function digitsAt(text: string, from: number, count: number): boolean {
+  for (let k = from; k < from + count; k++) if (!isDigitCode(ch(text, k))) return false;
+  return true;
+}
+
+/**
+ * A US social security number at i, whose three digits and '-' are known: the end of 123-45-6789 (no area 000, 666
+ * or 9xx, no group 00, no serial 0000, not followed by a word character), or -1.
+ */
+function ssnEnd(text: string, i: number): number {
+  const a = ch(text, i);
+  if (a === 57 || (a === ch(text, i + 1) && a === ch(text, i + 2) && (a === 48 || a === 54))) return -1;
+  if (!digitsAt(text, i + 4, 2) || ch(text, i + 6) !== 45 || !digitsAt(text, i + 7, 4)) return -1;
+  if (text.startsWith('00', i + 4) || text.startsWith('0000', i + 7)) return -1;
+  return clsAt(text, i + 11) & WORD ? -1 : i + 11;
+}
+
+/** A PPS number's letters after its seven digits (ending at d): one of A–W, maybe one of A–I or W. Its end, or -1. */
+function ppsEnd(text: string, d: number, after: number): number {
+  if (after > 87) return -1; // X, Y, Z
+  const second = ch(text, d + 1);
+  const e = (second >= 65 && second <= 73) || second === 87 ? d + 2 : d + 1;
+  return clsAt(text, e) & WORD ? -1 : e;
 }
 
 /** A national identifier that is an upper-case word [i, i+len): NINO, NIE, codice fiscale; a NINO in groups. */
