@@ -16,6 +16,7 @@ export default tseslint.config(
       'bin/*.js',
       '*.config.*',
       'src/agent/v1.generated.ts',
+      'src/core/scrub/term-automaton.generated.ts',
     ],
   },
   js.configs.recommended,

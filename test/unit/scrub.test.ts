@@ -12,7 +12,9 @@ import {
   SPECIAL_CATEGORIES,
   specialCategoryOf,
   termPrefilter,
+  termWords,
 } from '#core/scrub/special.ts';
+import { buildTermAutomaton, decodeTermAutomaton, termAutomatonModule } from '#core/scrub/term-automaton.ts';
 import { compilePattern, loadPatternEngine, PatternError } from '#core/scrub/patterns.ts';
 
 // ---- generators of personal data ----
@@ -373,6 +375,17 @@ describe('special categories in percent-encoded and accented text', () => {
       { numRuns: 5000 },
     );
     expect(specialCategoryOf('𝐝𝐢𝐚𝐛𝐞𝐭𝐞𝐬 é')).toBe('health'); // mathematical letters are letters after NFKD
+  });
+  it('the automaton in term-automaton.generated.ts is the one the terms build (npm run docs)', () => {
+    const file = fs.readFileSync(
+      path.join(import.meta.dirname, '../../src/core/scrub/term-automaton.generated.ts'),
+      'utf8',
+    );
+    expect(file, 'stale: run npm run docs').toBe(termAutomatonModule(termWords()));
+    const built = buildTermAutomaton(termWords());
+    const decoded = decodeTermAutomaton(JSON.parse(/JSON\.parse\('(.*)'\)/.exec(file)![1]!));
+    expect(decoded.table).toEqual(built.table);
+    expect(decoded.final).toEqual(built.final);
   });
   it('property: the automaton clears no text in which the word scan finds a term', () => {
     const words = [...new Set(Object.values(SPECIAL_CATEGORIES).flatMap((t) => t.flatMap((x) => fold(x).split(' '))))];

@@ -3,6 +3,9 @@
  * A field that contains one is never stored (P5). Terms are matched as whole words on a folded text
  * (lower case, accents removed), so they must be specific enough not to hit ordinary UI labels.
  */
+import { CHAR_CLASS, decodeTermAutomaton, SEP_CLASS, START_ROW } from './term-automaton.ts';
+import { TERM_AUTOMATON } from './term-automaton.generated.ts';
+
 export const SPECIAL_CATEGORIES: Record<string, string[]> = {
   health: [
     'hiv',
@@ -297,94 +300,16 @@ function termAt(t: string, s: number, e: number): string | undefined | typeof FA
 }
 
 // ---- the pre-filter: one table look-up per character ----
-// A deterministic automaton built from the terms reads the text once, one character class at a time (a letter in
-// either case, a digit, anything else), and tells whether a term can occur in it at all. Most texts hold none, and
-// are done with one look-up per character: no branch depends on the text but the rare ones (a term, '%', a
-// character beyond ASCII). Only a text it cannot clear goes through the exact scan below; so the automaton only has
-// to find every term the scan finds (a property test holds it to that), never the category.
-const DIGIT_CLASS = 26;
-const SEP_CLASS = 27;
-const CHAR_CLASS = new Uint8Array(128).fill(SEP_CLASS);
-for (let c = 0; c < 26; c++) CHAR_CLASS[65 + c] = CHAR_CLASS[97 + c] = c;
-for (let c = 48; c < 58; c++) CHAR_CLASS[c] = DIGIT_CLASS;
-/**
- * the automaton: row + class → the next row, a row being a state's number times 32 (so that the next look-up needs
- * no shift); state 0 means "a term may be here", state 1 is the start
- */
-const { table: TERM_TABLE, final: TERM_FINAL } = termAutomaton();
-const START = 1 << 5;
+// A deterministic automaton built from the terms (term-automaton.ts) reads the text once, one character class at a
+// time, and tells whether a term can occur in it at all. Most texts hold none, and are done with one look-up per
+// character: no branch depends on the text but the rare ones (a term, '%', a character beyond ASCII). Only a text it
+// cannot clear goes through the exact scan below; so the automaton only has to find every term the scan finds (a
+// property test holds it to that), never the category.
+const { table: TERM_TABLE, final: TERM_FINAL } = decodeTermAutomaton(TERM_AUTOMATON);
 
-/**
- * The terms as a trie of letters, a "gap" node between the words of a term (white space and other separators),
- * then the subset construction: a state is the set of trie nodes the text so far can be in. The root is entered
- * again at every separator (a term starts at any word), and a digit ends every path until the next separator.
- */
-function termAutomaton(): { table: Uint16Array; final: Uint8Array } {
-  // the trie: per node its children as [letter, node, letter, node…], whether a term ends there, its gap (-1: none)
-  const kids: number[][] = [[]]; // node 0: the root, a gap before a term's first word
-  const ends: boolean[] = [false];
-  const gapOf: number[] = [-1];
-  const isGap: boolean[] = [true];
-  const add = (gap: boolean) => {
-    kids.push([]);
-    ends.push(false);
-    gapOf.push(-1);
-    return isGap.push(gap) - 1;
-  };
-  for (const list of BY_FIRST.values())
-    for (const { words } of list)
-      for (let w = 0, at = 0; w < words.length; w++) {
-        for (let k = 0; k < words[w]!.length; k++) {
-          const c = words[w]!.charCodeAt(k) - 97;
-          if (c < 0 || c > 25) throw new Error(`special-category term with a character beyond a-z: ${words.join(' ')}`);
-          const ks = kids[at]!;
-          let child = -1;
-          for (let x = 0; x < ks.length; x += 2) if (ks[x] === c) child = ks[x + 1]!;
-          if (child < 0) ks.push(c, (child = add(false)));
-          at = child;
-        }
-        if (w === words.length - 1) ends[at] = true;
-        else at = gapOf[at]! >= 0 ? gapOf[at]! : (gapOf[at] = add(true));
-      }
-  // Subset construction: a state is a set of trie nodes (sorted). Most states are one node, and most transitions
-  // lead to no node (a letter no term continues with): both without building a key, so that building the automaton
-  // stays a small part of a cold start.
-  const sets: number[][] = [[], [0], []]; // 0: a term is possible (absorbing); 1: the start; 2: no term in this word
-  const single: number[] = [];
-  single[0] = 1;
-  const byKey = new Map<string, number>();
-  const idOf = (set: number[]): number => {
-    if (set.length === 1) return (single[set[0]!] ??= sets.push(set) - 1);
-    const sorted = [...new Set(set)].sort((a, b) => a - b);
-    if (sorted.length === 1) return idOf(sorted);
-    const key = sorted.join(',');
-    return byKey.get(key) ?? byKey.set(key, sets.push(sorted) - 1).get(key)!;
-  };
-  const table = new Uint16Array(2048 * 32); // rows are stored as state * 32 in 16 bits: 2,048 states at most
-  for (let id = 1; id < sets.length; id++) {
-    if (id === 2048) throw new Error('special-category terms: more than 2,048 automaton states');
-    const row = id * 32;
-    table.fill(2, row, row + 32);
-    const set = sets[id]!;
-    let final = false;
-    const after = [0]; // where a separator leads: the root again, the gaps in the set, the gaps after its words
-    for (const n of set) {
-      const ks = kids[n]!;
-      for (let x = 0; x < ks.length; x += 2) {
-        const at = row + ks[x]!;
-        table[at] = table[at] === 2 ? idOf([ks[x + 1]!]) : idOf([...sets[table[at]!]!, ks[x + 1]!]);
-      }
-      final ||= ends[n]!;
-      if (isGap[n] && n !== 0) after.push(n);
-      if (gapOf[n]! >= 0) after.push(gapOf[n]!);
-    }
-    // a separator after a term's last word: a term is there
-    table[row + SEP_CLASS] = final ? 0 : idOf(after);
-  }
-  return {
-    table: table.slice(0, sets.length * 32).map((state) => state << 5),
-    final: Uint8Array.from(sets, (set, id) => (id === 0 || set.some((n) => ends[n]) ? 1 : 0)),
-  };
+/** Every term as its folded words, in a fixed order: what the automaton is built from (`npm run docs`). */
+export function termWords(): string[][] {
+  return [...BY_FIRST.values()].flatMap((list) => list.map((t) => t.words));
 }
 
 /** What the automaton tells of a text: no term; maybe a term; or text it cannot read (then neither can the scan). */
@@ -399,7 +324,7 @@ export const UNREADABLE = 2;
  * all decode is folded undecoded there, so a text with both is UNREADABLE too.)
  */
 export function termPrefilter(t: string): number {
-  let s = START;
+  let s = START_ROW;
   decoded = false;
   malformed = false;
   const n = t.length;
