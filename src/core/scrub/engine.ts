@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
-import { hexVal, keyOf, specialCategoryOf } from './special.ts';
+import { keyOf, specialCategoryOf } from './special.ts';
+import { escapeAt, utf8At, utf8End } from './percent.ts';
 import { scrubSql } from './sql.ts';
 import { compilePattern, growthCap, PatternError, replaceMatches } from './patterns.ts';
 import type { RE2JS } from 're2js';
@@ -116,12 +117,14 @@ function decodedPart(raw: string): string {
   return decoded === raw ? unsliced(raw) : decoded;
 }
 
-/** Percent-decoding ('+' as space) that never throws: a malformed escape leaves the text as it is. */
+/**
+ * Percent-decoding ('+' as space) that never throws: what decodeURIComponent gives, or the text as it is where
+ * decodeURIComponent would throw (a malformed escape, bytes that are not UTF-8).
+ */
 function safeDecode(s: string): string {
   const pct = s.indexOf('%');
   const plus = s.indexOf('+');
   if (pct < 0 && plus < 0) return s;
-  // the common case, escapes of ASCII characters only, decoded here; UTF-8 sequences by decodeURIComponent
   let out = '';
   let from = 0;
   for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
@@ -132,19 +135,13 @@ function safeDecode(s: string): string {
       continue;
     }
     if (c !== 37) continue;
-    const h = hexVal(s.charCodeAt(i + 1));
-    const l = hexVal(s.charCodeAt(i + 2));
-    if (h < 0 || l < 0) return s; // malformed: decodeURIComponent would throw
-    if (h >= 8) {
-      try {
-        return decodeURIComponent(s.replace(/\+/g, ' '));
-      } catch {
-        return s;
-      }
-    }
-    out += s.slice(from, i) + String.fromCharCode(h * 16 + l);
-    from = i + 3;
-    i += 2;
+    const x = escapeAt(s, i);
+    if (x < 0) return s;
+    const cp = x < 128 ? x : utf8At(s, i, x);
+    if (cp < 0) return s;
+    out += s.slice(from, i) + String.fromCodePoint(cp);
+    from = x < 128 ? i + 3 : utf8End;
+    i = from - 1;
   }
   return out + s.slice(from);
 }

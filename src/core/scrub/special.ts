@@ -5,6 +5,7 @@
  */
 import { CHAR_CLASS, decodeTermAutomaton, SEP_CLASS, START_ROW } from './term-automaton.ts';
 import { TERM_AUTOMATON } from './term-automaton.generated.ts';
+import { escapeAt, utf8At, utf8End } from './percent.ts';
 
 export const SPECIAL_CATEGORIES: Record<string, string[]> = {
   health: [
@@ -234,16 +235,6 @@ for (const [category, terms] of Object.entries(SPECIAL_CATEGORIES)) {
 const ALNUM = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ALNUM[c] = /[A-Za-z0-9]/.test(String.fromCharCode(c)) ? 1 : 0;
 const isAlnum = (c: number) => c < 128 && ALNUM[c] === 1;
-/** value of a hexadecimal digit's code, or -1 */
-export const hexVal = (c: number) =>
-  c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
-/** code of the percent-escape at i ("%2F" → 0x2f), or -1 */
-const escapeAt = (t: string, i: number) => {
-  if (t.charCodeAt(i) !== 37) return -1;
-  const a = hexVal(t.charCodeAt(i + 1));
-  const b = hexVal(t.charCodeAt(i + 2));
-  return a < 0 || b < 0 ? -1 : a * 16 + b;
-};
 const FALLBACK = -2;
 
 /**
@@ -374,27 +365,6 @@ function rareStep(t: string, i: number, c: number, s: number): number {
 function feed(s: number, f: string): number {
   for (let j = 0; j < f.length && s !== 0; j++) s = TERM_TABLE[s | CHAR_CLASS[f.charCodeAt(j)]!]!;
   return s;
-}
-
-/** where the last sequence utf8At read ends */
-let utf8End = 0;
-/**
- * The code point of the UTF-8 sequence of escapes at i whose first byte is x, or -1 where decodeURIComponent would
- * throw (a stray or missing continuation byte, an overlong form, a surrogate, beyond U+10FFFF).
- */
-function utf8At(t: string, i: number, x: number): number {
-  const len = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc2 ? 2 : 0;
-  if (len === 0 || x > 0xf4) return -1;
-  let cp = x & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
-  for (let k = 1; k < len; k++) {
-    const y = escapeAt(t, i + 3 * k);
-    if (y < 0x80 || y > 0xbf) return -1;
-    cp = (cp << 6) | (y & 0x3f);
-  }
-  if ((len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-    return -1;
-  utf8End = i + 3 * len;
-  return cp;
 }
 
 /**
