@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
 import { keyOf, specialCategoryOf } from './special.ts';
-import { escapeAt, utf8At, utf8End } from './percent.ts';
+import { safeDecode } from './percent.ts';
 import { scrubSql } from './sql.ts';
 import { compilePattern, growthCap, PatternError, replaceMatches } from './patterns.ts';
 import type { RE2JS } from 're2js';
@@ -115,35 +115,6 @@ function personalParam(url: string, s: number, e: number): string | undefined {
 function decodedPart(raw: string): string {
   const decoded = safeDecode(raw);
   return decoded === raw ? unsliced(raw) : decoded;
-}
-
-/**
- * Percent-decoding ('+' as space) that never throws: what decodeURIComponent gives, or the text as it is where
- * decodeURIComponent would throw (a malformed escape, bytes that are not UTF-8).
- */
-function safeDecode(s: string): string {
-  const pct = s.indexOf('%');
-  const plus = s.indexOf('+');
-  if (pct < 0 && plus < 0) return s;
-  let out = '';
-  let from = 0;
-  for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 43) {
-      out += `${s.slice(from, i)} `;
-      from = i + 1;
-      continue;
-    }
-    if (c !== 37) continue;
-    const x = escapeAt(s, i);
-    if (x < 0) return s;
-    const cp = x < 128 ? x : utf8At(s, i, x);
-    if (cp < 0) return s;
-    out += s.slice(from, i) + String.fromCodePoint(cp);
-    from = x < 128 ? i + 3 : utf8End;
-    i = from - 1;
-  }
-  return out + s.slice(from);
 }
 
 interface Custom {

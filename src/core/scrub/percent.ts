@@ -32,3 +32,32 @@ export function utf8At(t: string, i: number, x: number): number {
   utf8End = i + 3 * len;
   return cp;
 }
+
+/**
+ * Percent-decoding ('+' as space) that never throws: what decodeURIComponent gives, or the text as it is where
+ * decodeURIComponent would throw (a malformed escape, bytes that are not UTF-8).
+ */
+export function safeDecode(s: string): string {
+  const pct = s.indexOf('%');
+  const plus = s.indexOf('+');
+  if (pct < 0 && plus < 0) return s;
+  let out = '';
+  let from = 0;
+  for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43) {
+      out += `${s.slice(from, i)} `;
+      from = i + 1;
+      continue;
+    }
+    if (c !== 37) continue;
+    const x = escapeAt(s, i);
+    if (x < 0) return s;
+    const cp = x < 128 ? x : utf8At(s, i, x);
+    if (cp < 0) return s;
+    out += s.slice(from, i) + String.fromCodePoint(cp);
+    from = x < 128 ? i + 3 : utf8End;
+    i = from - 1;
+  }
+  return out + s.slice(from);
+}

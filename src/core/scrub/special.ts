@@ -3,9 +3,9 @@
  * A field that contains one is never stored (P5). Terms are matched as whole words on a folded text
  * (lower case, accents removed), so they must be specific enough not to hit ordinary UI labels.
  */
-import { CHAR_CLASS, decodeTermAutomaton, SEP_CLASS, START_ROW } from './term-automaton.ts';
+import { ACCEPT_ROW, CHAR_CLASS, decodeTermAutomaton, SEP_CLASS, START_ROW } from './term-automaton.ts';
 import { TERM_AUTOMATON } from './term-automaton.generated.ts';
-import { escapeAt, utf8At, utf8End } from './percent.ts';
+import { escapeAt, safeDecode, utf8At, utf8End } from './percent.ts';
 
 export const SPECIAL_CATEGORIES: Record<string, string[]> = {
   health: [
@@ -327,7 +327,7 @@ export function termPrefilter(t: string): number {
       if (s < 0) return UNREADABLE;
       i = stepEnd - 1;
     }
-    if (s === 0) return MAYBE;
+    if (s === ACCEPT_ROW) return MAYBE;
   }
   if (decoded && malformed) return UNREADABLE;
   return TERM_FINAL[s >> 5] === 1 ? MAYBE : CLEAR;
@@ -363,7 +363,7 @@ function rareStep(t: string, i: number, c: number, s: number): number {
 
 /** The automaton from state s through the ASCII text f (a folded character); 0 once a term may be there. */
 function feed(s: number, f: string): number {
-  for (let j = 0; j < f.length && s !== 0; j++) s = TERM_TABLE[s | CHAR_CLASS[f.charCodeAt(j)]!]!;
+  for (let j = 0; j < f.length && s !== ACCEPT_ROW; j++) s = TERM_TABLE[s | CHAR_CLASS[f.charCodeAt(j)]!]!;
   return s;
 }
 
@@ -386,13 +386,7 @@ export function exactCategoryOf(text: string): string | undefined {
 
 /** The category read from the text decoded and folded to ASCII. */
 function foldedCategoryOf(text: string): string | undefined {
-  let decoded = text;
-  try {
-    decoded = decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    /* not an encoded text */
-  }
-  const r = scan(asciiFold(decoded));
+  const r = scan(asciiFold(safeDecode(text)));
   return r === FALLBACK ? undefined : (r as string | undefined);
 }
 
