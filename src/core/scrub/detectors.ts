@@ -84,11 +84,11 @@ const [PL_ID, DE_ID, NL_ID, FR_ID, SE_ID, FI_ID, DK_ID, IE_ID, ES_ID, UK_ID, IT_
 ].map((c) => byName(`national-id-${c}`));
 
 /**
- * Receives each match and returns the text that replaces it. `joined` names detectors whose matches
- * overlapped this one and were merged into it.
+ * Receives each match, text[start, end), and returns the text that replaces it. `joined` names detectors whose
+ * matches overlapped this one and were merged into it.
  */
 export interface Replacer {
-  onMatch(detector: DetectorInfo, original: string, joined?: DetectorInfo[]): string;
+  onMatch(detector: DetectorInfo, text: string, start: number, end: number, joined?: DetectorInfo[]): string;
 }
 
 export function luhn(digits: string): boolean {
@@ -373,6 +373,9 @@ function digitMatch(text: string, i: number, c: number, pc: number, d: number): 
   }
   return false;
 }
+
+/** Whether a word's last and third-last letters (l, l3; lower case) fit bearer, basic or token (…r?r, …s?c, …k?n). */
+const bearerEnd = (l: number, l3: number) => (l === 114 ? l3 === 114 : l === 99 ? l3 === 115 : l === 110 && l3 === 107);
 
 /** White space at i after "bearer", "basic" or "token": the token that follows. */
 function bearerMatch(text: string, i: number): boolean {
@@ -811,10 +814,10 @@ function nextMatch(text: string, i: number, n: number, hasAt: boolean): boolean 
         if (e > 0) return found(SECRET!, i, e);
       }
     } else if (f & SPACE_ONLY || (c > 127 && isSpace(c))) {
-      // the word before ends in bearer, basic or token (…er, …ic, …en), or in key, secret or token (…ey, …et, …en)
+      // the word before ends in bearer, basic or token (…rer, …sic, …ken), or in key, secret or token (…ey, …et, …en)
       const lp = prev & WORD ? pc | 0x20 : 0;
       const lp2 = lp ? ch(text, i - 2) | 0x20 : 0;
-      if ((lp === 114 || lp === 99 || lp === 110) && (lp2 === 101 || lp2 === 105) && bearerMatch(text, i)) return true;
+      if ((lp2 === 101 || lp2 === 105) && bearerEnd(lp, ch(text, i - 3) | 0x20) && bearerMatch(text, i)) return true;
       if ((lp === 121 || lp === 116) && lp2 === 101 && keyedSecretMatch(text, i, true)) return true;
     } else if (c === 0xff20) {
       if (fullWidthEmail(text, i, from)) return true;
@@ -924,7 +927,7 @@ export function detect(text: string, replacer: Replacer): string {
         } else j = Math.max(mStart + 1, mEnd);
       }
     }
-    out += text.slice(last, start) + replacer.onMatch(det, text.slice(start, end), joined);
+    out += text.slice(last, start) + replacer.onMatch(det, text, start, end, joined);
     last = i = end;
     if (eStart >= 0 && eStart < end) nextEmail(text, end, end);
   }

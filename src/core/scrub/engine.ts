@@ -160,16 +160,18 @@ class Redactor {
     this.allow = allowFor(rules);
   }
 
-  replacement(detector: string, label: string, original: string): string {
+  /** What replaces original[start, end) (the whole of it by default), by the account's method. */
+  replacement(detector: string, label: string, original: string, start = 0, end = original.length): string {
     this.note(detector);
     switch (this.rules.method ?? 'placeholder') {
       case 'remove':
         return '';
       case 'mask':
-        return original.length <= 2 ? '**' : `${original[0]}${'*'.repeat(Math.min(original.length - 1, 8))}`;
+        return end - start <= 2 ? '**' : `${original[start]}${'*'.repeat(Math.min(end - start - 1, 8))}`;
       case 'hash': {
         const key = this.rules.hashKey ?? Buffer.alloc(0);
-        return `{${label}:${createHmac('sha256', key).update(original).digest('hex').slice(0, 10)}}`;
+        const value = original.slice(start, end);
+        return `{${label}:${createHmac('sha256', key).update(value).digest('hex').slice(0, 10)}}`;
       }
       default:
         return `{${label}}`;
@@ -181,9 +183,9 @@ class Redactor {
     else if (!this.found.includes(detector)) this.found.push(detector);
   }
 
-  onMatch(d: DetectorInfo, original: string, joined?: DetectorInfo[]): string {
+  onMatch(d: DetectorInfo, text: string, start: number, end: number, joined?: DetectorInfo[]): string {
     if (joined) for (const j of joined) this.note(j.name);
-    return this.replacement(d.name, d.label, original);
+    return this.replacement(d.name, d.label, text, start, end);
   }
 
   /** Whether nothing in the text can be replaced: no patterns of the account, and no built-in detector can match. */

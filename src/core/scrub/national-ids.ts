@@ -130,10 +130,16 @@ export function ppsValid(s: string): boolean {
 const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
 /** ES DNI (8 digits and a letter) or NIE (X/Y/Z, 7 digits and a letter): the letter is the number mod 23. */
 export function dniValid(s: string): boolean {
-  const m = /^([XYZ]\d{7}|\d{8})([A-Z])$/.exec(s);
-  if (!m) return false;
-  const n = Number(m[1]!.replace(/^[XYZ]/, (x) => String('XYZ'.indexOf(x))));
-  return DNI_LETTERS[n % 23] === m[2];
+  if (s.length !== 9) return false;
+  const f = s.charCodeAt(0);
+  let n = f >= 88 && f <= 90 ? f - 88 : f - 48; // X, Y, Z count as 0, 1, 2
+  if (n < 0 || n > 9) return false;
+  for (let i = 1; i < 8; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    n = n * 10 + d;
+  }
+  return DNI_LETTERS.charCodeAt(n % 23) === s.charCodeAt(8);
 }
 
 /** UK National Insurance number: two letters (not the prefixes HMRC never issues), six digits, A–D. No check digit. */
