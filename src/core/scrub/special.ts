@@ -3,7 +3,7 @@
  * A field that contains one is never stored (P5). Terms are matched as whole words on a folded text
  * (lower case, accents removed), so they must be specific enough not to hit ordinary UI labels.
  */
-import { ACCEPT_ROW, CHAR_CLASS, decodeTermAutomaton, SEP_CLASS, START_ROW } from './term-automaton.ts';
+import { ACCEPT_ROW, CHAR_CLASS, decodeTermAutomaton, RARE_CLASS, SEP_CLASS, START_ROW } from './term-automaton.ts';
 import { TERM_AUTOMATON } from './term-automaton.generated.ts';
 import { escapeAt, safeDecode, utf8At, utf8End } from './percent.ts';
 
@@ -297,6 +297,12 @@ function termAt(t: string, s: number, e: number): string | undefined | typeof FA
 // cannot clear goes through the exact scan below; so the automaton only has to find every term the scan finds (a
 // property test holds it to that), never the category.
 const { table: TERM_TABLE, final: TERM_FINAL } = decodeTermAutomaton(TERM_AUTOMATON);
+/** the rare state's row: the last */
+const RARE_ROW = TERM_TABLE.length - 32;
+/** every UTF-16 code's class: ASCII by CHAR_CLASS, '%' and the rest rare (64 KiB, of which the loop reads 128 bytes) */
+const CODE_CLASS = new Uint8Array(65536).fill(RARE_CLASS);
+CODE_CLASS.set(CHAR_CLASS);
+CODE_CLASS[37] = RARE_CLASS;
 
 /** Every term as its folded words, in a fixed order: what the automaton is built from (`npm run docs`). */
 export function termWords(): string[][] {
@@ -320,14 +326,17 @@ export function termPrefilter(t: string): number {
   malformed = false;
   const n = t.length;
   for (let i = 0; i < n; i++) {
-    const c = t.charCodeAt(i);
-    if (c < 128 && c !== 37) s = TERM_TABLE[s | CHAR_CLASS[c]!]!;
-    else {
-      s = rareStep(t, i, c, s);
-      if (s < 0) return UNREADABLE;
-      i = stepEnd - 1;
+    const from = s;
+    s = TERM_TABLE[s | CODE_CLASS[t.charCodeAt(i)]!]!;
+    // one test for both: s is ACCEPT_ROW (0) or RARE_ROW
+    if ((s - 1) >>> 0 >= RARE_ROW - 1) {
+      if (s === RARE_ROW) {
+        s = rareStep(t, i, t.charCodeAt(i), from);
+        if (s < 0) return UNREADABLE;
+        i = stepEnd - 1;
+      }
+      if (s === ACCEPT_ROW) return MAYBE;
     }
-    if (s === ACCEPT_ROW) return MAYBE;
   }
   if (decoded && malformed) return UNREADABLE;
   return TERM_FINAL[s >> 5] === 1 ? MAYBE : CLEAR;

@@ -1,22 +1,27 @@
 /**
  * The automaton of special-category terms (special.ts): built from the terms' words by `buildTermAutomaton`, stored
- * compactly in `term-automaton.data.ts` (written by `npm run docs`, checked against a fresh build by the unit tests),
- * and expanded from there at module load, so that a cold start does not build it (about 10 ms in the interpreter).
+ * compactly in `term-automaton.generated.ts` (written by `npm run docs`, checked against a fresh build by the unit
+ * tests), and expanded from there at module load, so that a cold start does not build it (about 10 ms in the
+ * interpreter).
  *
- * The automaton reads one character class per character: a letter in either case (0–25), a digit, anything else. A
- * state is a set of nodes of the terms' trie; state 0 means "a term may be here" (absorbing), 1 is the start, 2 is
- * "inside a word no term starts or continues with". In the table, row + class gives the next row, a row being a
- * state's number times 32, so that the next look-up needs no shift.
+ * The automaton reads one character class per character: a letter in either case (0–25), a digit, anything else in
+ * ASCII, and "rare" ('%' and every character beyond ASCII, which the reader must decode or fold itself). A state is a
+ * set of nodes of the terms' trie; state 0 means "a term may be here" (absorbing), 1 is the start, 2 is "inside a
+ * word no term starts or continues with", and the last state is "rare": every state goes there on the rare class, so
+ * that one test of the next state (0 or the last) covers both what ends the reading and what interrupts it. In the
+ * table, row + class gives the next row, a row being a state's number times 32, so that the next look-up needs no
+ * shift.
  */
 export const DIGIT_CLASS = 26;
 export const SEP_CLASS = 27;
+export const RARE_CLASS = 28;
 export const CHAR_CLASS = new Uint8Array(128).fill(SEP_CLASS);
 for (let c = 0; c < 26; c++) CHAR_CLASS[65 + c] = CHAR_CLASS[97 + c] = c;
 for (let c = 48; c < 58; c++) CHAR_CLASS[c] = DIGIT_CLASS;
 export const ACCEPT_ROW = 0;
 export const START_ROW = 1 << 5;
 export const NO_TERM_ROW = 2 << 5;
-const MAX_STATES = 2048; // a row (state × 32) must fit in 16 bits
+const MAX_STATES = 2047; // a row (state × 32) must fit in 16 bits, the rare state's too
 
 export interface TermAutomaton {
   /** row + class → next row */
@@ -88,11 +93,19 @@ export function buildTermAutomaton(terms: Iterable<string[]>): TermAutomaton {
     // a separator after a term's last word: a term is there
     next[row + SEP_CLASS] = final ? 0 : idOf(after);
   }
-  const table = new Uint16Array(sets.length * 32);
-  for (let k = 0; k < table.length; k++) table[k] = next[k]! << 5;
-  const final = new Uint8Array(sets.length);
+  const table = withRareState(sets.length);
+  for (let k = 0; k < sets.length * 32; k++) if (k % 32 !== RARE_CLASS) table[k] = next[k]! << 5;
+  const final = new Uint8Array(sets.length + 1);
   for (let id = 0; id < sets.length; id++) final[id] = id === 0 || sets[id]!.some((n) => ends[n]) ? 1 : 0;
   return { table, final };
+}
+
+/** A table for `states` states and the rare state after them, every state's rare class leading there. */
+function withRareState(states: number): Uint16Array {
+  const rare = states * 32;
+  const table = new Uint16Array(rare + 32).fill(rare, rare);
+  for (let row = 0; row < rare; row += 32) table[row + RARE_CLASS] = rare;
+  return table;
 }
 
 /**
@@ -100,22 +113,27 @@ export function buildTermAutomaton(terms: Iterable<string[]>): TermAutomaton {
  * differs from the default (a letter or digit: the "no term" row; a separator: the start row; row 0: itself).
  */
 export function encodeTermAutomaton({ table, final }: TermAutomaton): number[] {
-  const states = final.length;
+  const states = final.length - 1; // the rare state is implied
+
   const finals = [...final.keys()].filter((id) => id > 0 && final[id] === 1);
   const entries: number[] = [];
   for (let id = 1; id < states; id++)
     for (let k = 0; k < 32; k++) {
       const v = table[id * 32 + k]!;
-      if (v !== (k === SEP_CLASS ? START_ROW : NO_TERM_ROW)) entries.push(id, k, v >> 5);
+      if (k !== RARE_CLASS && v !== (k === SEP_CLASS ? START_ROW : NO_TERM_ROW)) entries.push(id, k, v >> 5);
     }
   return [states, finals.length, ...finals, ...entries];
 }
 
 export function decodeTermAutomaton(code: readonly number[]): TermAutomaton {
   const states = code[0]!;
-  const table = new Uint16Array(states * 32).fill(NO_TERM_ROW, 32);
-  for (let id = 1; id < states; id++) table[id * 32 + SEP_CLASS] = START_ROW;
-  const final = new Uint8Array(states);
+  const table = withRareState(states);
+  for (let row = 32; row < states * 32; row += 32) {
+    table.fill(NO_TERM_ROW, row, row + RARE_CLASS);
+    table.fill(NO_TERM_ROW, row + RARE_CLASS + 1, row + 32);
+    table[row + SEP_CLASS] = START_ROW;
+  }
+  const final = new Uint8Array(states + 1);
   final[0] = 1;
   const finals = code[1]!;
   for (let k = 0; k < finals; k++) final[code[2 + k]!] = 1;
