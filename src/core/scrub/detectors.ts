@@ -898,14 +898,14 @@ export function inert(text: string, from: number, to: number): boolean {
 
 /**
  * Replaces every detected span of `text` with what `replacer` returns for it; returns `text` itself when nothing was
- * found.
+ * found. `plain`: the text is known to hold neither '@' nor '%' (no e-mail sign to look for ahead).
  */
-export function detect(text: string, replacer: Replacer): string {
+export function detect(text: string, replacer: Replacer, plain = false): string {
   const n = text.length;
   if (n < 4) return text; // the shortest match is four characters ("1::1")
   let out = '';
   let last = 0;
-  const hasAt = hasAtSign(text);
+  const hasAt = !plain && hasAtSign(text);
   colonState = -1;
   tokenSeen = 0;
   if (hasAt) nextEmail(text, 0, 0);

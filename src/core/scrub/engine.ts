@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type DetectorInfo, detect, inert } from './detectors.ts';
-import { keyOf, specialCategoryOf } from './special.ts';
+import { keyOf, specialCategoryOrPlain } from './special.ts';
 import { safeDecode } from './percent.ts';
 import { scrubSql } from './sql.ts';
 import { compilePattern, growthCap, PatternError, replaceMatches } from './patterns.ts';
@@ -155,7 +155,14 @@ class Redactor {
   found: string[] | undefined;
   private readonly custom: Custom[] | undefined;
   readonly allow: Set<string>;
-  constructor(private readonly rules: ScrubRules) {
+  /**
+   * @param plain the field holds no '@' and no '%' (special.ts: PLAIN), and so, as every text made from it here,
+   *   neither an e-mail sign nor an escape
+   */
+  constructor(
+    private readonly rules: ScrubRules,
+    private readonly plain = false,
+  ) {
     this.custom = customFor(rules);
     this.allow = allowFor(rules);
   }
@@ -206,7 +213,7 @@ class Redactor {
         out = next;
       }
     }
-    return detect(out, this);
+    return detect(out, this, this.plain);
   }
 }
 
@@ -367,11 +374,12 @@ const NO_RULES: ScrubRules = {};
 const NO_DETECTORS: readonly string[] = [];
 
 export function scrub(kind: FieldKind, value: string, rules: ScrubRules = NO_RULES): ScrubResult {
+  let special: string | undefined;
   if (kind !== 'query') {
-    const special = specialCategoryOf(value); // reads percent-escapes itself
+    special = specialCategoryOrPlain(value); // reads percent-escapes itself
     if (special) return { value: undefined, detectors: [`special:${special}`], specialCategory: special };
   }
-  const r = new Redactor(rules);
+  const r = new Redactor(rules, special === '');
   let out: string;
   switch (kind) {
     case 'url':

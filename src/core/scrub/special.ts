@@ -303,16 +303,21 @@ const RARE_ROW = TERM_TABLE.length - 32;
 const CODE_CLASS = new Uint8Array(65536).fill(RARE_CLASS);
 CODE_CLASS.set(CHAR_CLASS);
 CODE_CLASS[37] = RARE_CLASS;
+CODE_CLASS[64] = RARE_CLASS; // '@': a separator, but noted (PLAIN)
 
 /** Every term as its folded words, in a fixed order: what the automaton is built from (`npm run docs`). */
 export function termWords(): string[][] {
   return [...BY_FIRST.values()].flatMap((list) => list.map((t) => t.words));
 }
 
-/** What the automaton tells of a text: no term; maybe a term; or text it cannot read (then neither can the scan). */
+/**
+ * What the automaton tells of a text: no term; maybe a term; text it cannot read (then neither can the scan); or no
+ * term, and neither '@' nor '%' (PLAIN: the detectors need not look for an e-mail sign or an escape in it).
+ */
 export const CLEAR = 0;
 export const MAYBE = 1;
 export const UNREADABLE = 2;
+export const PLAIN = 3;
 
 /**
  * CLEAR when the text holds no term; MAYBE when it may; UNREADABLE where only the folded scan can tell (an escaped
@@ -324,6 +329,7 @@ export function termPrefilter(t: string): number {
   let s = START_ROW;
   decoded = false;
   malformed = false;
+  signs = false;
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const from = s;
@@ -339,15 +345,16 @@ export function termPrefilter(t: string): number {
     }
   }
   if (decoded && malformed) return UNREADABLE;
-  return TERM_FINAL[s >> 5] === 1 ? MAYBE : CLEAR;
+  return TERM_FINAL[s >> 5] === 1 ? MAYBE : signs ? CLEAR : PLAIN;
 }
 
-/** an escaped character beyond ASCII was read decoded; a '%' that is not an escape was read */
+/** an escaped character beyond ASCII was read decoded; a '%' that is not an escape was read; an '@' or '%' was read */
 let decoded = false;
 let malformed = false;
+let signs = false;
 /** where the last rareStep ended */
 let stepEnd = 0;
-/** The automaton from state s through a '%' or a character beyond ASCII at i: the next state, or -1 (UNREADABLE). */
+/** The automaton from state s through '%', '@' or a character beyond ASCII at i: the next state, or -1 (UNREADABLE). */
 function rareStep(t: string, i: number, c: number, s: number): number {
   stepEnd = i + 1;
   if (c > 127) {
@@ -355,6 +362,8 @@ function rareStep(t: string, i: number, c: number, s: number): number {
     if (cp > 0xffff) stepEnd++;
     return feed(s, foldChar(cp));
   }
+  signs = true;
+  if (c === 64) return TERM_TABLE[s | SEP_CLASS]!;
   const x = escapeAt(t, i);
   if (x < 0) malformed = true;
   else if (x < 128) {
@@ -382,9 +391,12 @@ function feed(s: number, f: string): number {
  * of first words, and only a hit is looked up. Percent escapes of separators ("%20") are read as separators;
  * anything else non-ASCII is folded (accents removed) and decoded first.
  */
-export function specialCategoryOf(text: string): string | undefined {
+export const specialCategoryOf = (text: string): string | undefined => specialCategoryOrPlain(text) || undefined;
+
+/** specialCategoryOf, or '' for a PLAIN text (no term, no '@', no '%') */
+export function specialCategoryOrPlain(text: string): string | undefined {
   const p = termPrefilter(text);
-  return p === CLEAR ? undefined : p === MAYBE ? exactCategoryOf(text) : foldedCategoryOf(text);
+  return p === PLAIN ? '' : p === CLEAR ? undefined : p === MAYBE ? exactCategoryOf(text) : foldedCategoryOf(text);
 }
 
 /** specialCategoryOf without the pre-filter */
