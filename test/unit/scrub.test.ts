@@ -114,6 +114,28 @@ describe('property: personal data placed anywhere in a free-text field is gone',
     );
   });
 
+  it("a raw '+' in a URL: a phone's prefix and an e-mail's plus-address are read as written, not as a space", () => {
+    // unencoded '+' is itself in a path (RFC 3986) and in hand-built queries; read as a space it hid the number
+    expect(scrub('url', 'https://x.example.com/call/+4915112345678').value).toBe('https://x.example.com/call/{phone}');
+    expect(scrub('url', 'https://x.example.com/a/tel:+372 5123 4567').value).toBe(
+      'https://x.example.com/a/tel:{phone}',
+    );
+    expect(scrub('url', 'https://x.example.com/a?x=+372%205123%204567').value).toBe(
+      'https://x.example.com/a?x={phone}',
+    );
+    // "john.doe+shop@…" read as "john.doe shop@…" left the local part's head behind
+    for (const v of ['john.doe+shop@gmail.com', 'john.doe+shop%40gmail.com'])
+      expect(scrub('url', `https://x.example.com/a?ref=${v}&p=2`).value).toBe(
+        'https://x.example.com/a?ref={email}&p=2',
+      );
+    // form encoding stays form encoding: a '+' between words is a space, "%2B" a plus
+    expect(scrub('url', 'https://x.example.com/s?x=hello+world').value).toBe('https://x.example.com/s?x=hello+world');
+    expect(scrub('url', 'https://x.example.com/s?x=%2B372+5123+4567').value).toBe('https://x.example.com/s?x={phone}');
+    // linear: a long run of '+' between local-part characters is read once
+    const long = `https://x.example.com/s?x=${'a+'.repeat(50_000)}b@x.de`;
+    expect(scrub('url', long).value).toBe('https://x.example.com/s?x={email}');
+  });
+
   it('e-mails and numbers in SQL literals', () => {
     fc.assert(
       fc.property(email, fc.integer({ min: 0, max: 1e9 }), (e, n) => {

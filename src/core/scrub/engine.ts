@@ -111,9 +111,9 @@ function personalParam(url: string, s: number, e: number): string | undefined {
   return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }
 
-/** A part of a URL decoded, as the scans read it: joined, never a slice (strings.ts). */
+/** A part of a URL decoded (a '+' kept where percent.ts says), as the scans read it: joined, never a slice. */
 function decodedPart(raw: string): string {
-  const decoded = safeDecode(raw);
+  const decoded = safeDecode(raw, true);
   return decoded === raw ? unsliced(raw) : decoded;
 }
 
