@@ -326,26 +326,44 @@ export const PLAIN = 3;
  * all decode is folded undecoded there, so a text with both is UNREADABLE too.)
  */
 export function termPrefilter(t: string): number {
-  let s = START_ROW;
   decoded = false;
   malformed = false;
   signs = false;
   const n = t.length;
-  for (let i = 0; i < n; i++) {
-    const from = s;
-    s = TERM_TABLE[s | CODE_CLASS[t.charCodeAt(i)]!]!;
-    // one test for both: s is ACCEPT_ROW (0) or RARE_ROW
-    if ((s - 1) >>> 0 >= RARE_ROW - 1) {
-      if (s === RARE_ROW) {
-        s = rareStep(t, i, t.charCodeAt(i), from);
-        if (s < 0) return UNREADABLE;
-        i = stepEnd - 1;
-      }
-      if (s === ACCEPT_ROW) return MAYBE;
-    }
+  let s = START_ROW;
+  for (let i = 0; ;) {
+    i = advance(t, i, s);
+    s = state;
+    if (s === ACCEPT_ROW) return MAYBE;
+    if (i >= n) break;
+    s = rareStep(t, i, t.charCodeAt(i), s);
+    if (s < 0) return UNREADABLE;
+    if (s === ACCEPT_ROW) return MAYBE;
+    i = stepEnd;
   }
   if (decoded && malformed) return UNREADABLE;
   return TERM_FINAL[s >> 5] === 1 ? MAYBE : signs ? CLEAR : PLAIN;
+}
+
+/** the state where the last advance() stopped */
+let state = 0;
+/**
+ * The automaton from state s through t from i on, to the end, to a term (state ACCEPT_ROW) or to a character it must
+ * step over by rareStep (the state before it): where it stopped. The loop is kept this small on purpose: one load of
+ * the next row and one test per character, nothing else in it.
+ */
+function advance(t: string, i: number, s: number): number {
+  const n = t.length;
+  for (; i < n; i++) {
+    const next = TERM_TABLE[s | CODE_CLASS[t.charCodeAt(i)]!]!;
+    if ((next - 1) >>> 0 >= RARE_ROW - 1) {
+      state = next === RARE_ROW ? s : next; // one test for both: next is ACCEPT_ROW (0) or RARE_ROW
+      return i;
+    }
+    s = next;
+  }
+  state = s;
+  return n;
 }
 
 /** an escaped character beyond ASCII was read decoded; a '%' that is not an escape was read; an '@' or '%' was read */
