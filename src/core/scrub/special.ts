@@ -299,7 +299,7 @@ function termAt(t: string, s: number, e: number): string | undefined | typeof FA
 const { table: TERM_TABLE, final: TERM_FINAL } = decodeTermAutomaton(TERM_AUTOMATON);
 /** the rare state's row: the last */
 const RARE_ROW = TERM_TABLE.length - 32;
-/** every UTF-16 code's class: ASCII by CHAR_CLASS, '%' and the rest rare (64 KiB, of which the loop reads 128 bytes) */
+/** every UTF-16 code's class: ASCII by CHAR_CLASS but '%' and '@', which are rare like all beyond ASCII (64 KiB) */
 const CODE_CLASS = new Uint8Array(65536).fill(RARE_CLASS);
 CODE_CLASS.set(CHAR_CLASS);
 CODE_CLASS[37] = RARE_CLASS;
@@ -320,10 +320,11 @@ export const UNREADABLE = 2;
 export const PLAIN = 3;
 
 /**
- * CLEAR when the text holds no term; MAYBE when it may; UNREADABLE where only the folded scan can tell (an escaped
- * letter or digit, an escape that is not well-formed UTF-8). Escapes of separators ("%20") are separators, as for the
- * scan; characters beyond ASCII, raw or escaped, are folded as the folded scan folds them. (Text whose escapes do not
- * all decode is folded undecoded there, so a text with both is UNREADABLE too.)
+ * CLEAR when the text holds no term (PLAIN when it holds no '@' and no '%' either, having been read to its end);
+ * MAYBE when it may; UNREADABLE where only the folded scan can tell (an escaped letter or digit, an escape that is not
+ * well-formed UTF-8). Escapes of separators ("%20") are separators, as for the scan; characters beyond ASCII, raw or
+ * escaped, are folded as the folded scan folds them. (Text whose escapes do not all decode is folded undecoded there,
+ * so a text with both is UNREADABLE too.)
  */
 export function termPrefilter(t: string): number {
   decoded = false;
