@@ -694,7 +694,7 @@ function fullWidthEmail(text: string, i: number, lo: number): boolean {
 }
 
 /** An e-mail local part's character: ASCII [A-Za-z0-9._%+-], or a letter, mark or digit of any script. */
-function localAt(text: string, j: number): boolean {
+export function localAt(text: string, j: number): boolean {
   const c = text.charCodeAt(j);
   return c < 128 ? (CLS[c]! & LOCAL) !== 0 : UNICODE_LOCAL.test(text[j]!);
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type DetectorInfo, detect, inert } from './detectors.ts';
+import { type DetectorInfo, detect, inert, localAt } from './detectors.ts';
 import { keyOf, specialCategoryOrPlain } from './special.ts';
 import { safeDecode } from './percent.ts';
 import { scrubSql } from './sql.ts';
@@ -111,11 +111,34 @@ function personalParam(url: string, s: number, e: number): string | undefined {
   return PARAM_LABEL.get(safeDecode(url.slice(s, e)).toLowerCase().replace(/[-_]/g, ''));
 }
 
-/** A part of a URL decoded (a '+' kept where percent.ts says), as the scans read it: joined, never a slice. */
+/** A part of a URL decoded (a '+' kept where plusIsItself says), as the scans read it: joined, never a slice. */
 function decodedPart(raw: string): string {
-  const decoded = safeDecode(raw, true);
+  runEnd = -1;
+  const decoded = safeDecode(raw, plusIsItself);
   return decoded === raw ? unsliced(raw) : decoded;
 }
+
+/**
+ * Whether a raw '+' in a part of a URL is itself rather than a space. Form encoding makes a space a '+', but in a
+ * path a '+' is itself (RFC 3986), and hand-built queries carry it unencoded too. Read as a space, it would hide a
+ * phone's prefix ("+4915…") or cut an e-mail address in two ("john.doe+shop@…" would leave "john.doe" behind). So a
+ * '+' is itself where it starts a number (a digit after it, no letter or digit before it) or lies in a run of e-mail
+ * local-part characters that ends at an '@' (raw or %40); elsewhere, a space. Each run is read once (linear).
+ */
+function plusIsItself(s: string, i: number): boolean {
+  const next = s.charCodeAt(i + 1);
+  if (next >= 48 && next <= 57 && !(i > 0 && /[A-Za-z0-9]/.test(s[i - 1]!))) return true;
+  if (i >= runEnd) {
+    let j = i;
+    while (j < s.length && !(s.charCodeAt(j) === 37 && s.startsWith('40', j + 1)) && localAt(s, j)) j++;
+    runEnd = j;
+    runAtSign = j < s.length && (s.charCodeAt(j) === 64 || s.charCodeAt(j) === 37);
+  }
+  return runAtSign;
+}
+/** where the last run of local-part characters plusIsItself read ends, and whether an e-mail sign ends it */
+let runEnd = -1;
+let runAtSign = false;
 
 interface Custom {
   name: string;

@@ -35,20 +35,19 @@ export function utf8At(t: string, i: number, x: number): number {
 
 /**
  * Percent-decoding ('+' as space) that never throws: what decodeURIComponent gives, or the text as it is where
- * decodeURIComponent would throw (a malformed escape, bytes that are not UTF-8). With `urlPart`, a '+' that
- * plusIsItself() keeps stays a '+'.
+ * decodeURIComponent would throw (a malformed escape, bytes that are not UTF-8). A '+' for which `keepPlus` says so
+ * stays a '+'.
  */
-export function safeDecode(s: string, urlPart = false): string {
+export function safeDecode(s: string, keepPlus?: (s: string, i: number) => boolean): string {
   const pct = s.indexOf('%');
   const plus = s.indexOf('+');
   if (pct < 0 && plus < 0) return s;
   let out = '';
   let from = 0;
-  runEnd = -1;
   for (let i = pct < 0 ? plus : plus < 0 ? pct : Math.min(pct, plus); i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 43) {
-      if (!urlPart || !plusIsItself(s, i)) {
+      if (!keepPlus?.(s, i)) {
         out += `${s.slice(from, i)} `;
         from = i + 1;
       }
@@ -64,35 +63,4 @@ export function safeDecode(s: string, urlPart = false): string {
     i = from - 1;
   }
   return out + s.slice(from);
-}
-
-/**
- * Whether a raw '+' in a part of a URL is itself rather than a space. Form encoding makes a space a '+', but in a
- * path a '+' is itself (RFC 3986), and hand-built queries carry it unencoded too. Read as a space, it would hide a
- * phone's prefix ("+4915…") or cut an e-mail address in two ("john.doe+shop@…" would leave "john.doe" behind). So a
- * '+' is itself where it starts a number (a digit after it, no letter or digit before it) or lies in a run of e-mail
- * local-part characters that ends at an '@' (raw or %40); elsewhere, a space. Each run is read once (linear).
- */
-function plusIsItself(s: string, i: number): boolean {
-  const next = s.charCodeAt(i + 1);
-  if (next >= 48 && next <= 57 && !(i > 0 && isAlnum(s.charCodeAt(i - 1)))) return true;
-  if (i >= runEnd) localRun(s, i);
-  return runAtSign;
-}
-
-const isAlnum = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
-/** an e-mail local part's character: [A-Za-z0-9._%+-], or anything beyond ASCII (a letter of another script) */
-const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || c > 127;
-/** where the last run of local-part characters localRun read ends, and whether an e-mail sign ends it */
-let runEnd = -1;
-let runAtSign = false;
-function localRun(s: string, i: number): void {
-  let j = i;
-  for (; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c === 37 && s.charCodeAt(j + 1) === 52 && s.charCodeAt(j + 2) === 48) break;
-    if (!isLocal(c)) break;
-  }
-  runEnd = j;
-  runAtSign = j < s.length && (s.charCodeAt(j) === 64 || s.charCodeAt(j) === 37);
 }
