@@ -390,12 +390,12 @@ function scrubUrl(url: string, r: Redactor): string {
   return copied === 0 ? url : out + url.slice(copied);
 }
 
-/**
- * Scrubs one field of an event according to its kind. Pure and deterministic (for 'hash', given the key).
- */
 const NO_RULES: ScrubRules = {};
 const NO_DETECTORS: readonly string[] = [];
 
+/**
+ * Scrubs one field of an event according to its kind. Pure and deterministic (for 'hash', given the key).
+ */
 export function scrub(kind: FieldKind, value: string, rules: ScrubRules = NO_RULES): ScrubResult {
   let special: string | undefined;
   if (kind !== 'query') {
